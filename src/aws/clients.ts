@@ -1,0 +1,129 @@
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Sandbox } from "../sandbox/sandbox.js";
+import { CallCounter } from "./call-counter.js";
+import { VERSION } from "../version.js";
+
+/** The SDK clients opsctl uses, by short name. */
+export interface ClientTypes {
+  ec2: EC2Client;
+  logs: CloudWatchLogsClient;
+  iam: IAMClient;
+  secrets: SecretsManagerClient;
+  ssm: SSMClient;
+  sts: STSClient;
+  kms: KMSClient;
+  rds: RDSClient;
+  elasticache: ElastiCacheClient;
+  s3: S3Client;
+}
+
+// Loaded on first use, so `opsctl --help` never loads the SDK.
+const loaders: { [K in keyof ClientTypes]: () => Promise<new (cfg: any) => ClientTypes[K]> } = {
+  ec2: async () => (await import("@aws-sdk/client-ec2")).EC2Client,
+  logs: async () => (await import("@aws-sdk/client-cloudwatch-logs")).CloudWatchLogsClient,
+  iam: async () => (await import("@aws-sdk/client-iam")).IAMClient,
+  secrets: async () => (await import("@aws-sdk/client-secrets-manager")).SecretsManagerClient,
+  ssm: async () => (await import("@aws-sdk/client-ssm")).SSMClient,
+  sts: async () => (await import("@aws-sdk/client-sts")).STSClient,
+  kms: async () => (await import("@aws-sdk/client-kms")).KMSClient,
+  rds: async () => (await import("@aws-sdk/client-rds")).RDSClient,
+  elasticache: async () => (await import("@aws-sdk/client-elasticache")).ElastiCacheClient,
+  s3: async () => (await import("@aws-sdk/client-s3")).S3Client,
+};
+
+/** How to reach AWS. */
+export interface AwsAccess {
+  region: string;
+  profile?: string;
+  /** A LocalStack-style endpoint for every service (also read from AWS_ENDPOINT_URL by the SDK itself). */
+  endpointUrl?: string;
+  /** When set, every client talks to this simulated AWS instead of the network. */
+  sandbox?: Sandbox;
+  /** Maximum attempts per call, retries included (default 8). */
+  maxAttempts?: number;
+}
+
+/**
+ * The one client factory: standard credential chain (env, profiles, SSO) or
+ * `profile`, region, optional endpoint, adaptive retries, a user agent naming
+ * opsctl, and a call counter shared by all clients. Clients are created lazily.
+ */
+export class AwsClients {
+  readonly counter = new CallCounter();
+  private cache = new Map<string, Promise<unknown>>();
+
+  constructor(readonly access: AwsAccess) {
+    // The SDK prints a 7-line warning on Node < 22 once per process; opsctl's CLI says it once, briefly.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  }
+
+  /** The client `name` for `region` (default: the configured region). */
+  get<K extends keyof ClientTypes>(name: K, region = this.access.region): Promise<ClientTypes[K]> {
+    const key = `${name}@${region}`;
+    let p = this.cache.get(key) as Promise<ClientTypes[K]> | undefined;
+    if (!p) {
+      p = this.create(name, region);
+      this.cache.set(key, p);
+    }
+    return p;
+  }
+
+  private async create<K extends keyof ClientTypes>(name: K, region: string): Promise<ClientTypes[K]> {
+    const Ctor = await loaders[name]();
+    const { sandbox } = this.access;
+    const retry = await import("@smithy/core/retry");
+    const maxAttempts = this.access.maxAttempts ?? 8;
+    const config: Record<string, unknown> = {
+      region,
+      customUserAgent: [["opsctl", VERSION]],
+    };
+    if (sandbox) {
+      // Fixed fake credentials: the request is signed (real code path) but never sent.
+      config.credentials = { accessKeyId: "ASIASANDBOX", secretAccessKey: "sandbox", sessionToken: "sandbox" };
+      // Same retry decisions as AWS, but the back-off is not slept in real time (see SANDBOX-NOTES).
+      config.retryStrategy = new retry.ConfiguredRetryStrategy(maxAttempts, () => 1);
+    } else {
+      config.retryStrategy = new retry.AdaptiveRetryStrategy(async () => maxAttempts);
+      // The client's own `profile` option feeds the standard credential chain (env, SSO, ini files).
+      if (this.access.profile) config.profile = this.access.profile;
+      if (this.access.endpointUrl) config.endpoint = this.access.endpointUrl;
+    }
+    const client = new Ctor(config) as any;
+    const counter = this.counter;
+    const service = String(name);
+    client.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        counter.record(service, String(context.commandName).replace(/Command$/, ""));
+        return next(args);
+      },
+      { step: "initialize", priority: "high", name: "opsctlCallCounter" },
+    );
+    if (sandbox) {
+      client.middlewareStack.add(
+        (_next: any, context: any) => async (args: any) => {
+          const operation = String(context.commandName).replace(/Command$/, "");
+          const output = sandbox.call(String(context.clientName), operation, args.input, region);
+          return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "sandbox" } }, response: undefined };
+        },
+        // After the retry middleware, so simulated throttling goes through the SDK's real retry decisions.
+        { step: "finalizeRequest", priority: "low", name: "opsctlSandbox" },
+      );
+    }
+    return client as ClientTypes[K];
+  }
+
+  /** Closes every client created so far. */
+  async destroy(): Promise<void> {
+    for (const p of this.cache.values()) ((await p) as { destroy(): void }).destroy();
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,206 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { homedir } from "node:os";
+import { SimClock } from "../engine/clock.js";
+import { typicalMs, type OperationName } from "../aws/durations.js";
+import { isReadOperation } from "../aws/call-counter.js";
+import { UnknownFilter } from "./filters.js";
+import type { Faults, HandlerContext, SandboxState, SimRecord, SimService } from "./types.js";
+
+/** Thrown by every simulated call once a crash fault has fired: the "process" is dead. */
+export class SimulatedCrash extends Error {
+  constructor(message = "simulated crash (sandbox fault)") {
+    super(message);
+    this.name = "SimulatedCrash";
+  }
+}
+
+/** Start of simulated time for a fresh sandbox (a fixed date keeps runs reproducible). */
+const EPOCH = Date.parse("2026-01-05T09:00:00Z");
+
+/** Default place of the saved sandbox state. */
+export function defaultStatePath(): string {
+  return process.env.OPSCTL_SANDBOX_STATE ?? join(homedir(), ".opsctl", "sandbox-state.json");
+}
+
+/** One simulated call, as recorded in the sandbox's journal. */
+export interface CallRecord {
+  service: string;
+  operation: string;
+  region: string;
+  write: boolean;
+  input: unknown;
+  error?: string;
+}
+
+/**
+ * The simulated AWS: a state store, a simulated clock, the service handlers
+ * and the fault switches. Plugged into real SDK v3 clients by {@link attach}.
+ */
+export class Sandbox {
+  readonly clock: SimClock;
+  readonly state: SandboxState;
+  faults: Faults;
+  /** Every call that reached a handler (or was refused by a fault), in order. */
+  readonly journal: CallRecord[] = [];
+  private services = new Map<string, SimService>();
+  private writes = 0;
+  private crashed = false;
+  private rng: () => number;
+
+  constructor(opts: { state?: SandboxState; faults?: Faults; services?: SimService[] } = {}) {
+    this.state = opts.state ?? { version: 1, clockMs: EPOCH, accountId: "123456789012", seq: 0, regions: {} };
+    this.clock = new SimClock(this.state.clockMs);
+    this.faults = opts.faults ?? {};
+    this.rng = mulberry32(this.faults.seed ?? 42);
+    for (const s of opts.services ?? []) this.register(s);
+  }
+
+  /** Loads saved state from `path` (a fresh sandbox when the file does not exist). */
+  static load(path: string, opts: { faults?: Faults; services?: SimService[] } = {}): Sandbox {
+    let state: SandboxState | undefined;
+    try {
+      state = JSON.parse(readFileSync(path, "utf8")) as SandboxState;
+    } catch (e: any) {
+      if (e?.code !== "ENOENT") throw new Error(`cannot read sandbox state ${path}: ${e.message}`);
+    }
+    return new Sandbox({ ...opts, state });
+  }
+
+  /** Writes the state atomically (temp file + rename). */
+  save(path: string): void {
+    this.state.clockMs = this.clock.now();
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, path);
+  }
+
+  /** Adds a simulated service. */
+  register(service: SimService): void {
+    this.services.set(service.clientName, service);
+  }
+
+  /** True once a crash fault has fired. */
+  get hasCrashed(): boolean {
+    return this.crashed;
+  }
+
+  /** Number of write calls that took effect so far. */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  /** Resets the fault switches (and the crash) — a "new process". */
+  reset(faults: Faults = {}): void {
+    this.faults = faults;
+    this.crashed = false;
+    this.writes = 0;
+    this.rng = mulberry32(faults.seed ?? 42);
+  }
+
+  /** All records of a collection, for tests and the behaviour checks. */
+  records(region: string, service: string, table: string): SimRecord[] {
+    return Object.values(this.tableOf(region, service, table));
+  }
+
+  /**
+   * Runs one simulated call. Faults apply in this order: crash state, throttling
+   * (before the call runs), fail-after-N-writes, then the handler, then the crash
+   * that follows the N-th write.
+   */
+  call(clientName: string, operation: string, input: any, region: string): any {
+    const service = this.services.get(clientName);
+    const write = !isReadOperation(operation);
+    const rec: CallRecord = { service: clientName.replace(/Client$/, ""), operation, region, write, input };
+    this.journal.push(rec);
+    this.clock.touch();
+    if (this.crashed) throw new SimulatedCrash();
+    if (!service) throw new Error(`the opsctl sandbox does not simulate ${clientName} (${operation})`);
+    const ctx = this.context(service, region);
+    if (this.faults.throttleRate && this.rng() < this.faults.throttleRate) {
+      rec.error = service.throttlingCode;
+      ctx.fail(service.throttlingCode, "Rate exceeded", service.throttlingCode === "RequestLimitExceeded" ? 503 : 400);
+    }
+    if (write && this.faults.failAfterWrites !== undefined && this.writes >= this.faults.failAfterWrites) {
+      rec.error = "InternalError";
+      ctx.fail("InternalError", "An internal error has occurred (sandbox fault)", 500);
+    }
+    const handler = service.handlers[operation];
+    if (!handler) {
+      rec.error = "UnsupportedOperation";
+      ctx.fail("UnsupportedOperation", `The opsctl sandbox does not simulate ${rec.service} ${operation}`, 400);
+    }
+    let out: any;
+    try {
+      out = handler(input ?? {}, ctx);
+    } catch (e: any) {
+      if (e instanceof UnknownFilter) {
+        rec.error = "InvalidParameterValue";
+        ctx.fail("InvalidParameterValue", e.message);
+      }
+      rec.error = e?.name ?? "Error";
+      throw e;
+    }
+    if (write) {
+      this.writes++;
+      if (this.faults.crashAfterWrites !== undefined && this.writes >= this.faults.crashAfterWrites) {
+        this.crashed = true;
+        throw new SimulatedCrash(`simulated crash after write #${this.writes} (${rec.service} ${operation})`);
+      }
+    }
+    return out ?? {};
+  }
+
+  private tableOf(region: string, service: string, name: string): Record<string, SimRecord> {
+    const r = (this.state.regions[region] ??= {});
+    const s = (r[service] ??= {});
+    return (s[name] ??= {});
+  }
+
+  private context(service: SimService, region: string): HandlerContext {
+    const clock = this.clock;
+    const faults = this.faults;
+    return {
+      region,
+      accountId: this.state.accountId,
+      clock,
+      now: () => clock.now(),
+      table: (name) => this.tableOf(region, service.key, name),
+      tableOf: (svc, name, r) => this.tableOf(r ?? region, svc, name),
+      newId: (prefix, hexDigits = 17) => {
+        this.state.seq++;
+        const hex = (BigInt(this.state.seq) * 0x9e3779b97f4a7c15n).toString(16).padStart(hexDigits, "0").slice(-hexDigits);
+        return prefix ? `${prefix}-${hex}` : hex;
+      },
+      fail: (name, message, httpStatusCode = 400) => {
+        const Exception = service.exception;
+        throw new Exception({
+          name,
+          message,
+          $fault: httpStatusCode >= 500 ? "server" : "client",
+          $metadata: { httpStatusCode, requestId: `sandbox-${this.state.seq}` },
+        });
+      },
+      duration: (op: OperationName) => typicalMs(op),
+      born: (rec) => {
+        rec._createdAt = clock.now();
+        rec._visibleAt = clock.now() + (faults.notFoundLagMs ?? 0);
+        return rec;
+      },
+      visible: (rec) => (rec._visibleAt ?? 0) <= clock.now(),
+    };
+  }
+}
+
+/** Small seeded PRNG (mulberry32) so fault runs are reproducible. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

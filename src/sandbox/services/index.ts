@@ -1,0 +1,12 @@
+import type { SimService } from "../types.js";
+import { ec2Service } from "./ec2.js";
+import { logsService } from "./logs.js";
+import { iamService } from "./iam.js";
+import { secretsmanagerService } from "./secretsmanager.js";
+import { ssmService } from "./ssm.js";
+import { stsService } from "./sts.js";
+
+/** Every simulated service. */
+export function allServices(): SimService[] {
+  return [ec2Service, logsService, iamService, secretsmanagerService, ssmService, stsService];
+}
