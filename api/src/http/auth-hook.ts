@@ -1,0 +1,59 @@
+/**
+ * Bearer authentication for protected routes: the PASETO active_session token, then the session row
+ * (sessions live in the database, so logout and revocation take effect at once).
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "./errors.js";
+import { TokenError } from "../auth/tokens.js";
+
+/** The authenticated caller. */
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  email: string;
+}
+
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+function unauthorized(): ApiError {
+  return new ApiError(401, "unauthorized", "A valid bearer token is required.", undefined, { "WWW-Authenticate": 'Bearer realm="api"' });
+}
+
+/** preHandler: sets `request.auth` or answers 401. */
+export async function requireAuth(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const header = req.headers.authorization;
+  if (typeof header !== "string") throw unauthorized();
+  const m = /^Bearer ([A-Za-z0-9._~+/=-]{1,2048})$/.exec(header);
+  if (!m) throw unauthorized();
+  const services = req.server.services;
+  let claims;
+  try {
+    claims = await services.tokens.verify("active_session", m[1]);
+  } catch (e) {
+    if (e instanceof TokenError) {
+      req.log.info({ reason: e.message }, "token refused");
+      throw unauthorized();
+    }
+    throw e;
+  }
+  const now = new Date();
+  const q = services.db.db
+    .selectFrom("sessions as s")
+    .innerJoin("users as u", "u.id", "s.user_id")
+    .select(["s.id", "s.user_id", "s.last_seen_at", "u.email"])
+    .where("s.id", "=", claims.sid as string)
+    .where("s.user_id", "=", claims.sub)
+    .where("s.deleted_at", "is", null)
+    .where("s.expires_at", ">", now)
+    .where("u.deleted_at", "is", null)
+    .compile();
+  const [row] = await services.db.execute(q);
+  if (!row) throw unauthorized();
+  if (now.getTime() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
+    const sid = row.id;
+    services.background("touch-session", async () => {
+      await services.db.executeWrite(services.db.db.updateTable("sessions").set({ last_seen_at: new Date() }).where("id", "=", sid).compile());
+    });
+  }
+  req.auth = { userId: row.user_id, sessionId: row.id, email: row.email };
+}

@@ -1,0 +1,129 @@
+/**
+ * Attachments: raw bytes in, streamed to the app bucket; read back only by the uploader or by members
+ * of a conversation where a live message carries the attachment (404 for everyone else).
+ */
+import { z } from "zod";
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { Readable, Transform, type TransformCallback } from "node:stream";
+import { sql } from "kysely";
+import { ApiError, errorBody } from "../errors.js";
+import { requireAuth } from "../auth-hook.js";
+import { uuidv7, isUuid } from "../../db/ids.js";
+
+/** Content types accepted for attachments. */
+export const ATTACHMENT_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"] as const;
+
+const e = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
+const bearer = [{ bearer: [] }];
+
+class TooLarge extends Error {}
+
+/** Passes bytes through, failing once more than `max` have been seen. */
+class SizeLimit extends Transform {
+  seen = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.max) cb(new TooLarge("attachment too large"));
+    else cb(null, chunk);
+  }
+}
+
+export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { services } = app;
+  const max = services.config.attachmentMaxBytes;
+
+  // Parsers are scoped to this plugin: only here do the attachment types reach a handler, as a stream.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([...ATTACHMENT_TYPES], (_req, payload, done) => done(null, payload));
+
+  app.post(
+    "/v1/attachments",
+    {
+      preHandler: requireAuth,
+      schema: {
+        tags: ["attachments"],
+        security: bearer,
+        description: `Raw bytes with Content-Type one of ${ATTACHMENT_TYPES.join(", ")}; at most ${max} bytes.`,
+        response: { 201: z.object({ id: z.string(), size: z.number(), contentType: z.string() }), ...e(400, 401, 413, 415) },
+      },
+    },
+    async (req, reply) => {
+      const contentType = String(req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+      const body = req.body as unknown;
+      if (!(body instanceof Readable)) {
+        throw new ApiError(400, "validation_failed", "The request is invalid.", { body: "the attachment bytes are required" });
+      }
+      const declared = Number(req.headers["content-length"]);
+      if (Number.isFinite(declared) && declared > max) {
+        body.resume();
+        throw new ApiError(413, "payload_too_large", `An attachment may have at most ${max} bytes.`);
+      }
+      const id = uuidv7();
+      const key = `attachments/${id}`;
+      const limiter = new SizeLimit(max);
+      body.on("error", (err) => limiter.destroy(err));
+      body.pipe(limiter);
+      try {
+        await services.store.put(key, limiter, contentType);
+      } catch (err) {
+        if (err instanceof TooLarge || limiter.seen > max) throw new ApiError(413, "payload_too_large", `An attachment may have at most ${max} bytes.`);
+        if ((err as { code?: string }).code === "ECONNRESET" || body.destroyed) throw new ApiError(400, "bad_request", "The upload was interrupted.");
+        throw err;
+      }
+      if (limiter.seen === 0) throw new ApiError(400, "validation_failed", "The request is invalid.", { body: "the attachment is empty" });
+      await services.db.db
+        .insertInto("attachments")
+        .values({ id, uploader_id: req.auth!.userId, s3_key: key, size: limiter.seen, content_type: contentType, created_at: new Date() })
+        .execute();
+      return reply.status(201).send({ id, size: limiter.seen, contentType });
+    },
+  );
+
+  app.get(
+    "/v1/attachments/:id",
+    {
+      preHandler: requireAuth,
+      schema: { tags: ["attachments"], security: bearer, params: z.strictObject({ id: z.string().max(64) }), response: { 200: z.unknown().describe("the attachment bytes"), ...e(401, 404) } },
+    },
+    async (req, reply) => {
+      const me = req.auth!.userId;
+      const notFound = new ApiError(404, "not_found", "No such attachment.");
+      if (!isUuid(req.params.id)) throw notFound;
+      const row = await services.db.db
+        .selectFrom("attachments as a")
+        .select(["a.s3_key", "a.size", "a.content_type"])
+        .where("a.id", "=", req.params.id)
+        .where("a.deleted_at", "is", null)
+        .where((eb) =>
+          eb.or([
+            eb("a.uploader_id", "=", me),
+            eb.exists(
+              eb
+                .selectFrom("message_attachments as ma")
+                .innerJoin("messages as m", "m.id", "ma.message_id")
+                .innerJoin("conversations as c", "c.id", "m.conversation_id")
+                .innerJoin("conversation_members as cm", "cm.conversation_id", "m.conversation_id")
+                .select(sql.lit(1).as("one"))
+                .whereRef("ma.attachment_id", "=", "a.id")
+                .where("m.deleted_at", "is", null)
+                .where("c.deleted_at", "is", null)
+                .where("cm.user_id", "=", me)
+                .where("cm.deleted_at", "is", null),
+            ),
+          ]),
+        )
+        .executeTakeFirst();
+      if (!row) throw notFound;
+      const stream = await services.store.get(row.s3_key);
+      return reply
+        .header("content-type", row.content_type)
+        .header("content-length", String(row.size))
+        .header("content-disposition", "attachment")
+        .header("cache-control", "private, no-store")
+        .send(stream);
+    },
+  );
+};

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// Test files end in .itest.ts so that the root project's `vitest run` (default include pattern)
+// does not pick them up without this configuration.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.itest.ts"],
+    globalSetup: ["test/helpers/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: "forks",
+    maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+  },
+});
