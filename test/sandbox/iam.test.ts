@@ -208,12 +208,16 @@ describe("IAM instance profiles", () => {
     const [rec] = sandbox.records("us-east-1", "iam", "instanceProfiles");
     expect(rec.InstanceProfileName).toBe("prof");
     expect(rec._createdAt).toBe(sandbox.clock.now());
+    expect(rec.InstanceProfileId).toMatch(/^AIPA/);
 
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "prof", RoleName: "r1" }));
     const lim = await failure(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "prof", RoleName: "r2" })));
     expect(lim.name).toBe("LimitExceeded");
     expect(lim.message).toBe("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
 
+    expect(sandbox.records("us-east-1", "iam", "instanceProfiles")[0].Roles.map((r: { Arn: string }) => r.Arn)).toEqual([
+      "arn:aws:iam::123456789012:role/r1",
+    ]);
     const got = await iam.send(new GetInstanceProfileCommand({ InstanceProfileName: "prof" }));
     expect(got.InstanceProfile!.Roles!.map((r) => r.RoleName)).toEqual(["r1"]);
     expect(got.InstanceProfile!.Roles![0].AssumeRolePolicyDocument).toContain("%22");

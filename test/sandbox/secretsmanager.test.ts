@@ -22,7 +22,13 @@ import {
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { newSandbox } from "../helpers/sandbox.js";
+import { Sandbox } from "../../src/sandbox/sandbox.js";
+import { allServices } from "../../src/sandbox/services/index.js";
+import { AwsClients } from "../../src/aws/clients.js";
 
 const DAY = 86_400_000;
 
@@ -367,5 +373,32 @@ describe("Secrets Manager: list, tags, rotation, passwords", () => {
     const digits = (await sm.send(new GetRandomPasswordCommand({ ExcludeLowercase: true, ExcludeUppercase: true, ExcludePunctuation: true }))).RandomPassword!;
     expect(digits).toMatch(/^[0-9]{32}$/);
     expect((await failure(sm.send(new GetRandomPasswordCommand({ PasswordLength: 0 })))).name).toBe("InvalidParameterException");
+  });
+});
+
+describe("Secrets Manager: persistence and faults", () => {
+  it("survives a save/load of the sandbox state (dates, versions, deletion window)", async () => {
+    const { sm, sandbox } = await setup();
+    await sm.send(new CreateSecretCommand({ Name: "keep", SecretString: "one" }));
+    await sm.send(new PutSecretValueCommand({ SecretId: "keep", SecretString: "two" }));
+    await sm.send(new CreateSecretCommand({ Name: "going", SecretString: "x" }));
+    await sm.send(new DeleteSecretCommand({ SecretId: "going", RecoveryWindowInDays: 7 }));
+    const path = join(mkdtempSync(join(tmpdir(), "opsctl-sm-")), "state.json");
+    sandbox.save(path);
+    const loaded = Sandbox.load(path, { services: allServices() });
+    const sm2 = await new AwsClients({ region: "eu-west-1", sandbox: loaded }).get("secrets");
+    expect((await sm2.send(new GetSecretValueCommand({ SecretId: "keep" }))).SecretString).toBe("two");
+    expect((await sm2.send(new GetSecretValueCommand({ SecretId: "keep", VersionStage: "AWSPREVIOUS" }))).SecretString).toBe("one");
+    const d = await sm2.send(new DescribeSecretCommand({ SecretId: "going" }));
+    expect(d.DeletedDate).toBeInstanceOf(Date);
+    loaded.clock.advance(7 * DAY);
+    expect((await failure(sm2.send(new DescribeSecretCommand({ SecretId: "going" })))).name).toBe("ResourceNotFoundException");
+  });
+
+  it("answers ThrottlingException under the throttling fault, which the SDK retries", async () => {
+    const { sm, sandbox } = await setup({ faults: { throttleRate: 1 } });
+    const e = await failure(sm.send(new ListSecretsCommand({})));
+    expect(e.name).toBe("ThrottlingException");
+    expect(sandbox.journal.filter((c) => c.operation === "ListSecrets").length).toBeGreaterThan(1);
   });
 });

@@ -111,8 +111,13 @@ function roleOut(rec: SimRecord): SimRecord {
 
 function profileOut(ctx: HandlerContext, rec: SimRecord): SimRecord {
   const o = out(rec);
-  o.Roles = (rec.Roles as string[]).map((n) => t(ctx, "roles")[n]).filter(Boolean).map(roleOut);
+  // Stored as Role snapshots (AWS shape, so the simulated EC2 can read them); answered from the live role.
+  o.Roles = (rec.Roles as SimRecord[]).map((x) => t(ctx, "roles")[x.RoleName]).filter(Boolean).map(roleOut);
   return o;
+}
+
+function hasRole(p: SimRecord, roleName: string): boolean {
+  return (p.Roles as SimRecord[]).some((x) => x.RoleName === roleName);
 }
 
 /** Marker/MaxItems paging (the marker is an opaque offset). */
@@ -209,7 +214,7 @@ export const iamService: SimService = {
       const rec = role(ctx, input.RoleName, false);
       if (Object.keys(rec._inline).length) ctx.fail("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
       if (rec._attached.length) ctx.fail("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
-      if (Object.values(t(ctx, "instanceProfiles")).some((p) => p.Roles.includes(rec.RoleName))) {
+      if (Object.values(t(ctx, "instanceProfiles")).some((p) => hasRole(p, rec.RoleName))) {
         ctx.fail("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409);
       }
       delete t(ctx, "roles")[rec.RoleName];
@@ -383,19 +388,19 @@ export const iamService: SimService = {
     AddRoleToInstanceProfile(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName, false);
       const r = role(ctx, input.RoleName, false);
-      if (rec.Roles.includes(r.RoleName)) {
+      if (hasRole(rec, r.RoleName)) {
         ctx.fail("LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
       }
       if (rec.Roles.length >= 1) ctx.fail("LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
-      rec.Roles.push(r.RoleName);
+      rec.Roles.push({ Path: r.Path, RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: r.CreateDate });
       rec._roleAddedAt = ctx.now();
       return {};
     },
 
     RemoveRoleFromInstanceProfile(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName, false);
-      if (!rec.Roles.includes(input.RoleName)) ctx.fail("NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
-      rec.Roles = rec.Roles.filter((n: string) => n !== input.RoleName);
+      if (!hasRole(rec, input.RoleName)) ctx.fail("NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
+      rec.Roles = rec.Roles.filter((x: SimRecord) => x.RoleName !== input.RoleName);
       return {};
     },
 
@@ -409,7 +414,7 @@ export const iamService: SimService = {
     ListInstanceProfilesForRole(input, ctx) {
       const r = role(ctx, input.RoleName);
       const list = Object.values(t(ctx, "instanceProfiles"))
-        .filter((p) => ctx.visible(p) && p.Roles.includes(r.RoleName))
+        .filter((p) => ctx.visible(p) && hasRole(p, r.RoleName))
         .sort((a, b) => a.InstanceProfileName.localeCompare(b.InstanceProfileName));
       const p = page(list, input);
       return { InstanceProfiles: p.page.map((x) => profileOut(ctx, x)), IsTruncated: p.IsTruncated, Marker: p.Marker };
