@@ -31,6 +31,10 @@ export interface Db {
   execute<R>(q: CompiledQuery<R>): Promise<R[]>;
   /** Runs a compiled write as a prepared statement and returns the affected row count. */
   executeWrite(q: CompiledQuery<unknown>): Promise<number>;
+  /** Runs raw SQL as a prepared statement; returns the affected row count. */
+  executeRaw(sql: string, params: unknown[]): Promise<number>;
+  /** Statements sent so far (Kysely and prepared); lets tests prove a page costs a fixed number of queries. */
+  readonly stats: { queries: number };
   close(): Promise<void>;
 }
 
@@ -98,22 +102,53 @@ export async function connectDatabase(config: Config, secrets: SecretSource | un
   }
   const iam = config.database.iamAuth ? { user: config.database.iamUser ?? `${target.username}_iam`, region: config.s3.region } : undefined;
   const raw: Pool = createPool(poolOptions(target, { tls: config.database.tls, iam, connectionLimit: opts.connectionLimit }));
-  return wrapPool(raw);
+  const wrapped = wrapPool(raw);
+  if (config.database.kind === "secret" && !iam && secrets) {
+    // Password auth from the secret: follow rotations for new connections without a redeploy.
+    const arn = config.database.arn;
+    const timer = setInterval(() => {
+      secrets.getJson(arn).then(
+        (v) => setPoolPassword(raw, parseSecret(v).password),
+        () => undefined,
+      );
+    }, config.secretsCacheMs);
+    timer.unref();
+    const close = wrapped.close;
+    wrapped.close = async () => {
+      clearInterval(timer);
+      await close();
+    };
+  }
+  return wrapped;
 }
 
 /** Wraps an existing mysql2 pool. */
 export function wrapPool(raw: Pool): Db {
   const pool = raw.promise();
-  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool: raw }) });
+  const stats = { queries: 0 };
+  const db = new Kysely<Database>({
+    dialect: new MysqlDialect({ pool: raw }),
+    log: () => {
+      stats.queries++;
+    },
+  });
   return {
     db,
     pool,
+    stats,
     async execute<R>(q: CompiledQuery<R>): Promise<R[]> {
+      stats.queries++;
       const [rows] = await pool.execute(q.sql, q.parameters as never);
       return rows as R[];
     },
     async executeWrite(q: CompiledQuery<unknown>): Promise<number> {
+      stats.queries++;
       const [res] = await pool.execute(q.sql, q.parameters as never);
+      return (res as { affectedRows: number }).affectedRows;
+    },
+    async executeRaw(sqlText: string, params: unknown[]): Promise<number> {
+      stats.queries++;
+      const [res] = await pool.execute(sqlText, params as never);
       return (res as { affectedRows: number }).affectedRows;
     },
     async close() {

@@ -184,8 +184,7 @@ export const conversationRoutes: FastifyPluginAsyncZod = async (app) => {
       const attachmentIds = req.body.attachmentIds ?? [];
       const params = [id, req.body.body, now, req.params.id, me.userId];
       if (!attachmentIds.length) {
-        const [res] = await services.db.pool.execute(INSERT_MESSAGE_SQL, params);
-        if ((res as { affectedRows: number }).affectedRows !== 1) throw notFound;
+        if ((await services.db.executeRaw(INSERT_MESSAGE_SQL, params)) !== 1) throw notFound;
       } else {
         const conn = await services.db.pool.getConnection();
         try {
