@@ -2,6 +2,7 @@ import { EC2ServiceException } from "@aws-sdk/client-ec2";
 import type { Handler, SimService } from "../types.js";
 import { settle } from "./ec2-core.js";
 import { networkHandlers } from "./ec2-network.js";
+import { computeHandlers } from "./ec2-compute.js";
 
 /** Every handler first brings the region's records to "now" (states move with simulated time, no timers). */
 function settled(handlers: Record<string, Handler>): Record<string, Handler> {
@@ -22,5 +23,5 @@ export const ec2Service: SimService = {
   key: "ec2",
   exception: EC2ServiceException as any,
   throttlingCode: "RequestLimitExceeded",
-  handlers: settled({ ...networkHandlers }),
+  handlers: settled({ ...networkHandlers, ...computeHandlers }),
 };
