@@ -76,6 +76,8 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // JSON in, JSON out: every other body type is 415 (the attachments route adds its own types).
+  app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((_req, reply) => reply.status(404).send({ error: { code: "not_found", message: "Not found." } }));
 
   const pending = new Set<Promise<void>>();

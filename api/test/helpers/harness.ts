@@ -237,9 +237,10 @@ export async function signupAndLogin(
   email = newEmail(),
   password = "correct horse battery staple",
 ): Promise<{ email: string; password: string; token: string; sessionId: string; userId: string }> {
+  const n = mail.mails.filter((m) => m.to.includes(email.toLowerCase()) && /token: /.test(unfold(m.raw))).length + 1;
   const r1 = await app.inject({ method: "POST", url: "/v1/auth/signup", payload: { email, password, displayName: email.split("@")[0] } });
   if (r1.statusCode !== 202) throw new Error(`signup ${r1.statusCode} ${r1.body}`);
-  const vt = tokenFrom(await mail.waitFor(email, /token: /));
+  const vt = tokenFrom(await mail.waitFor(email, /token: /, n));
   const r2 = await app.inject({ method: "POST", url: "/v1/auth/verify-email", payload: { token: vt } });
   if (r2.statusCode !== 204) throw new Error(`verify ${r2.statusCode} ${r2.body}`);
   const r3 = await app.inject({ method: "POST", url: "/v1/auth/login", payload: { email, password } });
