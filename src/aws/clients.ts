@@ -102,8 +102,15 @@ export class AwsClients {
     const service = String(name);
     client.middlewareStack.add(
       (next: any, context: any) => async (args: any) => {
-        counter.record(service, String(context.commandName).replace(/Command$/, ""));
-        return next(args);
+        const operation = String(context.commandName).replace(/Command$/, "");
+        counter.record(service, operation);
+        try {
+          return await next(args);
+        } catch (e) {
+          // Lets error messages name the AWS operation that failed.
+          if (e && typeof e === "object") Object.defineProperty(e, "$operation", { value: operation, enumerable: false, configurable: true });
+          throw e;
+        }
       },
       { step: "initialize", priority: "high", name: "opsctlCallCounter" },
     );

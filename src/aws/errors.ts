@@ -1,0 +1,23 @@
+/** The AWS error code of an SDK error (`e.name`, e.g. "InvalidVpcID.NotFound"), or undefined. */
+export function errorCode(e: unknown): string | undefined {
+  if (e && typeof e === "object" && "name" in e && "$metadata" in e) return String((e as { name: unknown }).name);
+  return undefined;
+}
+
+/** True when `e` is an AWS error with one of `codes`. */
+export function isCode(e: unknown, ...codes: string[]): boolean {
+  const c = errorCode(e);
+  return c !== undefined && codes.includes(c);
+}
+
+/** The request id of an AWS error, when AWS sent one. */
+export function requestId(e: unknown): string | undefined {
+  const m = (e as { $metadata?: { requestId?: string } })?.$metadata;
+  return m?.requestId;
+}
+
+/** "Not found" codes across services: the resource does not exist (or is not visible yet). */
+export function isNotFound(e: unknown): boolean {
+  const c = errorCode(e);
+  return c !== undefined && (/NotFound$/.test(c) || /^NoSuch/.test(c) || c === "ResourceNotFoundException" || c === "NotFoundException");
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { isKnownRegion } from "../aws/regions.js";
+import { isRfc1918, parseCidr4 } from "./cidr.js";
+
+const cidr4 = z.string().superRefine((v, ctx) => {
+  try {
+    parseCidr4(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: `${(e as Error).message}` });
+  }
+});
+
+const region = z.string().refine(isKnownRegion, { message: "unknown AWS region (e.g. eu-west-1, us-east-1)" });
+
+/** Valid CloudWatch Logs retention values (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+const retention = z
+  .number()
+  .int()
+  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(", ")}` });
+
+/** The network layer (NET-*, SG-*, BAS-*). */
+export const networkSchema = z.strictObject({
+  vpcCidr: cidr4
+    .default("10.40.0.0/16")
+    .describe("NET-01/NET-10: private (RFC 1918) IPv4 block of the VPC, /16 to /25; split into 6 subnets"),
+  natMode: z.enum(["single", "per-az"]).default("single").describe("NET-05: one NAT gateway, or one per availability zone"),
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}-[a-z]+-\d[a-z]$/, "an availability zone name like eu-west-1a")).length(2).optional().describe("NET-02: the two AZs; default: the region's first two"),
+  flowLogRetentionDays: retention.default(90).describe("NET-09: retention of the flow-log group"),
+});
+
+/** The bastion host (BAS-*, SG-05). */
+export const bastionSchema = z.strictObject({
+  allowedCidrs: z.array(z.string()).default([]).describe("SG-05: IPv4/IPv6 CIDRs allowed to reach port 22 (empty: no SSH ingress)"),
+  instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type like t4g.nano").default("t4g.nano"),
+});
+
+/** DNS names (ALB-04, CDN-02); used by the compute/edge layer. */
+export const dnsSchema = z.strictObject({
+  domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a domain name like example.com").optional(),
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id like Z0123456789ABC").optional(),
+  apiHost: z.string().optional().describe("default: api.<domain>"),
+  siteHost: z.string().optional().describe("default: <domain>"),
+});
+
+/** The whole opsctl.config.json. Unknown fields are errors. Later layers add their sections here. */
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  env: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,19}$/, "2-20 characters: lowercase letters, digits and '-', starting with a letter")
+    .default("demo")
+    .describe("environment name; every resource is tagged opsctl:env=<env>"),
+  region: region.default("eu-west-1"),
+  secondaryRegion: region.default("eu-central-1").describe("SM-02: region of the secret replicas"),
+  network: networkSchema.default(() => networkSchema.parse({})),
+  bastion: bastionSchema.default(() => bastionSchema.parse({})),
+  dns: dnsSchema.default(() => dnsSchema.parse({})),
+});
+
+/** A validated config with every default filled in. */
+export type Config = z.infer<typeof configSchema>;

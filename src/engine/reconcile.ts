@@ -1,0 +1,283 @@
+import type { Clock } from "./clock.js";
+import { BudgetExceeded, OpsError, TryAgainLater } from "./errors.js";
+import type { Action, EventSink } from "./events.js";
+import { execute, type TaskStatus } from "./executor.js";
+import { reverseGraph } from "./graph.js";
+import { hasUnknown, makeRefs, type Plan, type PlanNode } from "./plan.js";
+import type { Description, FieldChange, Outputs, ResourceKind } from "./resource.js";
+
+/** How to run a plan. */
+export interface RunOptions<C> {
+  clock: Clock;
+  /** The context a node's resource module works with (clients, tags for that node …). */
+  makeContext(node: PlanNode<C>): C;
+  emit: EventSink;
+  /** Nodes running at once (default 16). */
+  concurrency?: number;
+}
+
+/** What happened to one node. */
+export interface NodeOutcome {
+  node: string;
+  kind: string;
+  action: Action;
+  status: TaskStatus;
+  id?: string;
+  /** Field differences (drift in status, the update in plan/up). */
+  changes: FieldChange[];
+  /** Changes AWS cannot make in place: reported, not applied. */
+  blocked: FieldChange[];
+  description?: Description;
+  controls?: string[];
+  error?: unknown;
+  startedAt?: number;
+  endedAt?: number;
+  /** Resource no longer exists in AWS (down) or does not exist (plan). */
+  exists: boolean;
+}
+
+/** The result of a run. */
+export interface RunReport {
+  ok: boolean;
+  outcomes: NodeOutcome[];
+  startedAt: number;
+  endedAt: number;
+}
+
+type Mode = "up" | "preview" | "down";
+
+/**
+ * Brings every node of the plan to its spec: find, then create or update only
+ * the changed fields, then wait for a ready state. Safe to run again at any time.
+ */
+export function up<C>(plan: Plan<C>, opts: RunOptions<C>): Promise<RunReport> {
+  return run(plan, opts, "up");
+}
+
+/** Read-only: what `up` would do (plan) and the drift of each node (status). Writes nothing. */
+export function preview<C>(plan: Plan<C>, opts: RunOptions<C>): Promise<RunReport> {
+  return run(plan, opts, "preview");
+}
+
+/** Deletes every node of the plan in reverse dependency order, waiting for each to be gone. */
+export function down<C>(plan: Plan<C>, opts: RunOptions<C>): Promise<RunReport> {
+  return run(plan, opts, "down");
+}
+
+async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<RunReport> {
+  const { clock, emit } = opts;
+  const outputs = new Map<string, Outputs | undefined>();
+  const outcomes = new Map<string, NodeOutcome>();
+  const graph = mode === "down" ? reverseGraph(plan.nodes) : plan.nodes;
+  const tasks = graph.map((node) => ({
+    id: node.id,
+    deps: node.deps,
+    run: async () => {
+      const t0 = clock.now();
+      emit({ type: "node-start", node: node.id, at: t0 });
+      const outcome: NodeOutcome = {
+        node: node.id,
+        kind: node.resource.kind,
+        action: "noop",
+        status: "done",
+        changes: [],
+        blocked: [],
+        controls: node.controls,
+        startedAt: t0,
+        exists: false,
+      };
+      outcomes.set(node.id, outcome);
+      const ctx = opts.makeContext(node);
+      const original = plan.nodes.find((n) => n.id === node.id)!;
+      const step = mode === "down" ? stepDown : mode === "up" ? stepUp : stepPreview;
+      try {
+        await step(original, ctx, outcome, outputs, opts);
+      } catch (error) {
+        outcome.status = "failed";
+        outcome.error = error;
+        outcome.endedAt = clock.now();
+        emit({ type: "node-failed", node: node.id, error, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
+        throw error;
+      }
+      outcome.endedAt = clock.now();
+      emit({ type: "node-done", node: node.id, action: outcome.action, id: outcome.id, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
+    },
+  }));
+  const res = await execute(tasks, {
+    clock,
+    concurrency: opts.concurrency,
+    onEvent: (e) => {
+      if (e.type === "task-skip") emit({ type: "node-skipped", node: e.id, reason: e.reason });
+    },
+  });
+  const list = plan.nodes.map(
+    (n) =>
+      outcomes.get(n.id) ?? {
+        node: n.id,
+        kind: n.resource.kind,
+        action: "noop" as Action,
+        status: "skipped" as TaskStatus,
+        changes: [],
+        blocked: [],
+        controls: n.controls,
+        exists: false,
+      },
+  );
+  return { ok: res.ok, outcomes: list, startedAt: res.startedAt, endedAt: res.endedAt };
+}
+
+async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
+  const r = node.resource;
+  const spec = node.spec(makeRefs(node.id, node.deps, outputs));
+  const budget = r.budget.create;
+  let actual = await retrying(opts, node.id, budget, () => r.find(ctx, spec));
+  if (!actual) {
+    out.action = "create";
+    opts.emit({ type: "node-action", node: node.id, action: "create", at: opts.clock.now() });
+    actual = await retrying(opts, node.id, budget, () => r.create(ctx, spec));
+  }
+  actual = await waitReady(r, ctx, actual, opts, node.id);
+  {
+    // Also after a create: fields the create call cannot set are applied here, so a crash between
+    // the create and the follow-up calls is repaired by the next run through the same path.
+    const changes = r.diff(spec, actual);
+    out.blocked = changes.filter((c) => c.replace);
+    out.changes = changes.filter((c) => !c.replace);
+    for (const b of out.blocked) {
+      opts.emit({ type: "node-warn", node: node.id, message: `${b.field} cannot change in place (${fmt(b.from)} -> ${fmt(b.to)}): not applied; recreate the resource to change it`, at: opts.clock.now() });
+    }
+    if (out.changes.length) {
+      if (out.action !== "create") {
+        out.action = "update";
+        opts.emit({ type: "node-action", node: node.id, action: "update", changes: out.changes, at: opts.clock.now() });
+      }
+      const current = actual;
+      actual = await retrying(opts, node.id, budget, () => r.update(ctx, spec, current, out.changes));
+      actual = await waitReady(r, ctx, actual, opts, node.id);
+    }
+  }
+  out.exists = true;
+  out.description = r.describe(actual);
+  out.id = out.description.id;
+  outputs.set(node.id, r.outputs(actual));
+}
+
+async function stepPreview<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
+  const r = node.resource;
+  const spec = node.spec(makeRefs(node.id, node.deps, outputs));
+  const actual = await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
+  if (!actual) {
+    out.action = "create";
+    outputs.set(node.id, undefined);
+    return;
+  }
+  out.exists = true;
+  out.description = r.describe(actual);
+  out.id = out.description.id;
+  const changes = r.diff(spec as never, actual).filter((c) => !hasUnknown(c.to));
+  out.blocked = changes.filter((c) => c.replace);
+  out.changes = changes.filter((c) => !c.replace);
+  out.action = out.changes.length ? "update" : "noop";
+  outputs.set(node.id, r.outputs(actual));
+}
+
+async function stepDown<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, _outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
+  const r = node.resource;
+  const budget = r.budget.delete;
+  const all = await retrying(opts, node.id, budget, async () => (r.findAll ? r.findAll(ctx) : [await r.find(ctx)].filter((x) => x !== undefined)));
+  const live = all.filter((a) => !(r.isGone?.(a) ?? false));
+  if (live.length === 0) return;
+  out.action = "delete";
+  out.exists = true;
+  out.id = live.map((a) => r.describe(a).id).join(",");
+  opts.emit({ type: "node-action", node: node.id, action: "delete", at: opts.clock.now() });
+  await Promise.all(
+    live.map(async (a) => {
+      await retrying(opts, node.id, budget, () => r.delete(ctx, a), () => (r.blockers ? r.blockers(ctx, a) : Promise.resolve([])));
+      await waitGone(r, ctx, a, opts, node.id);
+    }),
+  );
+  out.exists = false;
+}
+
+/**
+ * Runs `fn`, retrying {@link TryAgainLater} on the clock until `budgetMs` is spent;
+ * then fails naming what blocks it (when `blockers` can tell).
+ */
+export async function retrying<T, C>(
+  opts: Pick<RunOptions<C>, "clock" | "emit">,
+  node: string,
+  budgetMs: number,
+  fn: () => Promise<T>,
+  blockers?: () => Promise<string[]>,
+): Promise<T> {
+  const start = opts.clock.now();
+  let announced = false;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof TryAgainLater)) throw e;
+      if (opts.clock.now() - start >= budgetMs) {
+        const names = blockers ? await blockers().catch(() => []) : [];
+        throw new BudgetExceeded(
+          `${node}: still not possible after ${Math.round(budgetMs / 1000)} s: ${e.message}${names.length ? `; blocked by ${names.join(", ")}` : ""}`,
+          names.length ? "delete or detach the blocking resources, then run the command again" : "run the command again later; it resumes where it stopped",
+          e,
+        );
+      }
+      if (!announced) {
+        opts.emit({ type: "node-wait", node, message: e.message, at: opts.clock.now() });
+        announced = true;
+      }
+      await opts.clock.sleep(e.retryAfterMs);
+    }
+  }
+}
+
+async function waitReady<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<A> {
+  if (!r.isReady || r.isReady(actual)) return actual;
+  const start = opts.clock.now();
+  opts.emit({ type: "node-wait", node, message: `waiting for ${r.describe(actual).state} to become ready`, at: start });
+  let a: A | undefined = actual;
+  for (;;) {
+    if (a) {
+      const failure = r.failure?.(a);
+      if (failure) throw new OpsError("resource_failed", `${node} (${r.describe(a).id}) failed: ${failure}`, { fault: "aws" });
+      if (r.isReady(a)) return a;
+    }
+    const elapsed = opts.clock.now() - start;
+    if (elapsed >= r.budget.create) {
+      throw new BudgetExceeded(`${node}: not ready after ${Math.round(elapsed / 1000)} s (state ${a ? r.describe(a).state : "not visible"})`, "run `opsctl up` again later: it resumes and waits");
+    }
+    await opts.clock.sleep(nextPoll(elapsed, r.typicalCreateMs));
+    const cur: A = a ?? actual;
+    a = await retrying(opts, node, r.budget.create, () => r.refresh(ctx, cur));
+  }
+}
+
+async function waitGone<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<void> {
+  const start = opts.clock.now();
+  const typical = r.typicalDeleteMs ?? r.typicalCreateMs;
+  let a: A | undefined = await r.refresh(ctx, actual);
+  while (a && !(r.isGone?.(a) ?? false)) {
+    const elapsed = opts.clock.now() - start;
+    if (elapsed >= r.budget.delete) {
+      const names = r.blockers ? await r.blockers(ctx, a) : [];
+      throw new BudgetExceeded(`${node}: still ${r.describe(a).state} after ${Math.round(elapsed / 1000)} s${names.length ? `; blocked by ${names.join(", ")}` : ""}`, "run `opsctl down` again later");
+    }
+    await opts.clock.sleep(nextPoll(elapsed, typical));
+    const cur = a;
+    a = await retrying(opts, node, r.budget.delete, () => r.refresh(ctx, cur));
+  }
+}
+
+/** First poll when the operation typically completes, then every 5 % of that (1 s to 15 s). */
+function nextPoll(elapsedMs: number, typicalMs: number): number {
+  if (elapsedMs < typicalMs) return typicalMs - elapsedMs;
+  return Math.min(15_000, Math.max(1_000, Math.round(typicalMs / 20)));
+}
+
+function fmt(v: unknown): string {
+  return typeof v === "string" ? v : JSON.stringify(v);
+}

@@ -1,0 +1,151 @@
+import type { EventSink } from "../engine/events.js";
+import { criticalPath } from "../engine/graph.js";
+import type { Plan } from "../engine/plan.js";
+import { down, preview, up, type RunReport } from "../engine/reconcile.js";
+import { contextFactory, type Facts, type ResourceContext } from "../resources/context.js";
+import { checkCidrOverlap, gatherFacts } from "../resources/facts.js";
+import { environmentPlan } from "../../plans/environment.js";
+import type { Session } from "./session.js";
+
+/** The outcome of `up`, `down` or `plan`, with its figures. */
+export interface EnvironmentRun {
+  command: "up" | "down" | "plan" | "status";
+  env: string;
+  report: RunReport;
+  plan: Plan<ResourceContext>;
+  facts: Facts;
+  apiCalls: { read: number; write: number };
+  /** Time the run took on the session's clock (simulated in the sandbox). */
+  makespanMs: number;
+  /** The plan's critical path with typical durations (create order; delete order for down). */
+  criticalPath: { totalMs: number; path: string[] };
+  /** What `down` kept on purpose. */
+  kept: string[];
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  emit: EventSink;
+  concurrency?: number;
+  deleteData?: boolean;
+}
+
+/** Reads the facts and checks NET-10 (no overlap with another VPC) before any write. */
+async function prepare(session: Session, checkOverlap: boolean): Promise<{ facts: Facts; plan: Plan<ResourceContext> }> {
+  const [facts] = await Promise.all([gatherFacts(session.aws, session.config), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
+  return { facts, plan: environmentPlan(session.config, facts) };
+}
+
+function contexts(session: Session, facts: Facts, deleteData = false) {
+  const make = contextFactory({ env: session.config.env, region: session.config.region, aws: session.aws, clock: session.clock, facts, flags: { deleteData } });
+  return (n: { id: string }) => make(n.id);
+}
+
+async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions): Promise<EnvironmentRun> {
+  const before = session.aws.counter.snapshot();
+  const t0 = session.clock.now();
+  const { facts, plan } = await prepare(session, command === "up" || command === "plan");
+  const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency };
+  const report = command === "up" ? await up(plan, runOpts) : command === "down" ? await down(plan, runOpts) : await preview(plan, runOpts);
+  const after = session.aws.counter.snapshot();
+  const weight = (id: string) => {
+    const r = plan.nodes.find((n) => n.id === id)!.resource;
+    return command === "down" ? (r.typicalDeleteMs ?? r.typicalCreateMs) : r.typicalCreateMs;
+  };
+  const cp = criticalPath(plan.nodes, weight);
+  return {
+    command,
+    env: session.config.env,
+    report,
+    plan,
+    facts,
+    apiCalls: { read: after.read - before.read, write: after.write - before.write },
+    makespanMs: session.clock.now() - t0,
+    criticalPath: { totalMs: cp.total, path: cp.path },
+    kept: command === "down" ? keptByDown(report) : [],
+  };
+}
+
+/** `opsctl up`: converge every node. */
+export function runUp(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
+  return runWith(session, "up", opts);
+}
+
+/** `opsctl plan`: what `up` would do; writes nothing. */
+export function runPlan(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
+  return runWith(session, "plan", opts);
+}
+
+/** `opsctl status`: every node's existence, state, health and drift; writes nothing. */
+export function runStatus(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
+  return runWith(session, "status", opts);
+}
+
+/** `opsctl down`: delete in reverse order; data is kept unless `deleteData`. */
+export function runDown(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
+  return runWith(session, "down", opts);
+}
+
+function keptByDown(report: RunReport): string[] {
+  const kept: string[] = [];
+  for (const o of report.outcomes) {
+    if (o.kind === "secret" && o.action === "delete") kept.push(`secret ${o.id}: scheduled for deletion, restorable for 7 days (\`opsctl up\` restores it)`);
+  }
+  return kept;
+}
+
+/** True when every node exists, is healthy and has no drift. */
+export function isHealthy(run: EnvironmentRun): boolean {
+  return run.report.ok && run.report.outcomes.every((o) => o.exists && o.description?.healthy && o.changes.length === 0 && o.blocked.length === 0);
+}
+
+/** The `--json` document of up/down/plan (issue #2's contract; more fields are welcome). */
+export function runDocument(run: EnvironmentRun): Record<string, unknown> {
+  const summary = { create: 0, update: 0, delete: 0, noop: 0 };
+  for (const o of run.report.outcomes) summary[o.action]++;
+  return {
+    ok: run.report.ok,
+    actions: run.report.outcomes.map((o) => ({
+      node: o.node,
+      kind: o.kind,
+      action: o.action,
+      status: o.status,
+      ...(o.id ? { id: o.id } : {}),
+      ...(o.changes.length ? { changes: o.changes.map((c) => ({ field: c.field, from: c.from, to: c.to })) } : {}),
+      ...(o.blocked.length ? { notApplied: o.blocked.map((c) => ({ field: c.field, from: c.from, to: c.to, reason: "cannot change in place" })) } : {}),
+      ...(o.error ? { error: errorText(o.error) } : {}),
+    })),
+    summary,
+    apiCalls: run.apiCalls,
+    makespanSeconds: Math.round(run.makespanMs / 100) / 10,
+    criticalPath: { seconds: run.criticalPath.totalMs / 1000, nodes: run.criticalPath.path },
+    ...(run.kept.length ? { kept: run.kept } : {}),
+  };
+}
+
+/** The `--json` document of status. */
+export function statusDocument(run: EnvironmentRun): Record<string, unknown> {
+  return {
+    healthy: isHealthy(run),
+    env: run.env,
+    resources: run.report.outcomes.map((o) => ({
+      node: o.node,
+      kind: o.kind,
+      ...(o.exists && o.id ? { id: o.id } : {}),
+      state: o.exists ? o.description?.state ?? "unknown" : "missing",
+      healthy: Boolean(o.exists && o.description?.healthy),
+      drift: [...o.changes, ...o.blocked].map((c) => ({ field: c.field, actual: c.from, desired: c.to })),
+      controls: o.controls ?? [],
+      ...(o.description?.details ? { details: o.description.details } : {}),
+    })),
+    apiCalls: run.apiCalls,
+  };
+}
+
+/** One line for an error inside a node. */
+export function errorText(e: unknown): string {
+  const err = e as { name?: string; message?: string; $operation?: string };
+  const op = err.$operation ? `${err.$operation}: ` : "";
+  const code = err.name && err.name !== "Error" && err.name !== "OpsError" && err.name !== "BudgetExceeded" ? `${err.name}: ` : "";
+  return `${op}${code}${err.message ?? String(e)}`;
+}

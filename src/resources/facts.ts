@@ -1,0 +1,53 @@
+import { DescribeAvailabilityZonesCommand, paginateDescribeVpcs, type Vpc } from "@aws-sdk/client-ec2";
+import { GetParameterCommand } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import type { AwsClients } from "../aws/clients.js";
+import type { Config } from "../config/schema.js";
+import { InputError } from "../engine/errors.js";
+import { overlaps4, parseCidr4 } from "../config/cidr.js";
+import { TAG_ENV, tagValue, type Facts } from "./context.js";
+
+/** Graviton instance families (the letter g after the generation) need the arm64 AMI. */
+export function isArmInstanceType(type: string): boolean {
+  return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(type);
+}
+
+/** Reads what the plan needs from the account before anything is planned: 3 calls in parallel. */
+export async function gatherFacts(aws: AwsClients, config: Config): Promise<Facts> {
+  const [sts, ec2, ssm] = await Promise.all([aws.get("sts"), aws.get("ec2"), aws.get("ssm")]);
+  const arch = isArmInstanceType(config.bastion.instanceType) ? "arm64" : "x86_64";
+  const [who, zones, ami] = await Promise.all([
+    sts.send(new GetCallerIdentityCommand({})),
+    config.network.availabilityZones ? undefined : ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "state", Values: ["available"] }, { Name: "zone-type", Values: ["availability-zone"] }] })),
+    // The public SSM parameter always names the current Amazon Linux 2023 AMI of the region.
+    ssm.send(new GetParameterCommand({ Name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}` })),
+  ]);
+  const azs = config.network.availabilityZones ?? (zones?.AvailabilityZones ?? []).map((z) => z.ZoneName!).sort().slice(0, 2);
+  if (azs.length < 2) throw new InputError("region", `${config.region} has fewer than 2 available zones`, "choose another region");
+  return { accountId: who.Account!, region: config.region, azs: [azs[0], azs[1]], bastionAmi: ami.Parameter!.Value! };
+}
+
+/**
+ * NET-10, checked live before any write: the VPC CIDR must not overlap any
+ * other VPC of the account in the region (opsctl's own VPC of this env excepted).
+ */
+export async function checkCidrOverlap(aws: AwsClients, config: Config): Promise<void> {
+  const ec2 = await aws.get("ec2");
+  const mine = parseCidr4(config.network.vpcCidr);
+  const vpcs: Vpc[] = [];
+  for await (const page of paginateDescribeVpcs({ client: ec2 }, {})) vpcs.push(...(page.Vpcs ?? []));
+  for (const v of vpcs) {
+    if (tagValue(v.Tags, TAG_ENV) === config.env) continue;
+    const blocks = (v.CidrBlockAssociationSet ?? []).filter((b) => b.CidrBlockState?.State !== "disassociated").map((b) => b.CidrBlock!);
+    if (blocks.length === 0 && v.CidrBlock) blocks.push(v.CidrBlock);
+    for (const b of blocks) {
+      if (overlaps4(mine, parseCidr4(b))) {
+        throw new InputError(
+          "network.vpcCidr",
+          `${config.network.vpcCidr} overlaps ${b} of ${v.VpcId}${tagValue(v.Tags, "Name") ? ` (${tagValue(v.Tags, "Name")})` : ""} in ${config.region}`,
+          "choose a block that no VPC of this account and region uses (peering and VPN need distinct ranges)",
+        );
+      }
+    }
+  }
+}

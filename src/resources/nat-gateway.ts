@@ -1,0 +1,78 @@
+import { CreateNatGatewayCommand, DeleteNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway } from "@aws-sdk/client-ec2";
+import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { slowMs, typicalMs } from "../aws/durations.js";
+import type { ResourceContext } from "./context.js";
+import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+
+/** NET-05: a public NAT gateway in a public subnet with its Elastic IP. */
+export interface NatGatewaySpec {
+  subnetId: string;
+  allocationId: string;
+}
+
+const LIVE = ["pending", "available"];
+
+function envNats(ctx: ResourceContext): Promise<NatGateway[]> {
+  return ctx.once("ec2:nats", async () => {
+    const ec2 = await ctx.aws.get("ec2");
+    // DescribeNatGateways names its filter parameter `Filter` (singular).
+    return (await ec2.send(new DescribeNatGatewaysCommand({ Filter: envFilter(ctx) }))).NatGateways ?? [];
+  });
+}
+
+export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContext> = {
+  kind: "nat-gateway",
+  budget: { create: slowMs("ec2.nat-gateway.create"), delete: slowMs("ec2.nat-gateway.delete") },
+  typicalCreateMs: typicalMs("ec2.nat-gateway.create"),
+  typicalDeleteMs: typicalMs("ec2.nat-gateway.delete"),
+
+  async find(ctx) {
+    return ofNode(ctx, await envNats(ctx)).find((n) => LIVE.includes(n.State!));
+  },
+  async findAll(ctx) {
+    return ofNode(ctx, await envNats(ctx)).filter((n) => n.State !== "deleted");
+  },
+  diff(spec, n) {
+    const c: FieldChange[] = [];
+    if (n.SubnetId !== spec.subnetId) c.push({ field: "SubnetId", from: n.SubnetId, to: spec.subnetId, replace: true });
+    const alloc = n.NatGatewayAddresses?.[0]?.AllocationId;
+    if (alloc !== spec.allocationId) c.push({ field: "AllocationId", from: alloc, to: spec.allocationId, replace: true });
+    return c;
+  },
+  async create(ctx, spec) {
+    const ec2 = await ctx.aws.get("ec2");
+    const r = await retryOn(["InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"], ctx.node, () =>
+      ec2.send(
+        new CreateNatGatewayCommand({
+          SubnetId: spec.subnetId,
+          AllocationId: spec.allocationId,
+          ConnectivityType: "public",
+          // Same request → same token → the same NAT gateway if this call is repeated after a crash.
+          ClientToken: ctx.token(spec.subnetId, spec.allocationId),
+          TagSpecifications: tagSpec(ctx, "natgateway"),
+        }),
+      ),
+    );
+    return r.NatGateway!;
+  },
+  update: async (_ctx, _spec, n) => n,
+  async delete(ctx, n) {
+    const ec2 = await ctx.aws.get("ec2");
+    if (n.State === "deleting") return;
+    await deleted(ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: n.NatGatewayId })));
+  },
+  async refresh(ctx, n) {
+    const ec2 = await ctx.aws.get("ec2");
+    return (await orUndefined(ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [n.NatGatewayId!] }))))?.NatGateways?.[0];
+  },
+  isReady: (n) => n.State === "available",
+  failure: (n) => (n.State === "failed" ? `${n.FailureCode ?? "failed"}: ${n.FailureMessage ?? ""} (delete it and run up again)` : n.State === "deleted" || n.State === "deleting" ? `it is ${n.State}` : undefined),
+  isGone: (n) => n.State === "deleted",
+  describe: (n) => ({
+    id: n.NatGatewayId!,
+    state: n.State ?? "unknown",
+    healthy: n.State === "available",
+    details: { subnet: n.SubnetId, publicIp: n.NatGatewayAddresses?.[0]?.PublicIp },
+  }),
+  outputs: (n) => ({ id: n.NatGatewayId! }),
+};
