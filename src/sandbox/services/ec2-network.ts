@@ -749,7 +749,13 @@ function routeTarget(ctx: Ctx, rt: SimRecord, input: any): SimRecord {
       }
     } else if (id.startsWith("vpce-")) {
       return ctx.fail("InvalidParameterValue", `The route to a gateway endpoint ${id} is managed by the endpoint (ModifyVpcEndpoint AddRouteTableIds).`);
-    } else if (id !== "local") ctx.fail("InvalidGatewayID.NotFound", `The gateway ID '${id}' does not exist`);
+    } else if (id === "local") {
+      const dest = input.DestinationCidrBlock ?? input.DestinationIpv6CidrBlock;
+      const vpc = ctx.table("vpcs")[rt.VpcId];
+      if (!vpc || ![...vpcIpv4Blocks(vpc), ...vpcIpv6Blocks(vpc)].includes(dest)) {
+        return ctx.fail("InvalidParameterValue", `The destination CIDR block ${dest} is not a CIDR of VPC ${rt.VpcId}: the target 'local' is not valid for it.`);
+      }
+    } else return ctx.fail("InvalidGatewayID.NotFound", `The gateway ID '${id}' does not exist`);
     return { GatewayId: id };
   }
   if (k === "NatGatewayId") {
