@@ -685,6 +685,14 @@ describe("EC2 instances", () => {
     expect(d[0].Instances![0].State!.Name).toBe("running");
     expect(d[0].Instances![0].PublicIpAddress).toBeTruthy();
     await env.ec2.send(new E.ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: "optional" }));
+    // swap the instance's security groups: the ENI follows
+    const { GroupId: g2 } = await env.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "bastion2", Description: "b2" }));
+    await fails(env.ec2.send(new E.ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: "t3.small" } })), "IncorrectInstanceState");
+    await env.ec2.send(new E.ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [g2!] }));
+    expect((await env.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0].SecurityGroups).toEqual([{ GroupId: g2, GroupName: "bastion2" }]);
+    expect((await env.ec2.send(new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: "group-id", Values: [g2!] }] }))).NetworkInterfaces).toHaveLength(1);
+    await env.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId }));
+    await fails(env.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: g2 })), "DependencyViolation");
     // terminate
     const term = await env.ec2.send(new E.TerminateInstancesCommand({ InstanceIds: [id] }));
     expect(term.TerminatingInstances![0].CurrentState).toEqual({ Code: 32, Name: "shutting-down" });
@@ -695,7 +703,7 @@ describe("EC2 instances", () => {
     expect((await env.ec2.send(new E.DescribeNetworkInterfacesCommand({ Filters: [{ Name: "subnet-id", Values: [subnetId] }] }))).NetworkInterfaces).toEqual([]);
     await fails(env.ec2.send(new E.DescribeVolumesCommand({ VolumeIds: [volId] })), "InvalidVolume.NotFound");
     await fails(env.ec2.send(new E.StartInstancesCommand({ InstanceIds: [id] })), "IncorrectInstanceState");
-    await env.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId }));
+    await env.ec2.send(new E.DeleteSecurityGroupCommand({ GroupId: g2 }));
     await env.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }));
     env.sandbox.clock.advance(sec(3600));
     await fails(env.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] })), "InvalidInstanceID.NotFound", new RegExp(`The instance ID '${id}' does not exist`));

@@ -558,6 +558,35 @@ const ModifyInstanceMetadataOptions: Handler = (input, ctx) => {
   return { InstanceId: i.InstanceId, InstanceMetadataOptions: out(md) };
 };
 
+const ModifyInstanceAttribute: Handler = (input, ctx) => {
+  const i = get(ctx, "instances", required(ctx, input, "InstanceId"));
+  if (i.State.Name === "terminated") return ctx.fail("IncorrectInstanceState", `The instance '${i.InstanceId}' is not in a valid state for this operation.`);
+  const given = ["Groups", "SourceDestCheck", "InstanceType", "DisableApiTermination", "DisableApiStop", "EbsOptimized", "Attribute"].filter((k) => input[k] !== undefined);
+  if (given.length !== 1) return ctx.fail("InvalidParameterCombination", "Exactly one attribute must be specified per ModifyInstanceAttribute call.");
+  const eni = ctx.table("networkInterfaces")[i._eniId];
+  if (input.Groups) {
+    if (!input.Groups.length) return ctx.fail("InvalidParameterValue", "Value () for parameter groupId is invalid. The value cannot be empty");
+    const groups = input.Groups.map((g: string) => {
+      const sg = get(ctx, "securityGroups", g);
+      if (sg.VpcId !== i.VpcId) return ctx.fail("InvalidGroup.NotFound", `The security group '${g}' does not exist in VPC '${i.VpcId}'`);
+      return { GroupId: sg.GroupId, GroupName: sg.GroupName };
+    });
+    i.SecurityGroups = groups;
+    if (eni) eni.Groups = groups.map((g: SimRecord) => ({ ...g }));
+  }
+  if (input.SourceDestCheck) {
+    i.SourceDestCheck = !!input.SourceDestCheck.Value;
+    if (eni) eni.SourceDestCheck = i.SourceDestCheck;
+  }
+  if (input.InstanceType) {
+    if (i.State.Name !== "stopped") return ctx.fail("IncorrectInstanceState", `The instance '${i.InstanceId}' is not in the 'stopped' state.`);
+    i.InstanceType = input.InstanceType.Value;
+  }
+  if (input.DisableApiTermination) i._disableApiTermination = !!input.DisableApiTermination.Value;
+  if (input.EbsOptimized) i.EbsOptimized = !!input.EbsOptimized.Value;
+  return {};
+};
+
 const DescribeVolumes: Handler = (input, ctx) => {
   const { items, next } = describe(ctx, "volumes", input, input.VolumeIds, {
     "volume-id": (v) => v.VolumeId,
@@ -706,6 +735,7 @@ export const computeHandlers: Record<string, Handler> = {
   ModifySecurityGroupRules, DeleteSecurityGroup,
   CreateKeyPair, ImportKeyPair, DescribeKeyPairs, DeleteKeyPair,
   RunInstances, DescribeInstances, DescribeInstanceStatus, StopInstances, StartInstances, TerminateInstances, ModifyInstanceMetadataOptions,
+  ModifyInstanceAttribute,
   DescribeVolumes, DescribeImages,
   CreateFlowLogs, DescribeFlowLogs, DeleteFlowLogs,
 };

@@ -1,13 +1,11 @@
 /** Simulated EC2 network operations: AZs, VPCs, subnets, gateways, Elastic IPs, NAT, routes, endpoints, NACLs (behaviour: ec2.md). */
 import type { Handler, SimRecord } from "../types.js";
 import {
-  type Ctx, LINGER_MS, aclEntry, describe, disassociateEip, find, get, idempotent, list, localRoutes, newEni, newIpv6Block56,
+  type Ctx, aclEntry, describe, disassociateEip, find, get, idempotent, list, newEni, newIpv6Block56,
   newNetworkAcl, newPublicIp, newRouteTable, newSecurityGroup, addSgRule, required, rtView, setEniAssociation, vpcHasIpv6,
-  vpcIpv4Blocks, vpcIpv6Blocks, sgView, PREFIX_TABLE,
+  vpcIpv4Blocks, vpcIpv6Blocks, PREFIX_TABLE,
 } from "./ec2-core.js";
 import { azIdPrefix, contains4, contains6, isNetwork4, iso, out, overlaps4, overlaps6, parse4, parse6, requestHash, tagsFor } from "./ec2-util.js";
-
-const tagFields = {};
 
 // ---------------------------------------------------------------- regions and zones
 
@@ -137,7 +135,6 @@ const DescribeVpcs: Handler = (input, ctx) => {
     "is-default": (v) => String(v.IsDefault),
     "owner-id": (v) => v.OwnerId,
     state: (v) => v.State,
-    ...tagFields,
   });
   return { Vpcs: items.map(vpcView), NextToken: next };
 };
@@ -1230,6 +1227,3 @@ export const networkHandlers: Record<string, Handler> = {
   CreateTags, DeleteTags, DescribeTags,
 };
 
-void LINGER_MS;
-void localRoutes;
-void sgView;
