@@ -755,3 +755,81 @@ describe("EC2 tags and eventual consistency", () => {
     await fails(env.ec2.send(new E.CreateTransitGatewayCommand({})), "UnsupportedOperation");
   });
 });
+
+describe("EC2 more cases", () => {
+  it("associates an Elastic IP with an instance, blocks release, disassociates", async () => {
+    const env = await setup();
+    const { subnetId } = await publicNetwork(env);
+    const r = await env.ec2.send(new E.RunInstancesCommand({ ImageId: "ami-0123456789abcdef0", MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
+    const id = r.Instances![0].InstanceId!;
+    const eip = await env.ec2.send(new E.AllocateAddressCommand({ Domain: "vpc" }));
+    const { AssociationId } = await env.ec2.send(new E.AssociateAddressCommand({ AllocationId: eip.AllocationId, InstanceId: id }));
+    expect(AssociationId).toMatch(/^eipassoc-/);
+    let inst = (await env.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+    expect(inst.PublicIpAddress).toBe(eip.PublicIp);
+    expect((await env.ec2.send(new E.DescribeAddressesCommand({ Filters: [{ Name: "instance-id", Values: [id] }] }))).Addresses![0].AllocationId).toBe(eip.AllocationId);
+    await fails(env.ec2.send(new E.ReleaseAddressCommand({ AllocationId: eip.AllocationId })), "InvalidIPAddress.InUse");
+    await env.ec2.send(new E.DisassociateAddressCommand({ AssociationId }));
+    inst = (await env.ec2.send(new E.DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations![0].Instances![0];
+    expect(inst.PublicIpAddress).toBeUndefined();
+    await fails(env.ec2.send(new E.DisassociateAddressCommand({ AssociationId })), "InvalidAssociationID.NotFound");
+    await env.ec2.send(new E.ReleaseAddressCommand({ AllocationId: eip.AllocationId }));
+  });
+
+  it("routes IPv6 through an egress-only internet gateway only", async () => {
+    const env = await setup();
+    const { vpcId } = await vpcWithSubnet(env, true);
+    const { EgressOnlyInternetGateway } = await env.ec2.send(new E.CreateEgressOnlyInternetGatewayCommand({ VpcId: vpcId }));
+    const eigw = EgressOnlyInternetGateway!.EgressOnlyInternetGatewayId!;
+    const { RouteTable } = await env.ec2.send(new E.CreateRouteTableCommand({ VpcId: vpcId }));
+    const RouteTableId = RouteTable!.RouteTableId!;
+    await fails(env.ec2.send(new E.CreateRouteCommand({ RouteTableId, DestinationCidrBlock: "0.0.0.0/0", EgressOnlyInternetGatewayId: eigw })), "InvalidParameterValue");
+    await env.ec2.send(new E.CreateRouteCommand({ RouteTableId, DestinationIpv6CidrBlock: "::/0", EgressOnlyInternetGatewayId: eigw }));
+    const rt = (await env.ec2.send(new E.DescribeRouteTablesCommand({ Filters: [{ Name: "route.egress-only-internet-gateway-id", Values: [eigw] }] }))).RouteTables!;
+    expect(rt.map((t) => t.RouteTableId)).toEqual([RouteTableId]);
+    await fails(env.ec2.send(new E.DeleteVpcCommand({ VpcId: vpcId })), "DependencyViolation");
+  });
+
+  it("gives interface endpoints ENIs that block subnet deletion until the endpoint is deleted", async () => {
+    const env = await setup();
+    const { vpcId, subnetId } = await vpcWithSubnet(env);
+    const { VpcEndpoint } = await env.ec2.send(new E.CreateVpcEndpointCommand({ VpcId: vpcId, VpcEndpointType: "Interface", ServiceName: "com.amazonaws.eu-west-1.ssm", SubnetIds: [subnetId] }));
+    expect(VpcEndpoint!.NetworkInterfaceIds).toHaveLength(1);
+    const eni = (await env.ec2.send(new E.DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: VpcEndpoint!.NetworkInterfaceIds }))).NetworkInterfaces![0];
+    expect(eni).toMatchObject({ InterfaceType: "vpc_endpoint", RequesterManaged: true, SubnetId: subnetId });
+    await fails(env.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId })), "DependencyViolation");
+    await env.ec2.send(new E.DeleteVpcEndpointsCommand({ VpcEndpointIds: [VpcEndpoint!.VpcEndpointId!] }));
+    await env.ec2.send(new E.DeleteSubnetCommand({ SubnetId: subnetId }));
+  });
+
+  it("keeps working after the state is saved and loaded (JSON-safe records)", async () => {
+    const { Sandbox } = await import("../../src/sandbox/sandbox.js");
+    const { allServices } = await import("../../src/sandbox/services/index.js");
+    const { AwsClients } = await import("../../src/aws/clients.js");
+    const { mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const env = await setup();
+    const { subnetId } = await publicNetwork(env);
+    const eip = await env.ec2.send(new E.AllocateAddressCommand({ Domain: "vpc" }));
+    const { NatGateway } = await env.ec2.send(new E.CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: eip.AllocationId, ClientToken: "persist" }));
+    const file = join(mkdtempSync(join(tmpdir(), "ec2-")), "state.json");
+    env.sandbox.save(file);
+    const sandbox2 = Sandbox.load(file, { services: allServices() });
+    const ec2b = await new AwsClients({ region: "eu-west-1", sandbox: sandbox2 }).get("ec2");
+    sandbox2.clock.advance(sec(105));
+    const n = (await ec2b.send(new E.DescribeNatGatewaysCommand({ NatGatewayIds: [NatGateway!.NatGatewayId!] }))).NatGateways![0];
+    expect(n.State).toBe("available");
+    expect(n.CreateTime).toBeInstanceOf(Date);
+    const again = await ec2b.send(new E.CreateNatGatewayCommand({ SubnetId: subnetId, AllocationId: eip.AllocationId, ClientToken: "persist" }));
+    expect(again.NatGateway!.NatGatewayId).toBe(NatGateway!.NatGatewayId);
+  });
+
+  it("answers RequestLimitExceeded under the throttling fault, which the SDK retries", async () => {
+    const { sandbox, aws } = newSandbox({ faults: { throttleRate: 0.5, seed: 7 } });
+    const ec2 = await aws.get("ec2");
+    for (let i = 0; i < 5; i++) await ec2.send(new E.CreateVpcCommand({ CidrBlock: `10.${i}.0.0/16` }));
+    expect((await ec2.send(new E.DescribeVpcsCommand({}))).Vpcs).toHaveLength(5);
+    expect(sandbox.journal.some((c) => c.error === "RequestLimitExceeded")).toBe(true);
+  });
+});
