@@ -134,7 +134,13 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
   if (!actual) {
     out.action = "create";
     opts.emit({ type: "node-action", node: node.id, action: "create", at: opts.clock.now() });
-    actual = await retrying(opts, node.id, budget, () => r.create(ctx, spec));
+    const created = await retrying(opts, node.id, budget, () => r.create(ctx, spec));
+    // Read it back: AWS adds defaults the create call does not return (e.g. a security group's egress rule).
+    actual = await retrying(opts, node.id, budget, async () => {
+      const seen = await r.refresh(ctx, created);
+      if (!seen) throw new TryAgainLater(`${r.describe(created).id} not visible yet`, 1_000);
+      return seen;
+    });
   }
   actual = await waitReady(r, ctx, actual, opts, node.id);
   {

@@ -32,8 +32,9 @@ export interface NetworkAclSpec {
   entries: AclEntrySpec[];
 }
 
-/** The default `*` rule AWS keeps in every ACL. */
+/** The default `*` rules AWS keeps in every ACL: 32767 (IPv4) and 32768 (IPv6); they cannot be changed. */
 const DEFAULT_RULE = 32767;
+const isDefaultRule = (e: NetworkAclEntry) => (e.RuleNumber ?? 0) >= DEFAULT_RULE;
 
 const keyOf = (egress: boolean, rule: number) => `${egress ? "egress" : "ingress"} #${rule}`;
 const render = (e: AclEntrySpec) => `${e.allow ? "allow" : "deny"} ${e.protocol === "-1" ? "all" : e.protocol === "6" ? "tcp" : e.protocol === "17" ? "udp" : e.protocol}${e.from !== undefined ? ` ${e.from}-${e.to}` : ""} ${e.cidr}`;
@@ -81,7 +82,7 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
   diff(spec, acl) {
     const c: FieldChange[] = [];
     if (acl.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: acl.VpcId, to: spec.vpcId, replace: true });
-    const actual = (acl.Entries ?? []).filter((e) => e.RuleNumber !== DEFAULT_RULE).map(fromAws);
+    const actual = (acl.Entries ?? []).filter((e) => !isDefaultRule(e)).map(fromAws);
     for (const want of spec.entries) {
       const have = actual.find((a) => a.egress === want.egress && a.ruleNumber === want.ruleNumber);
       if (!have || render(have) !== render(want)) c.push({ field: keyOf(want.egress, want.ruleNumber), from: have ? render(have) : undefined, to: render(want) });
@@ -143,7 +144,7 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
     id: acl.NetworkAclId!,
     state: "active",
     healthy: true,
-    details: { rules: (acl.Entries ?? []).filter((e) => e.RuleNumber !== DEFAULT_RULE).length, subnets: (acl.Associations ?? []).map((a) => a.SubnetId) },
+    details: { rules: (acl.Entries ?? []).filter((e) => !isDefaultRule(e)).length, subnets: (acl.Associations ?? []).map((a) => a.SubnetId) },
   }),
   outputs: (acl) => ({ id: acl.NetworkAclId! }),
 };

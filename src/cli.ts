@@ -1,0 +1,67 @@
+import { Command, CommanderError } from "commander";
+import { VERSION } from "./version.js";
+import { OpsError } from "./engine/errors.js";
+import { initCommand } from "../commands/init.js";
+import { planCommand } from "../commands/plan.js";
+import { upCommand } from "../commands/up.js";
+import { statusCommand } from "../commands/status.js";
+import { downCommand } from "../commands/down.js";
+import { configCommand } from "../commands/config.js";
+import { sshKeyCommand } from "../commands/ssh-key.js";
+
+/** Builds the program. Command modules only import commander: the SDK loads on first AWS call. */
+export function program(): Command {
+  const p = new Command("opsctl")
+    .description("Build, check, pause, restore and tear down one complete AWS environment with idempotent AWS SDK calls.")
+    .version(VERSION)
+    .option("--env <name>", "environment name (overrides the config)")
+    .option("--region <region>", "AWS region (overrides the config)")
+    .option("--profile <name>", "AWS profile (credentials: env, profiles, SSO)")
+    .option("--endpoint-url <url>", "send every AWS call to this endpoint (LocalStack-style emulators; also AWS_ENDPOINT_URL)")
+    .option("--config <path>", "config file (default ./opsctl.config.json)")
+    .option("--json", "print one JSON document on stdout (progress goes to stderr)")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--sandbox", "run against the built-in simulated AWS (no account needed)")
+    .option("--concurrency <n>", "resources worked on at once (default 16)")
+    .option("--debug", "show stack traces and AWS request ids on errors")
+    .showHelpAfterError("(run `opsctl --help` for usage)")
+    .exitOverride();
+  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand()]) p.addCommand(c);
+  return p;
+}
+
+/** Runs the CLI: maps errors to one line and an exit code (2 bad input, 1 failure). */
+export async function main(argv: string[]): Promise<number> {
+  const p = program();
+  const debug = argv.includes("--debug");
+  if (Number(process.versions.node.split(".")[0]) < 22 && !process.env.OPSCTL_QUIET_NODE) {
+    process.env.OPSCTL_QUIET_NODE = "1";
+    if (argv.length > 2 && !argv.includes("--help") && !argv.includes("-h")) process.stderr.write(`note: Node ${process.versions.node}; Node 22+ is recommended (AWS SDK releases after January 2027 need it)\n`);
+  }
+  try {
+    await p.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      return 2;
+    }
+    process.stderr.write(formatError(e, debug) + "\n");
+    if (e instanceof OpsError) return e.fault === "user" ? 2 : 1;
+    return 1;
+  }
+}
+
+/** One line (two with a hint) for the operator; the stack and request id with --debug. */
+export function formatError(e: unknown, debug: boolean): string {
+  const err = e as Error & { hint?: string; $operation?: string; $metadata?: { requestId?: string } };
+  const op = err.$operation ? `${err.$operation} ` : "";
+  const code = err.$metadata && err.name ? `${err.name}: ` : "";
+  let line = `error: ${op}${code}${err.message ?? String(e)}`;
+  if (err.hint) line += ` — ${err.hint}`;
+  if (debug) {
+    if (err.$metadata?.requestId) line += `\nrequest id: ${err.$metadata.requestId}`;
+    if (err.stack) line += `\n${err.stack}`;
+  }
+  return line;
+}
