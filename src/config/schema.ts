@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isKnownRegion } from "../aws/regions.js";
-import { isRfc1918, parseCidr4 } from "./cidr.js";
+import { parseCidr4 } from "./cidr.js";
 
 const cidr4 = z.string().superRefine((v, ctx) => {
   try {

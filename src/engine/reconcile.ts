@@ -46,6 +46,9 @@ export interface RunReport {
 
 type Mode = "up" | "preview" | "down";
 
+/** Minimum time to keep retrying a try-again-later while converging (AWS eventual consistency). */
+const CONSISTENCY_BUDGET_MS = 3 * 60_000;
+
 /**
  * Brings every node of the plan to its spec: find, then create or update only
  * the changed fields, then wait for a ready state. Safe to run again at any time.
@@ -129,7 +132,8 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
 async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
   const r = node.resource;
   const spec = node.spec(makeRefs(node.id, node.deps, outputs));
-  const budget = r.budget.create;
+  // Eventual consistency ("not visible yet") can last much longer than the operation itself.
+  const budget = Math.max(r.budget.create, CONSISTENCY_BUDGET_MS);
   let actual = await retrying(opts, node.id, budget, () => r.find(ctx, spec));
   if (!actual) {
     out.action = "create";

@@ -3,11 +3,11 @@ import {
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
   PutRetentionPolicyCommand,
-  ResourceAlreadyExistsException,
   type LogGroup,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
+import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { deleted } from "./ec2-common.js";
@@ -47,7 +47,7 @@ export const logGroup: ResourceKind<LogGroupSpec, LogGroup, ResourceContext> = {
     try {
       await logs.send(new CreateLogGroupCommand({ logGroupName: spec.name, tags: ctx.tagMap() }));
     } catch (e) {
-      if (!(e instanceof ResourceAlreadyExistsException)) throw e;
+      if (!isCode(e, "ResourceAlreadyExistsException")) throw e;
     }
     // Retention cannot be set in CreateLogGroup: the post-create diff applies it.
     const g = await byName(ctx, spec.name);

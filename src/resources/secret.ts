@@ -5,7 +5,6 @@ import {
   ListSecretsCommand,
   RestoreSecretCommand,
   UpdateSecretCommand,
-  ResourceExistsException,
   type DescribeSecretResponse,
 } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
@@ -68,7 +67,7 @@ export const secret: ResourceKind<SecretSpec, DescribeSecretResponse, ResourceCo
       );
     } catch (e) {
       // Scheduled for deletion (from an earlier `down`): the post-create diff restores it.
-      if (!(e instanceof ResourceExistsException) && !isCode(e, "InvalidRequestException")) throw e;
+      if (!isCode(e, "ResourceExistsException", "InvalidRequestException")) throw e;
     }
     const s = await describeSecret(ctx, spec.name);
     if (!s) throw new TryAgainLater(`secret ${spec.name} not visible yet`, 1_000);

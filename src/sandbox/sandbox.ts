@@ -115,6 +115,9 @@ export class Sandbox {
     const rec: CallRecord = { service: clientName.replace(/Client$/, ""), operation, region, write, input };
     this.journal.push(rec);
     this.clock.touch();
+    const calls = (this.state.calls ??= { read: 0, write: 0 });
+    if (write) calls.write++;
+    else calls.read++;
     if (this.crashed) throw new SimulatedCrash();
     if (!service) throw new Error(`the opsctl sandbox does not simulate ${clientName} (${operation})`);
     const ctx = this.context(service, region);

@@ -13,6 +13,8 @@ export interface SandboxState {
   clockMs: number;
   accountId: string;
   seq: number;
+  /** Calls answered over the state's whole life (a CLI test reads them to prove "0 writes"). */
+  calls?: { read: number; write: number };
   regions: Record<string, RegionState>;
 }
 

@@ -1,0 +1,46 @@
+import { newSandbox } from "./sandbox.js";
+import { validateConfig } from "../../src/config/load.js";
+import type { Session } from "../../src/operations/session.js";
+import type { Faults } from "../../src/sandbox/types.js";
+import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import type { EngineEvent } from "../../src/engine/events.js";
+
+/** The config the scenario tests use (the demo config with a bastion CIDR). */
+export const TEST_CONFIG = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] } };
+
+/** A session over a fresh sandbox (or the given one), as the CLI would open it. */
+export function sandboxSession(opts: { config?: unknown; faults?: Faults; sandbox?: Sandbox } = {}): Session & { sandbox: Sandbox; events: EngineEvent[] } {
+  const fresh = opts.sandbox ? undefined : newSandbox({ faults: opts.faults });
+  const sandbox = opts.sandbox ?? fresh!.sandbox;
+  if (opts.sandbox && opts.faults) sandbox.reset(opts.faults);
+  const { AwsClients } = awsModule;
+  const aws = fresh?.aws ?? new AwsClients({ region: "eu-west-1", sandbox });
+  const { config, warnings } = validateConfig(opts.config ?? TEST_CONFIG);
+  const events: EngineEvent[] = [];
+  return { config, warnings, aws, clock: sandbox.clock, sandbox, events, save() {}, close: () => aws.destroy() };
+}
+
+import * as awsModule from "../../src/aws/clients.js";
+
+/** Every simulated record tagged opsctl:env=`env`, as `service/collection/id` with its node tag. */
+export function taggedInventory(sandbox: Sandbox, env: string): { key: string; node?: string; rec: Record<string, any> }[] {
+  const out: { key: string; node?: string; rec: Record<string, any> }[] = [];
+  for (const [region, services] of Object.entries(sandbox.state.regions)) {
+    for (const [service, tables] of Object.entries(services)) {
+      for (const [table, records] of Object.entries(tables)) {
+        for (const [id, rec] of Object.entries(records)) {
+          const tags = tagsOf(rec);
+          if (tags["opsctl:env"] === env) out.push({ key: `${region}/${service}/${table}/${id}`, node: tags["opsctl:node"], rec });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function tagsOf(rec: Record<string, any>): Record<string, string> {
+  const t = rec.Tags ?? rec.tags ?? rec.TagList ?? rec._tags;
+  if (!t) return {};
+  if (Array.isArray(t)) return Object.fromEntries(t.map((x: any) => [x.Key ?? x.key, x.Value ?? x.value]));
+  return t as Record<string, string>;
+}

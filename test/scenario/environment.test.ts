@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { AuthorizeSecurityGroupIngressCommand, DeleteRouteCommand, ModifyVpcAttributeCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { runDown, runPlan, runStatus, runUp, runDocument, statusDocument, isHealthy } from "../../src/operations/environment.js";
+import { validateGraph } from "../../src/engine/graph.js";
+import { environmentPlan } from "../../plans/environment.js";
+import { validateConfig } from "../../src/config/load.js";
+import { sandboxSession, taggedInventory, TEST_CONFIG } from "../helpers/env.js";
+
+const emit = () => {};
+const FACTS = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"] as [string, string], bastionAmi: "ami-0123456789abcdef0" };
+
+/** Live records tagged with the env, minus what down keeps by design (secrets pending deletion). */
+function liveInventory(s: ReturnType<typeof sandboxSession>) {
+  return taggedInventory(s.sandbox, "demo").filter(({ rec }) => {
+    if (rec.DeletedDate) return false; // secret scheduled for deletion (kept by design)
+    if (rec.State === "deleted" || rec.State?.Name === "terminated") return false; // still listed by AWS for a while
+    return true;
+  });
+}
+
+describe("every plan is a DAG (NET-*, SG-*, BAS-*)", () => {
+  for (const natMode of ["single", "per-az"] as const) {
+    it(`builds without a cycle and with every dependency present (natMode ${natMode})`, () => {
+      const { config } = validateConfig({ ...TEST_CONFIG, network: { natMode } });
+      const plan = environmentPlan(config, FACTS);
+      expect(() => validateGraph(plan.nodes)).not.toThrow();
+      const ids = plan.nodes.map((n) => n.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const n of plan.nodes) expect(n.id).toMatch(/^[a-z0-9-]+:[a-z0-9-]+$/);
+      const controls = new Set(plan.nodes.flatMap((n) => n.controls ?? []));
+      for (const c of ["NET-01", "NET-02", "NET-03", "NET-04", "NET-05", "NET-06", "NET-07", "NET-08", "NET-09", "NET-10", "SG-01", "SG-02", "SG-03", "SG-04", "SG-05", "SG-06", "BAS-01", "BAS-02"]) expect(controls).toContain(c);
+      expect(ids.filter((i) => i.startsWith("nat-gateway:")).length).toBe(natMode === "single" ? 1 : 2);
+    });
+  }
+});
+
+describe("whole network plan on the sandbox", () => {
+  it("up twice: the second run makes 0 writes; down leaves nothing tagged; down again makes 0 writes", async () => {
+    const s = sandboxSession();
+    const first = await runUp(s, { emit });
+    expect(first.report.ok).toBe(true);
+    expect(runDocument(first).summary).toMatchObject({ create: 29, delete: 0 });
+    const second = await runUp(s, { emit });
+    expect(second.report.ok).toBe(true);
+    expect(second.apiCalls.write).toBe(0);
+    expect(second.report.outcomes.every((o) => o.action === "noop")).toBe(true);
+
+    const status = await runStatus(s, { emit });
+    expect(isHealthy(status)).toBe(true);
+    expect(status.apiCalls.write).toBe(0);
+    const doc = statusDocument(status) as { healthy: boolean; resources: { node: string; id?: string; drift: unknown[] }[] };
+    expect(doc.healthy).toBe(true);
+    expect(doc.resources.find((r) => r.node === "vpc:main")!.id).toMatch(/^vpc-[0-9a-f]{17}$/);
+
+    const down = await runDown(s, { emit });
+    expect(down.report.ok).toBe(true);
+    expect(liveInventory(s)).toEqual([]);
+    expect(down.kept.join(" ")).toContain("demo/bastion/ssh-key");
+    const again = await runDown(s, { emit });
+    expect(again.report.ok).toBe(true);
+    expect(again.apiCalls.write).toBe(0);
+  });
+
+  it("converges with 20 % of calls throttled and new resources hidden from describes for 20 s", async () => {
+    const s = sandboxSession({ faults: { throttleRate: 0.2, notFoundLagMs: 20_000, seed: 7 } });
+    const run = await runUp(s, { emit });
+    expect(run.report.outcomes.filter((o) => o.status !== "done").map((o) => [o.node, String(o.error)])).toEqual([]);
+    const throttled = s.sandbox.journal.filter((j) => j.error === "RequestLimitExceeded" || j.error === "ThrottlingException" || j.error === "Throttling").length;
+    expect(throttled).toBeGreaterThan(20);
+    s.sandbox.reset({});
+    const clean = sandboxSession();
+    await runUp(clean, { emit });
+    const kinds = (x: ReturnType<typeof sandboxSession>) => liveInventory(x).map((r) => `${r.key.split("/").slice(1, 3).join("/")} ${r.node}`).sort();
+    expect(kinds(s)).toEqual(kinds(clean));
+    const second = await runUp(s, { emit });
+    expect(second.apiCalls.write).toBe(0);
+  });
+
+  it("finds drift made behind its back, plans the fix and repairs it", async () => {
+    const s = sandboxSession();
+    const first = await runUp(s, { emit });
+    const id = (node: string) => first.report.outcomes.find((o) => o.node === node)!.id!;
+    const ec2 = await s.aws.get("ec2");
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id("security-group:rds"), IpPermissions: [{ IpProtocol: "tcp", FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
+    await ec2.send(new DeleteRouteCommand({ RouteTableId: id("route-table:private-a"), DestinationCidrBlock: "0.0.0.0/0" }));
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: id("vpc:main"), EnableDnsHostnames: { Value: false } }));
+
+    const status = await runStatus(s, { emit });
+    expect(isHealthy(status)).toBe(false);
+    const drift = Object.fromEntries(status.report.outcomes.filter((o) => o.changes.length).map((o) => [o.node, o.changes.map((c) => c.field)]));
+    expect(drift).toEqual({
+      "vpc:main": ["EnableDnsHostnames"],
+      "route-table:private-a": ["route 0.0.0.0/0"],
+      "security-group:rds": ["ingress tcp:3306-3306 0.0.0.0/0"],
+    });
+
+    const plan = await runPlan(s, { emit });
+    expect(plan.apiCalls.write).toBe(0);
+    expect(plan.report.outcomes.filter((o) => o.action === "update").map((o) => o.node).sort()).toEqual(["route-table:private-a", "security-group:rds", "vpc:main"]);
+
+    const fix = await runUp(s, { emit });
+    expect(fix.report.ok).toBe(true);
+    expect(fix.apiCalls.write).toBe(3);
+    expect(isHealthy(await runStatus(s, { emit }))).toBe(true);
+  });
+
+  it("down names the resource that blocks a delete (an ENI opsctl does not own)", async () => {
+    const s = sandboxSession();
+    const up = await runUp(s, { emit });
+    const subnetId = up.report.outcomes.find((o) => o.node === "subnet:isolated-b")!.id!;
+    const ec2 = await s.aws.get("ec2");
+    const foreign = await ec2.send(new RunInstancesCommand({ ImageId: "ami-0123456789abcdef0", InstanceType: "t3.micro", MinCount: 1, MaxCount: 1, SubnetId: subnetId }));
+    const down = await runDown(s, { emit });
+    expect(down.report.ok).toBe(false);
+    const failed = down.report.outcomes.find((o) => o.status === "failed")!;
+    expect(failed.node).toBe("subnet:isolated-b");
+    const eni = foreign.Instances![0].NetworkInterfaces?.[0]?.NetworkInterfaceId;
+    expect(String((failed.error as Error).message)).toMatch(/blocked by eni-[0-9a-f]+/);
+    if (eni) expect(String((failed.error as Error).message)).toContain(eni);
+  });
+});
