@@ -10,7 +10,8 @@ export interface Cidr4 {
 
 /** Parses `a.b.c.d/n`; throws with a readable message when it is not a valid IPv4 CIDR. */
 export function parseCidr4(text: string): Cidr4 {
-  if (!ipaddr.IPv4.isValidCIDR(text)) throw new Error(`"${text}" is not an IPv4 CIDR block like 10.0.0.0/16`);
+  // ipaddr.js also accepts legacy forms such as "10.0.0/16" (three parts); AWS wants four.
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(text) || !ipaddr.IPv4.isValidCIDR(text)) throw new Error(`"${text}" is not an IPv4 CIDR block like 10.0.0.0/16`);
   const [addr, prefix] = ipaddr.IPv4.parseCIDR(text);
   const base = toInt(addr);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;

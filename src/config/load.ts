@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import ipaddr from "ipaddr.js";
 import { InputError } from "../engine/errors.js";
 import { configSchema, type Config } from "./schema.js";
 import { isRfc1918, parseCidr4, planSubnets } from "./cidr.js";
@@ -61,14 +62,7 @@ function isIpv4Cidr(c: string): boolean {
 }
 
 function isIpv6Cidr(c: string): boolean {
-  return /^[0-9a-fA-F:]+\/\d{1,3}$/.test(c) && (() => {
-    try {
-      const [addr, len] = c.split("/");
-      return Number(len) <= 128 && addr.split(":").length <= 8 && addr.length >= 2;
-    } catch {
-      return false;
-    }
-  })();
+  return ipaddr.IPv6.isValidCIDR(c);
 }
 
 /** Reads and validates a config file. Malformed JSON and schema errors become one-line {@link InputError}s. */

@@ -33,3 +33,10 @@ describe("CIDR planning (NET-02, NET-10)", () => {
     expect(cidrSubnet4(parseCidr4("192.168.0.0/25"), 3, 7)).toBe("192.168.0.112/28");
   });
 });
+
+describe("strict IPv4 CIDR syntax", () => {
+  it("rejects the legacy three-part form that ipaddr.js accepts", () => {
+    expect(() => parseCidr4("10.0.0/16")).toThrow(/not an IPv4 CIDR/);
+    expect(() => parseCidr4("10.0.0.0")).toThrow(/not an IPv4 CIDR/);
+  });
+});
