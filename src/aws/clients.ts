@@ -72,6 +72,8 @@ export class AwsClients {
     let p = this.cache.get(key) as Promise<ClientTypes[K]> | undefined;
     if (!p) {
       p = this.create(name, region);
+      // Loading an SDK module is real I/O: simulated time must wait for it.
+      if (this.access.sandbox) p = this.access.sandbox.clock.hold(p);
       this.cache.set(key, p);
     }
     return p;
@@ -118,6 +120,8 @@ export class AwsClients {
       client.middlewareStack.add(
         (_next: any, context: any) => async (args: any) => {
           const operation = String(context.commandName).replace(/Command$/, "");
+          const latency = sandbox.latencyMs(String(context.clientName), operation);
+          if (latency) await sandbox.clock.sleep(latency);
           const output = sandbox.call(String(context.clientName), operation, args.input, region);
           return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "sandbox" } }, response: undefined };
         },

@@ -37,6 +37,7 @@ export class SimClock implements Clock {
   private seq = 0;
   private activity = 0;
   private pumping = false;
+  private holds = 0;
 
   constructor(startMs: number) {
     this.t = startMs;
@@ -49,6 +50,21 @@ export class SimClock implements Clock {
   /** Marks that something happened (a simulated call); delays the next jump. */
   touch(): void {
     this.activity++;
+  }
+
+  /**
+   * Real (non-simulated) work in flight, such as loading a module from disk: time
+   * must not jump while it runs, or the work would seem to take simulated time.
+   */
+  hold<T>(work: Promise<T>): Promise<T> {
+    this.holds++;
+    this.activity++;
+    const release = () => {
+      this.holds--;
+      this.activity++;
+    };
+    work.then(release, release);
+    return work;
   }
 
   /** Moves time forward without waiting (used between CLI invocations). */
@@ -73,7 +89,7 @@ export class SimClock implements Clock {
       do {
         seen = this.activity;
         for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
-      } while (seen !== this.activity);
+      } while (seen !== this.activity || this.holds > 0);
       if (this.timers.length === 0) {
         this.pumping = false;
         return;

@@ -59,6 +59,6 @@ export interface ResourceKind<S, A, C> {
   budget: { create: number; delete: number };
   /** Typical duration (ms) of creating one (plan estimates and the benchmark's critical path). */
   typicalCreateMs: number;
-  /** Typical duration (ms) of deleting one. */
+  /** Typical duration (ms) of deleting one, when AWS deletes it asynchronously (default 0: gone when the call returns). */
   typicalDeleteMs?: number;
 }

@@ -50,7 +50,7 @@ async function runWith(session: Session, command: EnvironmentRun["command"], opt
   const after = session.aws.counter.snapshot();
   const weight = (id: string) => {
     const r = plan.nodes.find((n) => n.id === id)!.resource;
-    return command === "down" ? (r.typicalDeleteMs ?? r.typicalCreateMs) : r.typicalCreateMs;
+    return command === "down" ? (r.typicalDeleteMs ?? 0) : r.typicalCreateMs;
   };
   const cp = criticalPath(plan.nodes, weight);
   return {
@@ -61,7 +61,7 @@ async function runWith(session: Session, command: EnvironmentRun["command"], opt
     facts,
     apiCalls: { read: after.read - before.read, write: after.write - before.write },
     makespanMs: session.clock.now() - t0,
-    criticalPath: { totalMs: cp.total, path: cp.path },
+    criticalPath: { totalMs: cp.total, path: command === "down" ? [...cp.path].reverse() : cp.path },
     kept: command === "down" ? keptByDown(report) : [],
   };
 }

@@ -28,6 +28,7 @@ export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceCon
   kind: "vpc-endpoint",
   budget: { create: slowMs("ec2.vpc-endpoint.gateway.create"), delete: slowMs("ec2.vpc-endpoint.gateway.create") },
   typicalCreateMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
+  typicalDeleteMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
 
   async find(ctx) {
     return ofNode(ctx, await envEndpoints(ctx)).find((e) => !["deleting", "deleted"].includes(state(e)));

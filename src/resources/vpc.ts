@@ -52,8 +52,8 @@ export function envVpcs(ctx: ResourceContext): Promise<Vpc[]> {
 export const vpc: ResourceKind<VpcSpec, VpcActual, ResourceContext> = {
   kind: "vpc",
   budget: { create: slowMs("ec2.vpc.create") + slowMs("ec2.vpc.ipv6-cidr.associate"), delete: 20 * 60_000 },
-  typicalCreateMs: typicalMs("ec2.vpc.create") + typicalMs("ec2.vpc.ipv6-cidr.associate"),
-  typicalDeleteMs: typicalMs("ec2.vpc.create"),
+  // The IPv6 block is requested in CreateVpc itself, so both run at once.
+  typicalCreateMs: Math.max(typicalMs("ec2.vpc.create"), typicalMs("ec2.vpc.ipv6-cidr.associate")),
 
   async find(ctx) {
     const mine = ofNode(ctx, await envVpcs(ctx));

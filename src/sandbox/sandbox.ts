@@ -15,6 +15,26 @@ export class SimulatedCrash extends Error {
   }
 }
 
+/**
+ * Calls that AWS answers only once the resource exists, with no pending state to
+ * poll: the sandbox makes the call itself take the typical duration of the
+ * operation (the durations table), so simulated time matches the table.
+ * Resources with a pending state (VPC, subnet, NAT …) are timed by their states instead.
+ */
+const CALL_LATENCY: Record<string, OperationName> = {
+  "EC2:CreateInternetGateway": "ec2.internet-gateway.create",
+  "EC2:AllocateAddress": "ec2.elastic-ip.allocate",
+  "EC2:CreateRouteTable": "ec2.route-table.create",
+  "EC2:CreateSecurityGroup": "ec2.security-group.create",
+  "EC2:CreateNetworkAcl": "ec2.network-acl.create",
+  "EC2:CreateFlowLogs": "ec2.flow-log.create",
+  "EC2:CreateKeyPair": "ec2.key-pair.create",
+  "EC2:ImportKeyPair": "ec2.key-pair.create",
+  "CloudWatchLogs:CreateLogGroup": "logs.log-group.create",
+  "SecretsManager:CreateSecret": "secretsmanager.secret.create",
+  "IAM:CreateRole": "iam.role.create",
+};
+
 /** Start of simulated time for a fresh sandbox (a fixed date keeps runs reproducible). */
 const EPOCH = Date.parse("2026-01-05T09:00:00Z");
 
@@ -153,6 +173,12 @@ export class Sandbox {
       }
     }
     return out ?? {};
+  }
+
+  /** Simulated time the call itself takes (see CALL_LATENCY); 0 for most calls. */
+  latencyMs(clientName: string, operation: string): number {
+    const op = CALL_LATENCY[`${clientName.replace(/Client$/, "")}:${operation}`];
+    return op ? typicalMs(op) : 0;
   }
 
   private tableOf(region: string, service: string, name: string): Record<string, SimRecord> {
