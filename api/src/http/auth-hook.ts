@@ -11,6 +11,8 @@ export interface AuthContext {
   userId: string;
   sessionId: string;
   email: string;
+  /** The user's row as loaded with the session (one query per authenticated request). */
+  user: { displayName: string; emailVerifiedAt: Date | null; createdAt: Date };
 }
 
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -40,7 +42,7 @@ export async function requireAuth(req: FastifyRequest, _reply: FastifyReply): Pr
   const q = services.db.db
     .selectFrom("sessions as s")
     .innerJoin("users as u", "u.id", "s.user_id")
-    .select(["s.id", "s.user_id", "s.last_seen_at", "u.email"])
+    .select(["s.id", "s.user_id", "s.last_seen_at", "u.email", "u.display_name", "u.email_verified_at", "u.created_at"])
     .where("s.id", "=", claims.sid as string)
     .where("s.user_id", "=", claims.sub)
     .where("s.deleted_at", "is", null)
@@ -55,5 +57,10 @@ export async function requireAuth(req: FastifyRequest, _reply: FastifyReply): Pr
       await services.db.executeWrite(services.db.db.updateTable("sessions").set({ last_seen_at: new Date() }).where("id", "=", sid).compile());
     });
   }
-  req.auth = { userId: row.user_id, sessionId: row.id, email: row.email };
+  req.auth = {
+    userId: row.user_id,
+    sessionId: row.id,
+    email: row.email,
+    user: { displayName: row.display_name, emailVerifiedAt: row.email_verified_at, createdAt: new Date(row.created_at) },
+  };
 }

@@ -338,15 +338,9 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const q = services.db.db
-        .selectFrom("users")
-        .select(["id", "email", "display_name", "email_verified_at", "created_at"])
-        .where("id", "=", req.auth!.userId)
-        .where("deleted_at", "is", null)
-        .compile();
-      const [u] = await services.db.execute(q);
-      if (!u) throw new ApiError(401, "unauthorized", "A valid bearer token is required.");
-      return { id: u.id, email: u.email, displayName: u.display_name, emailVerified: u.email_verified_at !== null, createdAt: new Date(u.created_at).toISOString() };
+      // The auth hook loaded the live user together with the session.
+      const a = req.auth!;
+      return { id: a.userId, email: a.email, displayName: a.user.displayName, emailVerified: a.user.emailVerifiedAt !== null, createdAt: a.user.createdAt.toISOString() };
     },
   );
 
