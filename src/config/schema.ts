@@ -44,6 +44,35 @@ export const dnsSchema = z.strictObject({
   siteHost: z.string().optional().describe("default: <domain>"),
 });
 
+/** RDS-01..RDS-12: the MySQL database. */
+export const databaseSchema = z.strictObject({
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9-]+\.[a-z0-9]+$/, "an RDS instance class like db.r7g.large")
+    .refine((c) => /^db\.(r|x|z)\d/.test(c), { message: "must be memory-optimized (db.r*, db.x* or db.z*: RDS-03), e.g. db.r7g.large" })
+    .default("db.r7g.large"),
+  engineVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "a MySQL version like 8.4.3").optional().describe("RDS-01: pin a version; default: the newest available"),
+  allocatedStorageGiB: z.number().int().min(20).max(65536).default(50),
+  maxAllocatedStorageGiB: z.number().int().min(20).max(65536).default(200).describe("storage autoscaling ceiling"),
+  backupRetentionDays: z.number().int().min(7).max(35).default(7).describe("RDS-12: at least 7"),
+  performanceInsightsRetentionDays: z.number().int().min(465).max(731).default(465).describe("RDS-08: Database Insights advanced needs 465+"),
+  databaseName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, "letters, digits and _ , starting with a letter").default("app"),
+  masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/, "1-16 letters, digits and _ , starting with a letter").default("dbadmin"),
+});
+
+/** RED-01: the Redis / Valkey replication group. */
+export const cacheSchema = z.strictObject({
+  engine: z.enum(["redis", "valkey"]).default("valkey"),
+  engineVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, "a version like 8.0").optional(),
+  nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, "a node type like cache.r7g.large").default("cache.t4g.medium"),
+});
+
+/** S3-01..S3-03 and secrets (SM-*). */
+export const storageSchema = z.strictObject({
+  bucketPrefix: z.string().default("opsctl").describe("bucket names are <prefix>-<env>-<purpose>-<account>-<region>"),
+  secretRecoveryWindowDays: z.number().int().min(7).max(30).default(30).describe("days a secret deleted by `down` stays restorable"),
+});
+
 /** The whole opsctl.config.json. Unknown fields are errors. Later layers add their sections here. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -57,6 +86,9 @@ export const configSchema = z.strictObject({
   network: networkSchema.default(() => networkSchema.parse({})),
   bastion: bastionSchema.default(() => bastionSchema.parse({})),
   dns: dnsSchema.default(() => dnsSchema.parse({})),
+  database: databaseSchema.default(() => databaseSchema.parse({})),
+  cache: cacheSchema.default(() => cacheSchema.parse({})),
+  storage: storageSchema.default(() => storageSchema.parse({})),
 });
 
 /** A validated config with every default filled in. */

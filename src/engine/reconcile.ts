@@ -34,6 +34,8 @@ export interface NodeOutcome {
   endedAt?: number;
   /** Resource no longer exists in AWS (down) or does not exist (plan). */
   exists: boolean;
+  /** What `down` kept on purpose (data), one line each. */
+  kept?: string[];
 }
 
 /** The result of a run. */
@@ -201,13 +203,22 @@ async function stepDown<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, _outputs
   out.exists = true;
   out.id = live.map((a) => r.describe(a).id).join(",");
   opts.emit({ type: "node-action", node: node.id, action: "delete", at: opts.clock.now() });
+  const kept: string[] = [];
   await Promise.all(
     live.map(async (a) => {
-      await retrying(opts, node.id, budget, () => r.delete(ctx, a), () => (r.blockers ? r.blockers(ctx, a) : Promise.resolve([])));
+      const res = await retrying(opts, node.id, budget, () => r.delete(ctx, a), () => (r.blockers ? r.blockers(ctx, a) : Promise.resolve([])));
+      if (res && "kept" in res) {
+        kept.push(`${r.describe(a).id}: ${res.kept}`);
+        return;
+      }
       await waitGone(r, ctx, a, opts, node.id);
+      const after = r.keptAfterDelete ? await r.refresh(ctx, a) : undefined;
+      const note = after ? r.keptAfterDelete!(after) : undefined;
+      if (note) kept.push(`${r.describe(a).id}: ${note}`);
     }),
   );
-  out.exists = false;
+  if (kept.length) out.kept = kept;
+  out.exists = kept.length > 0 && kept.length === live.length;
 }
 
 /**

@@ -22,6 +22,11 @@ export interface Description {
   details?: Record<string, unknown>;
 }
 
+/** What `down` kept on purpose instead of deleting, and how to get rid of it. */
+export interface Kept {
+  kept: string;
+}
+
 /** Values a node hands to the nodes that depend on it (ids, ARNs, CIDRs …). */
 export type Outputs = Record<string, string | string[] | number | boolean | undefined>;
 
@@ -41,7 +46,11 @@ export interface ResourceKind<S, A, C> {
   create(ctx: C, spec: S): Promise<A>;
   /** Applies only the changed fields (never called with a `replace` change). */
   update(ctx: C, spec: S, actual: A, changes: FieldChange[]): Promise<A>;
-  delete(ctx: C, actual: A): Promise<void>;
+  /**
+   * Deletes the resource, or keeps it on purpose (data kept by default: a bucket with
+   * objects, …) and says so by returning a {@link Kept} notice; then nothing is waited on.
+   */
+  delete(ctx: C, actual: A): Promise<void | Kept>;
   describe(actual: A): Description;
   /** Values for dependents. */
   outputs(actual: A): Outputs;
@@ -49,12 +58,17 @@ export interface ResourceKind<S, A, C> {
   isReady?(actual: A): boolean;
   /** A state from which it will never become ready (failed, deleted …): message, or undefined. */
   failure?(actual: A): string | undefined;
-  /** True once a deleted resource is completely gone (deleted NATs stay visible as `deleted`). */
+  /**
+   * True once a deleted resource is completely gone (deleted NATs stay visible as `deleted`),
+   * or is in the state `down` leaves it in by design (secret or KMS key pending deletion).
+   */
   isGone?(actual: A): boolean;
   /** Re-reads this resource by id (for waits). Undefined when it is gone. */
   refresh(ctx: C, actual: A): Promise<A | undefined>;
   /** Names what keeps a delete from succeeding (ENIs still in a subnet …), for the error message. */
   blockers?(ctx: C, actual: A): Promise<string[]>;
+  /** After `delete` succeeded: what stays around by design (e.g. "scheduled for deletion on …"). */
+  keptAfterDelete?(actual: A): string | undefined;
   /** Time budgets (ms) for waiting on create/update and delete. */
   budget: { create: number; delete: number };
   /** Typical duration (ms) of creating one (plan estimates and the benchmark's critical path). */

@@ -87,11 +87,7 @@ export function runDown(session: Session, opts: RunOptions): Promise<Environment
 }
 
 function keptByDown(report: RunReport): string[] {
-  const kept: string[] = [];
-  for (const o of report.outcomes) {
-    if (o.kind === "secret" && o.action === "delete") kept.push(`secret ${o.id}: scheduled for deletion, restorable for 7 days (\`opsctl up\` restores it)`);
-  }
-  return kept;
+  return report.outcomes.flatMap((o) => (o.kept ?? []).map((k) => `${o.node} ${k}`));
 }
 
 /** True when every node exists, is healthy and has no drift. */

@@ -90,6 +90,7 @@ export const secret: ResourceKind<SecretSpec, DescribeSecretResponse, ResourceCo
   },
   refresh: (ctx, s) => describeSecret(ctx, s.ARN!),
   isGone: (s) => s.DeletedDate !== undefined,
+  keptAfterDelete: (s) => (s.DeletedDate ? `scheduled for deletion on ${s.DeletedDate.toISOString().slice(0, 10)}; \`opsctl up\` before then restores it` : undefined),
   describe: (s) => ({
     id: s.Name!,
     state: s.DeletedDate ? `deletion scheduled (${s.DeletedDate.toISOString().slice(0, 10)})` : "active",
