@@ -46,6 +46,7 @@ describe("headers", () => {
     expect(r.statusCode).toBe(200);
     expect(r.headers["content-security-policy"]).toBe("default-src 'none';base-uri 'none';frame-ancestors 'none';form-action 'none'");
     expect(r.headers["x-powered-by"]).toBeUndefined();
+    expect(r.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
     expect(r.headers["strict-transport-security"]).toContain("max-age=31536000");
     expect(r.headers["x-frame-options"]).toBe("SAMEORIGIN");

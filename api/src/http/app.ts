@@ -97,6 +97,10 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     shuttingDown: false,
   };
   app.decorate("services", services);
+  // The request id of the logs, so a client report can be matched to them.
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id);
+  });
   app.addHook("onClose", async () => {
     await services.drainBackground();
   });
