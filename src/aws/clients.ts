@@ -8,6 +8,17 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { ECSClient } from "@aws-sdk/client-ecs";
+import type { ECRClient } from "@aws-sdk/client-ecr";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ACMClient } from "@aws-sdk/client-acm";
+import type { Route53Client } from "@aws-sdk/client-route-53";
+import type { CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import type { WAFV2Client } from "@aws-sdk/client-wafv2";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import { CallCounter } from "./call-counter.js";
 import { VERSION } from "../version.js";
@@ -24,6 +35,17 @@ export interface ClientTypes {
   rds: RDSClient;
   elasticache: ElastiCacheClient;
   s3: S3Client;
+  ecs: ECSClient;
+  ecr: ECRClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  acm: ACMClient;
+  route53: Route53Client;
+  cloudfront: CloudFrontClient;
+  wafv2: WAFV2Client;
+  cloudtrail: CloudTrailClient;
+  cloudwatch: CloudWatchClient;
+  servicediscovery: ServiceDiscoveryClient;
+  lambda: LambdaClient;
 }
 
 // Loaded on first use, so `opsctl --help` never loads the SDK.
@@ -38,6 +60,17 @@ const loaders: { [K in keyof ClientTypes]: () => Promise<new (cfg: any) => Clien
   rds: async () => (await import("@aws-sdk/client-rds")).RDSClient,
   elasticache: async () => (await import("@aws-sdk/client-elasticache")).ElastiCacheClient,
   s3: async () => (await import("@aws-sdk/client-s3")).S3Client,
+  ecs: async () => (await import("@aws-sdk/client-ecs")).ECSClient,
+  ecr: async () => (await import("@aws-sdk/client-ecr")).ECRClient,
+  elbv2: async () => (await import("@aws-sdk/client-elastic-load-balancing-v2")).ElasticLoadBalancingV2Client,
+  acm: async () => (await import("@aws-sdk/client-acm")).ACMClient,
+  route53: async () => (await import("@aws-sdk/client-route-53")).Route53Client,
+  cloudfront: async () => (await import("@aws-sdk/client-cloudfront")).CloudFrontClient,
+  wafv2: async () => (await import("@aws-sdk/client-wafv2")).WAFV2Client,
+  cloudtrail: async () => (await import("@aws-sdk/client-cloudtrail")).CloudTrailClient,
+  cloudwatch: async () => (await import("@aws-sdk/client-cloudwatch")).CloudWatchClient,
+  servicediscovery: async () => (await import("@aws-sdk/client-servicediscovery")).ServiceDiscoveryClient,
+  lambda: async () => (await import("@aws-sdk/client-lambda")).LambdaClient,
 };
 
 /** How to reach AWS. */

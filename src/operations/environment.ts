@@ -37,7 +37,7 @@ async function prepare(session: Session, checkOverlap: boolean): Promise<{ facts
 }
 
 function contexts(session: Session, facts: Facts, deleteData = false) {
-  const make = contextFactory({ env: session.config.env, region: session.config.region, aws: session.aws, clock: session.clock, facts, flags: { deleteData } });
+  const make = contextFactory({ env: session.config.env, region: session.config.region, aws: session.aws, clock: session.clock, facts, flags: { deleteData, secretRecoveryDays: session.config.storage.secretRecoveryWindowDays } });
   return (n: { id: string }) => make(n.id);
 }
 

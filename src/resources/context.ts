@@ -14,6 +14,16 @@ export interface Facts {
   azs: [string, string];
   /** Current Amazon Linux 2023 AMI for the bastion. */
   bastionAmi: string;
+  /** IAM ARN of the principal running opsctl (an assumed role is given as its role ARN). */
+  callerArn?: string;
+}
+
+/** Operator choices that change what resources do. */
+export interface Flags {
+  /** `down --delete-data`: delete data for good (no final snapshot, no recovery window). */
+  deleteData: boolean;
+  /** Days a secret deleted by `down` stays restorable (7–30). */
+  secretRecoveryDays?: number;
 }
 
 /** What a resource module gets for one plan node. */
@@ -26,7 +36,7 @@ export interface ResourceContext {
   clock: Clock;
   facts: Facts;
   /** Operator choices that change what resources do (e.g. `down --delete-data`). */
-  flags: { deleteData: boolean };
+  flags: Flags;
   /** The `Name` tag / name of this node's resource: `<env>-<name part of the node id>`. */
   name: string;
   /** EC2-style tags for this node: opsctl:env, opsctl:node, Name (+ extra). */
@@ -45,7 +55,7 @@ export interface ResourceContext {
 }
 
 /** Creates the per-node contexts of one run; they share the memo. */
-export function contextFactory(base: { env: string; region: string; aws: AwsClients; clock: Clock; facts: Facts; flags: { deleteData: boolean } }): (node: string) => ResourceContext {
+export function contextFactory(base: { env: string; region: string; aws: AwsClients; clock: Clock; facts: Facts; flags: Flags }): (node: string) => ResourceContext {
   const memo = new Map<string, Promise<unknown>>();
   return (node) => {
     const name = `${base.env}-${node.slice(node.indexOf(":") + 1)}`;

@@ -12,6 +12,15 @@ export function isArmInstanceType(type: string): boolean {
   return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(type);
 }
 
+/**
+ * The IAM principal ARN that policies can name: STS reports an assumed role as
+ * `arn:aws:sts::<account>:assumed-role/<role>/<session>`, while `aws:PrincipalArn` is the role's ARN.
+ */
+export function principalArn(callerArn: string): string {
+  const m = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/(.+)\/[^/]+$/.exec(callerArn);
+  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : callerArn;
+}
+
 /** Reads what the plan needs from the account before anything is planned: 3 calls in parallel. */
 export async function gatherFacts(aws: AwsClients, config: Config): Promise<Facts> {
   const [sts, ec2, ssm] = await Promise.all([aws.get("sts"), aws.get("ec2"), aws.get("ssm")]);
@@ -24,7 +33,7 @@ export async function gatherFacts(aws: AwsClients, config: Config): Promise<Fact
   ]);
   const azs = config.network.availabilityZones ?? (zones?.AvailabilityZones ?? []).map((z) => z.ZoneName!).sort().slice(0, 2);
   if (azs.length < 2) throw new InputError("region", `${config.region} has fewer than 2 available zones`, "choose another region");
-  return { accountId: who.Account!, region: config.region, azs: [azs[0], azs[1]], bastionAmi: ami.Parameter!.Value! };
+  return { accountId: who.Account!, region: config.region, azs: [azs[0], azs[1]], bastionAmi: ami.Parameter!.Value!, callerArn: principalArn(who.Arn!) };
 }
 
 /**

@@ -2,7 +2,11 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   ListSecretsCommand,
+  PutResourcePolicyCommand,
+  RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
   RestoreSecretCommand,
   UpdateSecretCommand,
   type DescribeSecretResponse,
@@ -13,43 +17,74 @@ import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
 import { orUndefined } from "./ec2-common.js";
+import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
-/** A Secrets Manager secret whose first value opsctl generates (never printed). */
+/** A replica of a secret in another region, encrypted with a key of that region (SM-02). */
+export interface ReplicaSpec {
+  region: string;
+  kmsKeyId: string;
+}
+
+/** SM-01..SM-03: a Secrets Manager secret whose first value opsctl generates (never printed). */
 export interface SecretSpec {
   name: string;
   description: string;
-  /** KMS key (id, ARN or alias); default: the account's aws/secretsmanager key. */
+  /** KMS key (ARN) of the secret's family; default: the account's aws/secretsmanager key. */
   kmsKeyId?: string;
   /** Makes the initial value (called once, at create). */
   generate: () => string;
-  /** Days a deleted secret can be restored (7–30). */
-  recoveryWindowDays: number;
+  /** SM-02: regions the secret is replicated to. */
+  replicas?: ReplicaSpec[];
+  /** SM-03: the resource policy (put with BlockPublicPolicy). */
+  resourcePolicy?: PolicyDocument;
 }
 
-const describeSecret = async (ctx: ResourceContext, id: string) => {
-  const sm = await ctx.aws.get("secrets");
-  return orUndefined(sm.send(new DescribeSecretCommand({ SecretId: id })));
-};
+/** A secret as described, with its resource policy (when the plan manages one). */
+export interface SecretActual {
+  secret: DescribeSecretResponse;
+  policy?: string;
+}
 
-export const secret: ResourceKind<SecretSpec, DescribeSecretResponse, ResourceContext> = {
+async function describe(ctx: ResourceContext, id: string, withPolicy: boolean): Promise<SecretActual | undefined> {
+  const sm = await ctx.aws.get("secrets");
+  const secret = await orUndefined(sm.send(new DescribeSecretCommand({ SecretId: id })));
+  if (!secret) return undefined;
+  if (!withPolicy) return { secret };
+  const p = await orUndefined(sm.send(new GetResourcePolicyCommand({ SecretId: secret.ARN })));
+  return { secret, policy: p?.ResourcePolicy };
+}
+
+const replicaRegions = (s: DescribeSecretResponse) => (s.ReplicationStatus ?? []).map((r) => r.Region!).sort();
+
+export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext> = {
   kind: "secret",
-  budget: { create: slowMs("secretsmanager.secret.create") * 3, delete: slowMs("secretsmanager.secret.create") * 3 },
+  budget: { create: slowMs("secretsmanager.secret.create") * 3 + slowMs("secretsmanager.secret.replicate"), delete: slowMs("secretsmanager.secret.replicate") },
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),
 
   async find(ctx, spec) {
-    if (spec) return describeSecret(ctx, spec.name);
+    if (spec) return describe(ctx, spec.name, spec.resourcePolicy !== undefined);
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
     const sm = await ctx.aws.get("secrets");
     const r = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-value", Values: [ctx.node] }], IncludePlannedDeletion: true }));
-    return (r.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG_ENV) === ctx.env && tagValue(s.Tags, TAG_NODE) === ctx.node) as DescribeSecretResponse[];
+    return (r.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG_ENV) === ctx.env && tagValue(s.Tags, TAG_NODE) === ctx.node).map((s) => ({ secret: s as DescribeSecretResponse }));
   },
-  diff(spec, s) {
+  diff(spec, { secret: s, policy }) {
     const c: FieldChange[] = [];
     if (s.DeletedDate) c.push({ field: "DeletedDate", from: s.DeletedDate.toISOString(), to: undefined });
     if (spec.kmsKeyId !== undefined && s.KmsKeyId !== spec.kmsKeyId) c.push({ field: "KmsKeyId", from: s.KmsKeyId, to: spec.kmsKeyId });
     if ((s.Description ?? "") !== spec.description) c.push({ field: "Description", from: s.Description, to: spec.description });
+    const want = (spec.replicas ?? []).map((r) => r.region).sort();
+    const have = replicaRegions(s);
+    if (JSON.stringify(want) !== JSON.stringify(have)) c.push({ field: "replicas", from: have, to: want });
+    for (const r of spec.replicas ?? []) {
+      const rs = s.ReplicationStatus?.find((x) => x.Region === r.region);
+      // A replica's key cannot be changed in place: the replica must be removed and added again.
+      if (rs && rs.KmsKeyId && rs.KmsKeyId !== r.kmsKeyId) c.push({ field: `replica ${r.region} KmsKeyId`, from: rs.KmsKeyId, to: r.kmsKeyId, replace: true });
+      if (rs?.Status === "Failed") c.push({ field: `replica ${r.region}`, from: `Failed: ${rs.StatusMessage ?? ""}`, to: "InSync" });
+    }
+    if (spec.resourcePolicy && canonicalPolicy(policy) !== canonicalPolicy(spec.resourcePolicy)) c.push({ field: "ResourcePolicy", from: policy ? "(other policy)" : undefined, to: "(plan)" });
     return c;
   },
   async create(ctx, spec) {
@@ -62,40 +97,69 @@ export const secret: ResourceKind<SecretSpec, DescribeSecretResponse, ResourceCo
           KmsKeyId: spec.kmsKeyId,
           SecretString: spec.generate(),
           Tags: ctx.tags(),
+          // Replicas are created with the secret when possible; the post-create diff adds any that failed.
+          AddReplicaRegions: spec.replicas?.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })),
           ClientRequestToken: ctx.token(spec.name).replace(/^opsctl-/, "").padEnd(32, "0"),
         }),
       );
     } catch (e) {
-      // Scheduled for deletion (from an earlier `down`): the post-create diff restores it.
+      // Exists already (a run that crashed), or is scheduled for deletion by an earlier `down`:
+      // the post-create diff restores it.
       if (!isCode(e, "ResourceExistsException", "InvalidRequestException")) throw e;
     }
-    const s = await describeSecret(ctx, spec.name);
+    const s = await describe(ctx, spec.name, spec.resourcePolicy !== undefined);
     if (!s) throw new TryAgainLater(`secret ${spec.name} not visible yet`, 1_000);
     return s;
   },
-  async update(ctx, spec, s, changes) {
+  async update(ctx, spec, a, changes) {
     const sm = await ctx.aws.get("secrets");
+    const SecretId = a.secret.ARN!;
     const fields = new Set(changes.map((c) => c.field));
-    if (fields.has("DeletedDate")) await sm.send(new RestoreSecretCommand({ SecretId: s.ARN }));
+    if (fields.has("DeletedDate")) await sm.send(new RestoreSecretCommand({ SecretId }));
     if (fields.has("KmsKeyId") || fields.has("Description")) {
-      await sm.send(new UpdateSecretCommand({ SecretId: s.ARN, KmsKeyId: fields.has("KmsKeyId") ? spec.kmsKeyId : undefined, Description: fields.has("Description") ? spec.description : undefined }));
+      await sm.send(new UpdateSecretCommand({ SecretId, KmsKeyId: fields.has("KmsKeyId") ? spec.kmsKeyId : undefined, Description: fields.has("Description") ? spec.description : undefined }));
     }
-    return (await describeSecret(ctx, s.ARN!)) ?? s;
+    const have = replicaRegions(a.secret);
+    const failed = (a.secret.ReplicationStatus ?? []).filter((r) => r.Status === "Failed").map((r) => r.Region!);
+    const remove = [...have.filter((r) => !(spec.replicas ?? []).some((x) => x.region === r)), ...failed];
+    if (remove.length) await sm.send(new RemoveRegionsFromReplicationCommand({ SecretId, RemoveReplicaRegions: remove }));
+    const add = (spec.replicas ?? []).filter((r) => !have.includes(r.region) || failed.includes(r.region));
+    if (add.length) {
+      await sm.send(new ReplicateSecretToRegionsCommand({ SecretId, AddReplicaRegions: add.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })), ForceOverwriteReplicaSecret: false }));
+    }
+    if (fields.has("ResourcePolicy") && spec.resourcePolicy) {
+      // BlockPublicPolicy: Secrets Manager refuses the policy if it would admit principals outside the account.
+      await sm.send(new PutResourcePolicyCommand({ SecretId, ResourcePolicy: JSON.stringify(spec.resourcePolicy), BlockPublicPolicy: true }));
+    }
+    return (await describe(ctx, SecretId, spec.resourcePolicy !== undefined)) ?? a;
   },
-  async delete(ctx, s) {
+  async delete(ctx, { secret: s }) {
     const sm = await ctx.aws.get("secrets");
+    // A primary secret with replicas cannot be deleted: remove the replicas first.
+    const replicas = replicaRegions(s);
+    if (replicas.length) await orUndefined(sm.send(new RemoveRegionsFromReplicationCommand({ SecretId: s.ARN, RemoveReplicaRegions: replicas })));
     // Kept for a recovery window unless the operator asked to delete data (`down --delete-data`).
-    const input = ctx.flags.deleteData ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: 7 };
+    const input = ctx.flags.deleteData ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: ctx.flags.secretRecoveryDays ?? 30 };
     await orUndefined(sm.send(new DeleteSecretCommand(input)));
   },
-  refresh: (ctx, s) => describeSecret(ctx, s.ARN!),
-  isGone: (s) => s.DeletedDate !== undefined,
-  keptAfterDelete: (s) => (s.DeletedDate ? `scheduled for deletion on ${s.DeletedDate.toISOString().slice(0, 10)}; \`opsctl up\` before then restores it` : undefined),
-  describe: (s) => ({
+  refresh: (ctx, a) => describe(ctx, a.secret.ARN!, a.policy !== undefined),
+  isReady: ({ secret: s }) => (s.ReplicationStatus ?? []).every((r) => r.Status !== "InProgress"),
+  failure: ({ secret: s }) => {
+    const f = (s.ReplicationStatus ?? []).find((r) => r.Status === "Failed");
+    return f ? `replica in ${f.Region} failed: ${f.StatusMessage ?? "no message"}` : undefined;
+  },
+  isGone: ({ secret: s }) => s.DeletedDate !== undefined,
+  keptAfterDelete: ({ secret: s }) => (s.DeletedDate ? `scheduled for deletion on ${s.DeletedDate.toISOString().slice(0, 10)}; \`opsctl up\` before then restores it` : undefined),
+  describe: ({ secret: s, policy }) => ({
     id: s.Name!,
     state: s.DeletedDate ? `deletion scheduled (${s.DeletedDate.toISOString().slice(0, 10)})` : "active",
-    healthy: !s.DeletedDate,
-    details: { arn: s.ARN, kmsKeyId: s.KmsKeyId ?? "aws/secretsmanager" },
+    healthy: !s.DeletedDate && (s.ReplicationStatus ?? []).every((r) => r.Status === "InSync"),
+    details: {
+      arn: s.ARN,
+      kmsKeyId: s.KmsKeyId ?? "aws/secretsmanager",
+      replicas: (s.ReplicationStatus ?? []).map((r) => `${r.Region}:${r.Status}`),
+      resourcePolicy: policy === undefined ? undefined : "set",
+    },
   }),
-  outputs: (s) => ({ id: s.Name!, arn: s.ARN! }),
+  outputs: ({ secret: s }) => ({ id: s.Name!, arn: s.ARN! }),
 };

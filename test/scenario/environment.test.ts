@@ -7,7 +7,7 @@ import { validateConfig } from "../../src/config/load.js";
 import { sandboxSession, taggedInventory, TEST_CONFIG } from "../helpers/env.js";
 
 const emit = () => {};
-const FACTS = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"] as [string, string], bastionAmi: "ami-0123456789abcdef0" };
+const FACTS = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"] as [string, string], bastionAmi: "ami-0123456789abcdef0", callerArn: "arn:aws:iam::123456789012:user/operator" };
 
 /** Live records tagged with the env, minus what down keeps by design (secrets pending deletion). */
 function liveInventory(s: ReturnType<typeof sandboxSession>) {
