@@ -1,5 +1,8 @@
 import { RDSServiceException } from "@aws-sdk/client-rds";
 import type { SimService } from "../types.js";
+import { DescribeDBEngineVersions } from "./rds-engine-versions.js";
+import { groupHandlers } from "./rds-groups.js";
+import { instanceHandlers } from "./rds-instances.js";
 
 /** Simulated RDS (behaviour: rds.md beside this file). */
 export const rdsService: SimService = {
@@ -7,5 +10,5 @@ export const rdsService: SimService = {
   key: "rds",
   exception: RDSServiceException as any,
   throttlingCode: "Throttling",
-  handlers: {},
+  handlers: { DescribeDBEngineVersions, ...groupHandlers, ...instanceHandlers },
 };
