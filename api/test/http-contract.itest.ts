@@ -178,6 +178,29 @@ describe("operations and OpenAPI", () => {
     expect(doc.paths["/v1/auth/login"].post.responses["200"]).toBeDefined();
   });
 
+  it("answers 503 (not 500) and fails readiness when MySQL or Redis is down", async () => {
+    const noDb = await makeApp(env, { DATABASE_URL: "mysql://root@127.0.0.1:1/nothing" });
+    try {
+      const r = await noDb.app.inject({ method: "POST", url: "/v1/auth/login", payload: { email: newEmail(), password: "whatever whatever" } });
+      expect(r.statusCode).toBe(503);
+      expect(r.headers["retry-after"]).toBe("5");
+      expect(r.json().error.code).toBe("service_unavailable");
+      expect((await noDb.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503);
+      expect((await noDb.app.inject({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+    } finally {
+      await noDb.close();
+    }
+    const noRedis = await makeApp(env);
+    try {
+      await (noRedis.app.services.redis as unknown as { close(): Promise<void> }).close();
+      const r = await noRedis.app.inject({ method: "POST", url: "/v1/auth/login", payload: { email: newEmail(), password: "whatever whatever" } });
+      expect(r.statusCode).toBe(503);
+      expect((await noRedis.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503);
+    } finally {
+      await noRedis.close();
+    }
+  });
+
   it("refuses configuration that trusts every proxy", () => {
     const base = {
       DATABASE_URL: "mysql://a@b/c",

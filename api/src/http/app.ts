@@ -144,7 +144,13 @@ export async function rateLimit(app: FastifyInstance, ip: string, route: string,
   const keys = [`${route}:ip:${ip}`];
   // The e-mail is hashed so Redis never holds addresses.
   if (email !== undefined) keys.push(`${route}:email:${createHash("sha256").update(email).digest("base64url")}`);
-  const res = await app.services.limiter.hit(keys);
+  let res;
+  try {
+    res = await app.services.limiter.hit(keys);
+  } catch (err) {
+    // Fail closed: without the limiter the auth routes would be open to brute force.
+    throw Object.assign(new Error("rate limiter unavailable", { cause: err }), { code: "REDIS_UNAVAILABLE" });
+  }
   if (!res.allowed) {
     throw new ApiError(429, "rate_limited", "Too many attempts; try again later.", undefined, {
       "Retry-After": String(Math.max(1, Math.ceil(res.retryAfterMs / 1000))),

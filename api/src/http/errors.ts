@@ -52,6 +52,17 @@ function pathOf(path: ReadonlyArray<PropertyKey> | string | undefined, prefix: s
   return p ? p : prefix;
 }
 
+const UNAVAILABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "PROTOCOL_CONNECTION_LOST",
+  "ER_CON_COUNT_ERROR",
+  "ER_LOCK_WAIT_TIMEOUT",
+  "REDIS_UNAVAILABLE",
+]);
+
 /** Fastify error handler producing the contract's error shape. */
 export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (err instanceof ApiError) {
@@ -76,6 +87,13 @@ export function errorHandler(err: FastifyError | ApiError | Error, req: FastifyR
     }
     const [code, message] = GENERIC[status] ?? ["bad_request", "The request is malformed."];
     return reply.status(status).send({ error: { code, message } });
+  }
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && UNAVAILABLE.has(code)) {
+    // A dependency (MySQL, Redis) is down: the client may retry; the ALB sees /readyz fail too.
+    req.log.error({ err }, "dependency unavailable");
+    reply.header("Retry-After", "5");
+    return reply.status(503).send({ error: { code: "service_unavailable", message: "Temporarily unavailable; try again shortly." } });
   }
   req.log.error({ err }, "unhandled error");
   return reply.status(500).send({ error: { code: "internal_error", message: "Something went wrong on our side." } });

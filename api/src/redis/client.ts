@@ -27,6 +27,8 @@ export async function connectRedis(config: Config, secrets?: SecretSource, onErr
   const client = createClient({
     url,
     socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 3_000) },
+    // Fail fast while disconnected instead of queueing commands until Redis returns.
+    disableOfflineQueue: true,
   });
   client.on("error", (e) => onError?.(e));
   await client.connect();
