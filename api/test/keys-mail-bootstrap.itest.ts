@@ -152,3 +152,43 @@ describe("bootstrap-db (local mode: MariaDB has no AWSAuthenticationPlugin)", ()
     }
   });
 });
+
+describe("MySQL connection options (RDS)", () => {
+  it("verifies the RDS CA over TLS and mints an IAM token per connection only in IAM mode", async () => {
+    const { poolOptions } = await import("../src/db/database.js");
+    const target = { host: "db.abc.us-east-1.rds.amazonaws.com", port: 3306, username: "app", password: "pw", dbname: "app" };
+    const plain = poolOptions(target, { tls: false });
+    expect(plain.ssl).toBeUndefined();
+    expect(plain.authPlugins).toBeUndefined();
+    expect(plain.enableCleartextPlugin).toBeUndefined();
+    expect(plain.password).toBe("pw");
+
+    const tls = poolOptions(target, { tls: true });
+    const ssl = tls.ssl as { ca: string[]; rejectUnauthorized: boolean };
+    expect(ssl.rejectUnauthorized).toBe(true);
+    expect(ssl.ca.length).toBeGreaterThan(10);
+    expect(ssl.ca.join("")).toContain("BEGIN CERTIFICATE");
+    expect(tls.authPlugins).toBeUndefined();
+
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = "AKIDEXAMPLE";
+    process.env.AWS_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    try {
+      const iam = poolOptions(target, { tls: true, iam: { user: "app_iam", region: "us-east-1" } });
+      expect(iam.user).toBe("app_iam");
+      expect(iam.password).toBeUndefined();
+      const plugin = (iam.authPlugins as Record<string, (o: unknown) => (d: Buffer) => Promise<Buffer>>).mysql_clear_password;
+      const a = await plugin({})(Buffer.alloc(0));
+      const token = a.toString("utf8");
+      expect(token.endsWith("\0")).toBe(true);
+      expect(token).toContain("db.abc.us-east-1.rds.amazonaws.com:3306/?Action=connect");
+      expect(token).toContain("DBUser=app_iam");
+      expect(token).toContain("X-Amz-Signature=");
+    } finally {
+      process.env.AWS_ACCESS_KEY_ID = saved.id;
+      process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+    }
+  });
+});
