@@ -5,6 +5,9 @@ import {
   GetRoleCommand,
   GetRolePolicyCommand,
   ListRolePoliciesCommand,
+  ListAttachedRolePoliciesCommand,
+  AttachRolePolicyCommand,
+  DetachRolePolicyCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
   type Role,
@@ -23,12 +26,15 @@ export interface IamRoleSpec {
   description: string;
   assumeRolePolicy: PolicyDocument;
   inlinePolicies: Record<string, PolicyDocument>;
+  /** AWS managed policies to attach (by ARN). */
+  managedPolicyArns?: string[];
 }
 
 /** A role and its inline policies (decoded). */
 export interface IamRoleActual {
   role: Role;
   inline: Record<string, string>;
+  attached: string[];
 }
 
 const PATH = "/opsctl/";
@@ -37,9 +43,12 @@ async function read(ctx: ResourceContext, name: string): Promise<IamRoleActual |
   const iam = await ctx.aws.get("iam");
   const r = await orUndefined(iam.send(new GetRoleCommand({ RoleName: name })));
   if (!r?.Role) return undefined;
-  const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: name }))).PolicyNames ?? [];
+  const [names, attached] = await Promise.all([
+    iam.send(new ListRolePoliciesCommand({ RoleName: name })).then((x) => x.PolicyNames ?? []),
+    iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })).then((x) => (x.AttachedPolicies ?? []).map((p) => p.PolicyArn!)),
+  ]);
   const docs = await Promise.all(names.map((p) => iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: p }))));
-  return { role: r.Role, inline: Object.fromEntries(docs.map((d) => [d.PolicyName!, d.PolicyDocument!])) };
+  return { role: r.Role, inline: Object.fromEntries(docs.map((d) => [d.PolicyName!, d.PolicyDocument!])), attached };
 }
 
 export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> = {
@@ -56,6 +65,9 @@ export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> 
       else if (canonicalPolicy(a.inline[name]) !== canonicalPolicy(doc)) c.push({ field: `policy ${name}`, from: "(other document)", to: "(plan)" });
     }
     for (const name of Object.keys(a.inline)) if (!(name in spec.inlinePolicies)) c.push({ field: `policy ${name}`, from: "(present)", to: undefined });
+    const want = spec.managedPolicyArns ?? [];
+    for (const arn of want) if (!a.attached.includes(arn)) c.push({ field: `attached ${arn}`, from: undefined, to: "attached" });
+    for (const arn of a.attached) if (!want.includes(arn)) c.push({ field: `attached ${arn}`, from: "attached", to: undefined });
     return c;
   },
   async create(ctx, spec) {
@@ -71,7 +83,7 @@ export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> 
         }),
       );
       // Inline policies are put by the post-create diff.
-      return { role: r.Role!, inline: {} };
+      return { role: r.Role!, inline: {}, attached: [] };
     } catch (e) {
       // Created by a run that crashed, but GetRole does not see it yet (IAM is eventually consistent).
       if (isCode(e, "EntityAlreadyExists")) throw new TryAgainLater(`role ${spec.name} exists but is not visible yet`, 2_000);
@@ -93,6 +105,17 @@ export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> 
           }
           return;
         }
+        if (c.field.startsWith("attached ")) {
+          const PolicyArn = c.field.slice("attached ".length);
+          try {
+            if (c.to) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn }));
+            else await deleted(iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn })));
+          } catch (e) {
+            if (isCode(e, ...notYet) && c.to) throw new TryAgainLater(`role ${RoleName} not visible yet`, 2_000);
+            throw e;
+          }
+          return;
+        }
         const name = c.field.slice("policy ".length);
         const doc = spec.inlinePolicies[name];
         if (!doc) return deleted(iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
@@ -104,15 +127,16 @@ export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> 
         }
       }),
     );
-    return (await read(ctx, RoleName)) ?? { ...a, inline: Object.fromEntries(Object.entries(spec.inlinePolicies).map(([k, v]) => [k, JSON.stringify(v)])) };
+    return (await read(ctx, RoleName)) ?? a;
   },
   async delete(ctx, a) {
     const iam = await ctx.aws.get("iam");
     const RoleName = a.role.RoleName!;
     for (const name of Object.keys(a.inline)) await deleted(iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
+    for (const arn of a.attached ?? []) await deleted(iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })));
     await deleted(iam.send(new DeleteRoleCommand({ RoleName })));
   },
   refresh: (ctx, a) => read(ctx, a.role.RoleName!),
-  describe: (a) => ({ id: a.role.RoleName!, state: "active", healthy: true, details: { arn: a.role.Arn, policies: Object.keys(a.inline) } }),
+  describe: (a) => ({ id: a.role.RoleName!, state: "active", healthy: true, details: { arn: a.role.Arn, policies: Object.keys(a.inline), managed: a.attached } }),
   outputs: (a) => ({ id: a.role.RoleName!, arn: a.role.Arn! }),
 };
