@@ -145,7 +145,7 @@ describe("sessions", () => {
     expect((await t.app.inject({ method: "POST", url: "/v1/auth/login", payload: { email, password: "password password" } })).statusCode).toBe(200);
   });
 
-  it("enforces the password length rules (8..128, no composition rules)", async () => {
+  it("enforces the password rules (8..128, not a common password, no composition rules)", async () => {
     const short = await t.app.inject({ method: "POST", url: "/v1/auth/signup", payload: { email: newEmail(), password: "1234567", displayName: "x" } });
     expect(short.statusCode).toBe(400);
     expect(short.json().error.fields).toHaveProperty(["body.password"]);
@@ -153,6 +153,9 @@ describe("sessions", () => {
     expect(long.statusCode).toBe(400);
     const plain = await t.app.inject({ method: "POST", url: "/v1/auth/signup", payload: { email: newEmail(), password: "alllowercase", displayName: "x" } });
     expect(plain.statusCode).toBe(202);
+    const common = await t.app.inject({ method: "POST", url: "/v1/auth/signup", payload: { email: newEmail(), password: "Password1", displayName: "x" } });
+    expect(common.statusCode).toBe(400);
+    expect(common.json().error.fields["body.password"]).toMatch(/most common/);
     const sixtyFour = await t.app.inject({ method: "POST", url: "/v1/auth/signup", payload: { email: newEmail(), password: "p".repeat(64), displayName: "x" } });
     expect(sixtyFour.statusCode).toBe(202);
   });

@@ -4,6 +4,7 @@
  * reveal whether the e-mail exists.
  */
 import { hash, verify, Algorithm } from "@node-rs/argon2";
+import dumbPasswords from "dumb-passwords";
 
 const PARAMS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -30,4 +31,12 @@ export async function verifyPassword(hashed: string | undefined, password: strin
   } catch {
     return false;
   }
+}
+
+/**
+ * True for one of the 10,000 most common passwords (case-insensitive; the dumb-passwords list), which
+ * ASVS 5.0 (6.2.4) asks to refuse when a password is set.
+ */
+export function isCommonPassword(password: string): boolean {
+  return dumbPasswords.check(password);
 }

@@ -12,7 +12,7 @@ import { sql } from "kysely";
 import { ApiError, errorBody } from "../errors.js";
 import { rateLimit } from "../app.js";
 import { requireAuth } from "../auth-hook.js";
-import { hashPassword, verifyPassword, PASSWORD_MAX, PASSWORD_MIN } from "../../auth/passwords.js";
+import { hashPassword, verifyPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from "../../auth/passwords.js";
 import { TokenError } from "../../auth/tokens.js";
 import { uuidv7, isUuid } from "../../db/ids.js";
 import { verificationMail, accountExistsMail, resetMail, passwordChangedMail } from "../../mail/templates.js";
@@ -24,7 +24,11 @@ export function normalizeEmail(email: string): string {
 }
 
 const email = z.email({ message: "must be an e-mail address" }).max(254);
-const password = z.string().min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`).max(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`);
+const password = z
+  .string()
+  .min(PASSWORD_MIN, `at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `at most ${PASSWORD_MAX} characters`)
+  .refine((p) => !isCommonPassword(p), "is one of the most common passwords; choose another");
 const token = z.string().min(1).max(2048);
 const accepted = z.object({ status: z.literal("accepted") });
 const e = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
