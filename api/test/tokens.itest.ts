@@ -170,7 +170,11 @@ describe("rotation", () => {
         // Another task already signs with the new key; this one learns it through the refresh.
         const other = await signerFor("active_session", next);
         const tok = (await other.sign("active_session", { sub: u.userId, sid: u.sessionId })).token;
-        expect((await t.app.inject({ method: "GET", url: "/v1/me", headers: bearer(tok) })).statusCode).toBe(200);
+        // Concurrent requests with the new kid share the one refresh and all pass.
+        const before = sm.calls.length;
+        const statuses = await Promise.all(Array.from({ length: 5 }, () => t.app.inject({ method: "GET", url: "/v1/me", headers: bearer(tok) })));
+        expect(statuses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
+        expect(sm.calls.length - before).toBe(2); // AWSCURRENT + AWSPREVIOUS, once
         // The old key still verifies as AWSPREVIOUS within the window.
         expect((await t.app.inject({ method: "GET", url: "/v1/me", headers: bearer(u.token) })).statusCode).toBe(200);
         const stages = sm.calls.filter((c) => c.target === "GetSecretValue").map((c) => c.body.VersionStage);

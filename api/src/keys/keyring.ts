@@ -139,7 +139,14 @@ export class Keyring {
     if (found !== "unknown") return found;
     const now = (this.opts.now ?? Date.now)();
     const last = this.lastUnknownRefresh.get(purpose) ?? -Infinity;
-    if (now - last < (this.opts.unknownKidRefreshMs ?? 30_000)) return undefined;
+    if (now - last < (this.opts.unknownKidRefreshMs ?? 30_000)) {
+      // No new refresh, but one may be running for a concurrent request: its result counts.
+      const running = this.refreshing.get(purpose);
+      if (!running) return undefined;
+      await running.catch(() => undefined);
+      const after = this.lookup(purpose, kid);
+      return after === "unknown" ? undefined : after;
+    }
     this.lastUnknownRefresh.set(purpose, now);
     try {
       await this.refresh(purpose, true);
