@@ -1,6 +1,6 @@
 import type { Config } from "../src/config/schema.js";
 import { planSubnets, ipv6Subnet64 } from "../src/config/cidr.js";
-import { UNKNOWN, type Plan, type PlanNode, type Refs } from "../src/engine/plan.js";
+import { UNKNOWN, type PlanNode, type Refs } from "../src/engine/plan.js";
 import type { Facts, ResourceContext } from "../src/resources/context.js";
 import { vpc } from "../src/resources/vpc.js";
 import { subnet } from "../src/resources/subnet.js";
@@ -19,14 +19,15 @@ import { keyPair } from "../src/resources/key-pair.js";
 import { instance } from "../src/resources/instance.js";
 import { generateSshKeyPair } from "../src/resources/ssh-key.js";
 
-type Node = PlanNode<ResourceContext>;
+/** A node of the environment plan. */
+export type Node = PlanNode<ResourceContext>;
 
 /** Port the bundled API listens on (its PORT default); the target of SG-02. */
 export const APP_PORT = 3000;
 
-/** Globally unique, stable S3 bucket name of a purpose (S3-01..03): derived from env, account and region. */
-export function bucketName(env: string, purpose: string, facts: Pick<Facts, "accountId" | "region">): string {
-  return `opsctl-${env}-${purpose}-${facts.accountId}-${facts.region}`;
+/** Globally unique, stable S3 bucket name of a purpose (S3-01..03): derived from prefix, env, account and region. */
+export function bucketName(config: Pick<Config, "env" | "storage">, purpose: string, facts: Pick<Facts, "accountId" | "region">): string {
+  return `${config.storage.bucketPrefix}-${config.env}-${purpose}-${facts.accountId}-${facts.region}`;
 }
 
 /** The secret holding the bastion's private key (BAS-02). */
@@ -34,7 +35,8 @@ export function sshKeySecretName(env: string): string {
   return `${env}/bastion/ssh-key`;
 }
 
-const node = (id: string, deps: string[], resource: Node["resource"], spec: (r: Refs) => unknown, controls: string[]): Node => ({ id, deps, resource, spec, controls });
+/** Shorthand for a plan node. */
+export const node = (id: string, deps: string[], resource: Node["resource"], spec: (r: Refs) => unknown, controls: string[]): Node => ({ id, deps, resource, spec, controls });
 const ANY4 = "0.0.0.0/0";
 const ANY6 = "::/0";
 
@@ -107,7 +109,7 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
     }), ["NET-06"]),
   );
 
-  const projectBuckets = `arn:aws:s3:::${bucketName(env, "*", facts)}`;
+  const projectBuckets = `arn:aws:s3:::${bucketName(config, "*", facts)}`;
   nodes.push(
     node("vpc-endpoint:s3", ["vpc:main", "route-table:private-a", "route-table:private-b", "route-table:isolated"], vpcEndpoint, (r) => ({
       vpcId: vpcId(r),
@@ -267,9 +269,4 @@ export function aclEntries(tier: "public" | "private" | "isolated", vpcCidr: str
     vpcAll(100, true);
   }
   return e;
-}
-
-/** The whole environment plan (the network layer so far; later layers append their nodes). */
-export function environmentPlan(config: Config, facts: Facts): Plan<ResourceContext> {
-  return { name: "environment", nodes: networkNodes(config, facts) };
 }
