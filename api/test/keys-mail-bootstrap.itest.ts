@@ -192,3 +192,53 @@ describe("MySQL connection options (RDS)", () => {
     }
   });
 });
+
+describe("database credentials from the app-user secret", () => {
+  it("follows a password rotation for new pooled connections without a restart", async () => {
+    const { connectDatabase } = await import("../src/db/database.js");
+    const { loadConfig } = await import("../src/config/config.js");
+    const admin = parseDatabaseUrl(databaseUrl());
+    const user = `rot_${randomBytes(4).toString("hex")}`;
+    const root = await createConnection({ host: admin.host, port: admin.port, user: admin.username, password: admin.password });
+    const sm = await new FakeSecretsManager().start();
+    const arn = "arn:aws:secretsmanager:us-east-1:111122223333:secret:test/db-rotation";
+    try {
+      await root.query(`create user ?@'%' identified by 'first-password-1'`, [user]);
+      await root.query(`grant select on \`${admin.dbname}\`.* to ?@'%'`, [user]);
+      sm.put(arn, { host: admin.host, port: admin.port, username: user, password: "first-password-1", dbname: admin.dbname });
+      const base = loadConfig({
+        DATABASE_URL: databaseUrl(),
+        REDIS_URL: "redis://127.0.0.1:6379",
+        SMTP_URL: "smtp://127.0.0.1:1",
+        MAIL_FROM: "a@b",
+        PUBLIC_URL: "https://x",
+        SIGNING_KEYS_FILE: "unused.json",
+        S3_BUCKET: "b",
+      });
+      // TLS off only because the local MariaDB has none; in AWS the secret form always uses TLS.
+      const config = { ...base, database: { kind: "secret" as const, arn, iamAuth: false, tls: false }, secretsCacheMs: 200 };
+      const client = new SecretsManagerClient({ region: "us-east-1", endpoint: sm.endpoint, credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+      const db = await connectDatabase(config, new SecretsManagerSource(client, 100), { connectionLimit: 1 });
+      try {
+        const [rows] = await db.pool.query("select current_user() as u");
+        expect((rows as { u: string }[])[0].u).toBe(`${user}@%`);
+        // Rotation: the database and the secret get a new password.
+        await root.query(`alter user ?@'%' identified by 'second-password-2'`, [user]);
+        sm.put(arn, { host: admin.host, port: admin.port, username: user, password: "second-password-2", dbname: admin.dbname });
+        await new Promise((r) => setTimeout(r, 700));
+        // Drop the pooled connection so the next query must authenticate again.
+        const conn = await db.pool.getConnection();
+        conn.connection.destroy();
+        conn.release();
+        const [again] = await db.pool.query("select 1 as one");
+        expect((again as { one: number }[])[0].one).toBe(1);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await root.query(`drop user if exists ?@'%'`, [user]);
+      await root.end();
+      await sm.stop();
+    }
+  });
+});
