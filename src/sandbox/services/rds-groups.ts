@@ -256,7 +256,9 @@ const DescribeOptionGroups: Handler = (input, ctx) => {
 
 const DeleteOptionGroup: Handler = (input, ctx) => {
   const g = optionGroup(ctx, input.OptionGroupName);
-  if (instancesUsing(ctx, (i) => i.OptionGroupMemberships?.[0]?.OptionGroupName, g.OptionGroupName).length) {
+  // A DB snapshot keeps its option group: the group cannot be deleted while a snapshot uses it.
+  const bySnapshot = Object.values(ctx.table("snapshots")).some((s) => s.OptionGroupName === g.OptionGroupName);
+  if (bySnapshot || instancesUsing(ctx, (i) => i.OptionGroupMemberships?.[0]?.OptionGroupName, g.OptionGroupName).length) {
     fault(ctx, "InvalidOptionGroupStateFault", `The option group '${g.OptionGroupName}' cannot be deleted because it is in use.`);
   }
   delete ctx.table("optionGroups")[g.OptionGroupName];

@@ -13,7 +13,7 @@ export const AUTO_START_MS = 7 * DAY;
  * entry for ModifyDBInstance: a fixed minute (a lead can move it to aws-durations.json).
  */
 export const MODIFY_MS = 60_000;
-const DATE_FIELDS = ["InstanceCreateTime", "LatestRestorableTime"];
+const DATE_FIELDS = ["InstanceCreateTime", "LatestRestorableTime", "AutomaticRestartTime"];
 const SNAPSHOT_DATES = ["SnapshotCreateTime", "InstanceCreateTime", "OriginalSnapshotCreateTime"];
 /** Weekly maintenance window the sandbox assigns (PreferredMaintenanceWindow format `ddd:hh24:mi-ddd:hh24:mi`). */
 const MAINTENANCE_WINDOW = "sun:05:00-sun:05:30";
@@ -87,13 +87,13 @@ function settle(ctx: HandlerContext, i: SimRecord): SimRecord | undefined {
         break;
       case "stopping":
         i.DBInstanceStatus = "stopped";
-        i._stoppedAt = at;
         i._nextAt = at + AUTO_START_MS;
+        i.AutomaticRestartTime = iso(i._nextAt);
         break;
       case "stopped":
         // Seven days later AWS starts the instance by itself.
         i.DBInstanceStatus = "starting";
-        delete i._stoppedAt;
+        delete i.AutomaticRestartTime;
         i._nextAt = at + ctx.duration("rds.instance.start");
         break;
       case "starting":
@@ -468,7 +468,7 @@ const StartDBInstance: Handler = (input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
   if (i.DBInstanceStatus !== "stopped") fault(ctx, "InvalidDBInstanceStateFault", `Instance ${i.DBInstanceIdentifier} cannot be started as it is not in stopped state.`);
   i.DBInstanceStatus = "starting";
-  delete i._stoppedAt;
+  delete i.AutomaticRestartTime;
   i._nextAt = ctx.now() + ctx.duration("rds.instance.start");
   return { DBInstance: instanceView(ctx, i) };
 };

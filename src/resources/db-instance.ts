@@ -1,0 +1,334 @@
+import {
+  CreateDBInstanceCommand,
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  ModifyDBInstanceCommand,
+  StartDBInstanceCommand,
+  paginateDescribeDBInstances,
+  type DBInstance,
+  type ModifyDBInstanceCommandInput,
+} from "@aws-sdk/client-rds";
+import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { OpsError, TryAgainLater } from "../engine/errors.js";
+import { isCode } from "../aws/errors.js";
+import { slowMs, typicalMs } from "../aws/durations.js";
+import type { ResourceContext } from "./context.js";
+import { retryOn, sameSet, sorted } from "./ec2-common.js";
+import { isOurs, rdsOrUndefined } from "./db-common.js";
+import { compareVersions } from "./mysql-engine-version.js";
+
+/**
+ * RDS-01..RDS-12: the MySQL DB instance. Fixed controls (not configurable): MultiAZ (RDS-02),
+ * ManageMasterUserPassword with the database key (RDS-04, never MasterUserPassword), not publicly
+ * accessible (RDS-05), IAM database authentication (RDS-10), Performance Insights + Database
+ * Insights advanced (RDS-08), NetworkType DUAL (RDS-11), encrypted storage, deletion protection,
+ * copy tags to snapshots (RDS-12).
+ */
+export interface DbInstanceSpec {
+  /** DBInstanceIdentifier, `<env>-<name>` (RDS stores it in lowercase). */
+  identifier: string;
+  /** From newestMysqlVersion (RDS-01). */
+  engineVersion: string;
+  /** Memory-optimized (RDS-03; the config checks it). */
+  instanceClass: string;
+  allocatedStorageGiB: number;
+  maxAllocatedStorageGiB: number;
+  multiAz: true;
+  subnetGroupName: string;
+  securityGroupIds: string[];
+  parameterGroupName: string;
+  optionGroupName: string;
+  /** The database key ARN: storage, the master user secret and Performance Insights. */
+  kmsKeyId: string;
+  dbName: string;
+  masterUsername: string;
+  /** ≥ 7 (RDS-12). */
+  backupRetentionDays: number;
+  /** ≥ 465 for Database Insights advanced (RDS-08). */
+  performanceInsightsRetentionDays: number;
+  /** audit, error, general, slowquery (RDS-09). */
+  logExports: string[];
+}
+
+const PORT = 3306;
+
+/**
+ * Changes sent with ApplyImmediately=false: they wait for the weekly maintenance window because they
+ * restart or fail over the instance (class, engine version) or convert it (Multi-AZ). Everything else
+ * opsctl changes is applied at once: it causes no downtime (security groups, storage growth, backups,
+ * logs, insights, IAM auth, deletion protection, groups; static parameters of a new parameter group
+ * still wait for a reboot: the group shows `pending-reboot`).
+ */
+const MAINTENANCE_WINDOW_FIELDS = new Set(["DBInstanceClass", "EngineVersion", "MultiAZ"]);
+
+/** The value a field will have once the maintenance window applies what is pending. */
+function effective<K extends "DBInstanceClass" | "EngineVersion" | "MultiAZ" | "AllocatedStorage" | "IAMDatabaseAuthenticationEnabled">(d: DBInstance, k: K): DBInstance[K] {
+  return ((d.PendingModifiedValues as Record<string, unknown> | undefined)?.[k] ?? d[k]) as DBInstance[K];
+}
+
+function envInstances(ctx: ResourceContext): Promise<DBInstance[]> {
+  return ctx.once("rds:instances", async () => {
+    const rds = await ctx.aws.get("rds");
+    const out: DBInstance[] = [];
+    for await (const p of paginateDescribeDBInstances({ client: rds }, {})) out.push(...(p.DBInstances ?? []));
+    return out;
+  });
+}
+
+async function describeInstance(ctx: ResourceContext, id: string): Promise<DBInstance | undefined> {
+  const rds = await ctx.aws.get("rds");
+  return (await rdsOrUndefined(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
+}
+
+/** `<env>-final-<YYYYMMDDHHmmss>` (UTC). */
+export function finalSnapshotId(env: string, nowMs: number): string {
+  return `${env}-final-${new Date(nowMs).toISOString().replace(/[-:T]/g, "").slice(0, 14)}`;
+}
+
+/**
+ * After `down`, the instance is gone but its final snapshot stays: this marker (state `deleted`)
+ * stands for the instance once DescribeDBInstances no longer knows it, so `keptAfterDelete` can name the snapshot.
+ */
+interface Deleted extends DBInstance {
+  finalSnapshot?: string;
+}
+
+export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext> = {
+  kind: "db-instance",
+  budget: { create: slowMs("rds.instance.create.multi-az"), delete: slowMs("rds.instance.delete") },
+  typicalCreateMs: typicalMs("rds.instance.create.multi-az"),
+  typicalDeleteMs: typicalMs("rds.instance.delete"),
+
+  async find(ctx, spec) {
+    // No client token in CreateDBInstance: the deterministic identifier is the identity.
+    if (spec) return (await envInstances(ctx)).find((d) => d.DBInstanceIdentifier === spec.identifier.toLowerCase());
+    return (await this.findAll!(ctx))[0];
+  },
+  async findAll(ctx) {
+    return (await envInstances(ctx)).filter((d) => isOurs(ctx, d.TagList) || d.DBInstanceIdentifier === ctx.name.toLowerCase());
+  },
+
+  diff(spec, d) {
+    const c: FieldChange[] = [];
+    const add = (field: string, from: unknown, to: unknown, replace?: boolean) => {
+      if (JSON.stringify(from) !== JSON.stringify(to)) c.push(replace ? { field, from, to, replace } : { field, from, to });
+    };
+    const version = effective(d, "EngineVersion")!;
+    // RDS cannot downgrade an engine.
+    add("EngineVersion", version, spec.engineVersion, compareVersions(spec.engineVersion, version) < 0);
+    add("DBInstanceClass", effective(d, "DBInstanceClass"), spec.instanceClass);
+    const storage = effective(d, "AllocatedStorage")!;
+    // Allocated storage can only grow.
+    add("AllocatedStorage", storage, spec.allocatedStorageGiB, spec.allocatedStorageGiB < storage);
+    add("MaxAllocatedStorage", d.MaxAllocatedStorage, spec.maxAllocatedStorageGiB);
+    add("MultiAZ", effective(d, "MultiAZ"), spec.multiAz);
+    add("DBSubnetGroupName", d.DBSubnetGroup?.DBSubnetGroupName, spec.subnetGroupName.toLowerCase(), true);
+    const sgs = (d.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!);
+    if (!sameSet(sgs, spec.securityGroupIds)) c.push({ field: "VpcSecurityGroupIds", from: sorted(sgs), to: sorted(spec.securityGroupIds) });
+    add("DBParameterGroupName", d.DBParameterGroups?.[0]?.DBParameterGroupName, spec.parameterGroupName.toLowerCase());
+    add("OptionGroupName", d.OptionGroupMemberships?.[0]?.OptionGroupName, spec.optionGroupName.toLowerCase());
+    add("StorageEncrypted", d.StorageEncrypted, true, true);
+    add("KmsKeyId", d.KmsKeyId, spec.kmsKeyId, true);
+    add("DBName", d.DBName, spec.dbName, true);
+    add("MasterUsername", d.MasterUsername, spec.masterUsername, true);
+    add("ManageMasterUserPassword", d.MasterUserSecret !== undefined, true);
+    if (d.MasterUserSecret) add("MasterUserSecretKmsKeyId", d.MasterUserSecret.KmsKeyId, spec.kmsKeyId);
+    add("PubliclyAccessible", d.PubliclyAccessible, false);
+    add("NetworkType", d.NetworkType, "DUAL");
+    add("IAMDatabaseAuthenticationEnabled", effective(d, "IAMDatabaseAuthenticationEnabled"), true);
+    add("PerformanceInsightsEnabled", d.PerformanceInsightsEnabled, true);
+    add("PerformanceInsightsRetentionPeriod", d.PerformanceInsightsRetentionPeriod, spec.performanceInsightsRetentionDays);
+    // "After the KMS key is set, it can't be changed" (PerformanceInsightsKMSKeyId reference).
+    if (d.PerformanceInsightsEnabled) add("PerformanceInsightsKMSKeyId", d.PerformanceInsightsKMSKeyId, spec.kmsKeyId, true);
+    add("DatabaseInsightsMode", d.DatabaseInsightsMode, "advanced");
+    add("EnabledCloudwatchLogsExports", sorted(d.EnabledCloudwatchLogsExports ?? []), sorted(spec.logExports));
+    add("BackupRetentionPeriod", d.BackupRetentionPeriod, spec.backupRetentionDays);
+    add("DeletionProtection", d.DeletionProtection, true);
+    add("CopyTagsToSnapshot", d.CopyTagsToSnapshot, true);
+    return c;
+  },
+
+  async create(ctx, spec) {
+    const rds = await ctx.aws.get("rds");
+    try {
+      const r = await retryOn(["DBSubnetGroupNotFoundFault", "DBParameterGroupNotFoundFault", "OptionGroupNotFoundFault"], ctx.node, () =>
+        rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: spec.identifier,
+            Engine: "mysql",
+            EngineVersion: spec.engineVersion,
+            DBInstanceClass: spec.instanceClass,
+            AllocatedStorage: spec.allocatedStorageGiB,
+            MaxAllocatedStorage: spec.maxAllocatedStorageGiB,
+            MultiAZ: spec.multiAz,
+            DBName: spec.dbName,
+            MasterUsername: spec.masterUsername,
+            // RDS-04: RDS generates the password and keeps it in Secrets Manager, encrypted with the database key.
+            ManageMasterUserPassword: true,
+            MasterUserSecretKmsKeyId: spec.kmsKeyId,
+            PubliclyAccessible: false,
+            NetworkType: "DUAL",
+            DBSubnetGroupName: spec.subnetGroupName,
+            VpcSecurityGroupIds: spec.securityGroupIds,
+            DBParameterGroupName: spec.parameterGroupName,
+            OptionGroupName: spec.optionGroupName,
+            Port: PORT,
+            EnableIAMDatabaseAuthentication: true,
+            EnablePerformanceInsights: true,
+            PerformanceInsightsRetentionPeriod: spec.performanceInsightsRetentionDays,
+            PerformanceInsightsKMSKeyId: spec.kmsKeyId,
+            DatabaseInsightsMode: "advanced",
+            EnableCloudwatchLogsExports: spec.logExports,
+            StorageEncrypted: true,
+            KmsKeyId: spec.kmsKeyId,
+            DeletionProtection: true,
+            BackupRetentionPeriod: spec.backupRetentionDays,
+            CopyTagsToSnapshot: true,
+            Tags: ctx.tags(),
+          }),
+        ),
+      );
+      return r.DBInstance!;
+    } catch (e) {
+      // Created by an earlier attempt whose answer was lost: the identifier is the identity.
+      if (!isCode(e, "DBInstanceAlreadyExistsFault")) throw e;
+      const d = await describeInstance(ctx, spec.identifier);
+      if (!d) throw new TryAgainLater(`${spec.identifier} not visible yet`, 5_000);
+      return d;
+    }
+  },
+
+  async update(ctx, spec, d, changes) {
+    const rds = await ctx.aws.get("rds");
+    if (d.DBInstanceStatus === "stopped") {
+      throw new OpsError("db_stopped", `${d.DBInstanceIdentifier} is stopped: RDS cannot modify a stopped DB instance (${changes.map((c) => c.field).join(", ")} to change)`, {
+        hint: `start it (aws rds start-db-instance --db-instance-identifier ${d.DBInstanceIdentifier}) and run \`opsctl up\` again`,
+        fault: "user",
+      });
+    }
+    const now: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: d.DBInstanceIdentifier, ApplyImmediately: true };
+    const later: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: d.DBInstanceIdentifier, ApplyImmediately: false };
+    for (const { field } of changes) {
+      const m = MAINTENANCE_WINDOW_FIELDS.has(field) ? later : now;
+      switch (field) {
+        case "EngineVersion": m.EngineVersion = spec.engineVersion; m.AllowMajorVersionUpgrade = true; break;
+        case "DBInstanceClass": m.DBInstanceClass = spec.instanceClass; break;
+        case "AllocatedStorage": m.AllocatedStorage = spec.allocatedStorageGiB; break;
+        case "MaxAllocatedStorage": m.MaxAllocatedStorage = spec.maxAllocatedStorageGiB; break;
+        case "MultiAZ": m.MultiAZ = spec.multiAz; break;
+        case "VpcSecurityGroupIds": m.VpcSecurityGroupIds = spec.securityGroupIds; break;
+        case "DBParameterGroupName": m.DBParameterGroupName = spec.parameterGroupName; break;
+        case "OptionGroupName": m.OptionGroupName = spec.optionGroupName; break;
+        case "ManageMasterUserPassword": m.ManageMasterUserPassword = true; m.MasterUserSecretKmsKeyId = spec.kmsKeyId; break;
+        case "MasterUserSecretKmsKeyId": m.MasterUserSecretKmsKeyId = spec.kmsKeyId; break;
+        case "PubliclyAccessible": m.PubliclyAccessible = false; break;
+        case "NetworkType": m.NetworkType = "DUAL"; break;
+        case "IAMDatabaseAuthenticationEnabled": m.EnableIAMDatabaseAuthentication = true; break;
+        case "PerformanceInsightsEnabled":
+        case "PerformanceInsightsRetentionPeriod":
+          m.EnablePerformanceInsights = true;
+          m.PerformanceInsightsRetentionPeriod = spec.performanceInsightsRetentionDays;
+          m.PerformanceInsightsKMSKeyId = d.PerformanceInsightsEnabled ? undefined : spec.kmsKeyId;
+          m.DatabaseInsightsMode = "advanced";
+          break;
+        case "DatabaseInsightsMode":
+          m.DatabaseInsightsMode = "advanced";
+          m.EnablePerformanceInsights = true;
+          m.PerformanceInsightsRetentionPeriod = spec.performanceInsightsRetentionDays;
+          break;
+        case "EnabledCloudwatchLogsExports": {
+          const have = d.EnabledCloudwatchLogsExports ?? [];
+          m.CloudwatchLogsExportConfiguration = { EnableLogTypes: spec.logExports.filter((l) => !have.includes(l)), DisableLogTypes: have.filter((l) => !spec.logExports.includes(l)) };
+          break;
+        }
+        case "BackupRetentionPeriod": m.BackupRetentionPeriod = spec.backupRetentionDays; break;
+        case "DeletionProtection": m.DeletionProtection = true; break;
+        case "CopyTagsToSnapshot": m.CopyTagsToSnapshot = true; break;
+      }
+    }
+    const busy = ["InvalidDBInstanceStateFault"];
+    // ApplyImmediately also applies whatever is already pending: the deferred call goes last.
+    if (Object.keys(now).length > 2) await retryOn(busy, ctx.node, () => rds.send(new ModifyDBInstanceCommand(now)), 30_000);
+    if (Object.keys(later).length > 2) await retryOn(busy, ctx.node, () => rds.send(new ModifyDBInstanceCommand(later)), 30_000);
+    return (await describeInstance(ctx, d.DBInstanceIdentifier!)) ?? d;
+  },
+
+  async delete(ctx, d) {
+    const rds = await ctx.aws.get("rds");
+    if (d.DBInstanceStatus === "deleting") return;
+    const id = d.DBInstanceIdentifier!;
+    if (d.DeletionProtection) {
+      // RDS refuses to modify a stopped instance: start it first, then turn the protection off.
+      if (d.DBInstanceStatus === "stopped") {
+        await retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })));
+        throw new TryAgainLater(`${id} is starting so that its deletion protection can be turned off`, 60_000);
+      }
+      // Only an explicit `down` turns deletion protection (RDS-12) off.
+      await retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })), 30_000);
+    }
+    const input = ctx.flags.deleteData
+      ? { DBInstanceIdentifier: id, SkipFinalSnapshot: true }
+      : { DBInstanceIdentifier: id, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: finalSnapshotId(ctx.env, ctx.clock.now()) };
+    await rdsOrUndefined(retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new DeleteDBInstanceCommand(input)), 30_000));
+  },
+
+  async refresh(ctx, d) {
+    const seen = await describeInstance(ctx, d.DBInstanceIdentifier!);
+    if (seen || d.DBInstanceStatus !== "deleting") return seen;
+    // Gone after a delete: stand in for it while its final snapshot remains.
+    const rds = await ctx.aws.get("rds");
+    const snaps = (await rdsOrUndefined(rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: d.DBInstanceIdentifier, SnapshotType: "manual" }))))?.DBSnapshots ?? [];
+    const final = snaps.filter((s) => s.DBSnapshotIdentifier?.startsWith(`${ctx.env}-final-`)).sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    return final ? { DBInstanceIdentifier: d.DBInstanceIdentifier, DBInstanceStatus: "deleted", finalSnapshot: final.DBSnapshotIdentifier } : undefined;
+  },
+  // A paused (stopped) environment does not block `up`.
+  isReady: (d) => d.DBInstanceStatus === "available" || d.DBInstanceStatus === "stopped",
+  failure: (d) =>
+    ["failed", "incompatible-parameters", "incompatible-network", "incompatible-option-group", "storage-full", "inaccessible-encryption-credentials", "deleting", "deleted"].includes(d.DBInstanceStatus ?? "")
+      ? `it is ${d.DBInstanceStatus}`
+      : undefined,
+  isGone: (d) => d.DBInstanceStatus === "deleted",
+  keptAfterDelete: (d) => (d.finalSnapshot ? `final snapshot ${d.finalSnapshot} kept (restore it with RestoreDBInstanceFromDBSnapshot; \`down --delete-data\` skips it)` : undefined),
+  describe: (d) => {
+    const stopped = d.DBInstanceStatus === "stopped";
+    return {
+      id: d.DBInstanceIdentifier!,
+      state: d.DBInstanceStatus ?? "unknown",
+      healthy: d.DBInstanceStatus === "available",
+      details: {
+        engineVersion: d.EngineVersion && `${d.Engine ?? "mysql"} ${d.EngineVersion}`,
+        multiAz: d.MultiAZ,
+        instanceClass: d.DBInstanceClass,
+        masterSecretArn: d.MasterUserSecret?.SecretArn,
+        masterSecretStatus: d.MasterUserSecret?.SecretStatus,
+        masterSecretKmsKeyId: d.MasterUserSecret?.KmsKeyId,
+        endpoint: d.Endpoint?.Address && `${d.Endpoint.Address}:${d.Endpoint.Port}`,
+        publiclyAccessible: d.PubliclyAccessible,
+        iamAuth: d.IAMDatabaseAuthenticationEnabled,
+        networkType: d.NetworkType,
+        performanceInsights: d.PerformanceInsightsEnabled ? `${d.PerformanceInsightsRetentionPeriod} days` : false,
+        databaseInsightsMode: d.DatabaseInsightsMode,
+        logExports: d.EnabledCloudwatchLogsExports ?? [],
+        deletionProtection: d.DeletionProtection,
+        backupRetentionDays: d.BackupRetentionPeriod,
+        storageEncrypted: d.StorageEncrypted,
+        kmsKeyId: d.KmsKeyId,
+        parameterGroup: d.DBParameterGroups?.[0] && `${d.DBParameterGroups[0].DBParameterGroupName} (${d.DBParameterGroups[0].ParameterApplyStatus})`,
+        optionGroup: d.OptionGroupMemberships?.[0]?.OptionGroupName,
+        // Changes queued for the maintenance window (instance class, engine version, Multi-AZ).
+        pendingMaintenanceWindow: d.PendingModifiedValues && Object.keys(d.PendingModifiedValues).length ? { ...d.PendingModifiedValues, window: d.PreferredMaintenanceWindow } : undefined,
+        // AWS starts a stopped DB instance again after seven days.
+        autoStartAt: stopped ? d.AutomaticRestartTime?.toISOString() : undefined,
+      },
+    };
+  },
+  outputs: (d) => ({
+    id: d.DBInstanceIdentifier!,
+    arn: d.DBInstanceArn!,
+    dbiResourceId: d.DbiResourceId!,
+    endpoint: d.Endpoint?.Address,
+    port: d.Endpoint?.Port ?? PORT,
+    masterSecretArn: d.MasterUserSecret?.SecretArn,
+  }),
+};
