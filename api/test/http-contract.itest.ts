@@ -176,6 +176,7 @@ describe("operations and OpenAPI", () => {
     for (const [method, path] of SPEC_ROUTES) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     expect(doc.paths["/v1/auth/signup"].post.requestBody.content["application/json"].schema.additionalProperties).toBe(false);
     expect(doc.paths["/v1/auth/login"].post.responses["200"]).toBeDefined();
+    expect(Object.keys(doc.paths["/v1/attachments"].post.requestBody.content)).toContain("image/png");
   });
 
   it("answers 503 (not 500) and fails readiness when MySQL or Redis is down", async () => {

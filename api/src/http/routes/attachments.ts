@@ -47,6 +47,8 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ["attachments"],
         security: bearer,
         description: `Raw bytes with Content-Type one of ${ATTACHMENT_TYPES.join(", ")}; at most ${max} bytes.`,
+        consumes: [...ATTACHMENT_TYPES],
+        body: z.custom<Readable>(() => true).describe("the file's bytes"),
         response: { 201: z.object({ id: z.string(), size: z.number(), contentType: z.string() }), ...e(400, 401, 413, 415) },
       },
     },
