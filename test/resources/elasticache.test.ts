@@ -278,12 +278,14 @@ describe("replication-group: crash after every write of a from-zero up, then up 
     const sub = subplan(clean.plan, "replication-group:redis");
     await up(sub, clean.opts());
     const k = clean.s.sandbox.journal.filter((j) => j.write && !j.error).findIndex((j) => j.operation === "CreateReplicationGroup") + 1;
-    const crashed = await setup(undefined, { crashAfterWrites: k });
+    const crashed = await setup(undefined, { crashAfterWrites: k, notFoundLagMs: 60_000 });
     expect((await up(subplan(crashed.plan, "replication-group:redis"), crashed.opts())).ok).toBe(false);
+    expect(crashed.s.sandbox.journal.filter((j) => j.write && !j.error).at(-1)?.operation).toBe("CreateReplicationGroup");
     const again = await setup(crashed.s.sandbox, { notFoundLagMs: 60_000 });
-    // The group was created a moment ago: still invisible for the next minute.
+    // The group was created a moment ago: still invisible, so find() misses it and the create answers AlreadyExists.
     const r2 = await up(subplan(again.plan, "replication-group:redis"), again.opts());
     expect(r2.ok).toBe(true);
     expect(again.s.sandbox.records("eu-west-1", "elasticache", "replicationGroups")).toHaveLength(1);
+    expect(again.s.sandbox.journal.filter((j) => j.operation === "CreateReplicationGroup").at(-1)?.error).toBe("ReplicationGroupAlreadyExistsFault");
   });
 });
