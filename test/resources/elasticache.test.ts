@@ -221,6 +221,24 @@ describe("replication-group: the RED-01 controls", () => {
     expect(b.blocked.map((c) => c.field)).toEqual(["CacheSubnetGroupName"]);
   });
 
+  it("a group without in-transit encryption or AUTH is migrated in place: preferred, required, then ROTATE and SET the secret's token", async () => {
+    const { s, plan, opts } = await setup();
+    const sub = subplan(plan, "replication-group:redis");
+    expect((await up(sub, opts())).ok).toBe(true);
+    const rec = s.sandbox.records("eu-west-1", "elasticache", "replicationGroups")[0];
+    const token = rec._authTokens[0];
+    Object.assign(rec, { TransitEncryptionEnabled: false, AuthTokenEnabled: false, _authTokens: [] });
+    delete rec.TransitEncryptionMode;
+    const fixed = await up(sub, opts());
+    expect(fixed.ok).toBe(true);
+    const mods = s.sandbox.journal.filter((j) => j.operation === "ModifyReplicationGroup" && !j.error).map((j) => j.input as Record<string, any>);
+    expect(mods.map((m) => m.TransitEncryptionMode ?? m.AuthTokenUpdateStrategy)).toEqual(["preferred", "required", "ROTATE", "SET"]);
+    expect(rec).toMatchObject({ TransitEncryptionEnabled: true, TransitEncryptionMode: "required", AuthTokenEnabled: true, _authTokens: [token] });
+    const before = writes(s);
+    expect((await up(sub, opts())).ok).toBe(true);
+    expect(writes(s) - before).toBe(0);
+  });
+
   it("the Redis secret gets the endpoint once (PutSecretValue only when host/port differ), keeping the token", async () => {
     const { s, plan, opts } = await setup();
     const report = await up(subplan(plan, "replication-group:redis"), opts());
