@@ -84,7 +84,7 @@ const ModifyDBSubnetGroup: Handler = (input, ctx) => {
   const g = subnetGroup(ctx, input.DBSubnetGroupName);
   const subnets = subnetsOf(ctx, input.SubnetIds);
   if (subnets[0].VpcId !== g.VpcId) fault(ctx, "InvalidSubnet", "The new subnets are not in the same VPC as the DB subnet group.");
-  const using = instancesUsing(ctx, (i) => i.DBSubnetGroup?.DBSubnetGroupName, g.DBSubnetGroupName);
+  const using = instancesUsing(ctx, (i) => i._subnetGroup, g.DBSubnetGroupName);
   if (using.some((i) => i.NetworkType === "DUAL") && !networkTypes(subnets).includes("DUAL")) {
     fault(ctx, INVALID_COMBINATION, `The DB subnet group '${g.DBSubnetGroupName}' is used by a DUAL network type DB instance; every subnet must have an IPv6 CIDR block.`);
   }
@@ -95,8 +95,8 @@ const ModifyDBSubnetGroup: Handler = (input, ctx) => {
 
 const DeleteDBSubnetGroup: Handler = (input, ctx) => {
   const g = subnetGroup(ctx, input.DBSubnetGroupName);
-  if (instancesUsing(ctx, (i) => i.DBSubnetGroup?.DBSubnetGroupName, g.DBSubnetGroupName).length) {
-    fault(ctx, "InvalidDBSubnetGroupStateFault", `Cannot delete the subnet group '${g.DBSubnetGroupName}' because at least one database instance: ${instancesUsing(ctx, (i) => i.DBSubnetGroup?.DBSubnetGroupName, g.DBSubnetGroupName)[0].DBInstanceIdentifier} is still using it.`);
+  if (instancesUsing(ctx, (i) => i._subnetGroup, g.DBSubnetGroupName).length) {
+    fault(ctx, "InvalidDBSubnetGroupStateFault", `Cannot delete the subnet group '${g.DBSubnetGroupName}' because at least one database instance: ${instancesUsing(ctx, (i) => i._subnetGroup, g.DBSubnetGroupName)[0].DBInstanceIdentifier} is still using it.`);
   }
   delete ctx.table("subnetGroups")[g.DBSubnetGroupName];
   return {};
