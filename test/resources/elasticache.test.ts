@@ -194,7 +194,7 @@ describe("replication-group: the RED-01 controls", () => {
     expect(t.s.sandbox.records("eu-west-1", "elasticache", "snapshots")).toEqual([]);
   });
 
-  it("a drifted group is repaired in place (failover, Multi-AZ, SGs); engine and subnet group are reported, not applied", async () => {
+  it("a drifted group is repaired in place (failover, Multi-AZ, description); redis → valkey applied, subnet group reported, not applied", async () => {
     const { s, plan, opts } = await setup();
     const sub = subplan(plan, "replication-group:redis");
     expect((await up(sub, opts())).ok).toBe(true);
