@@ -275,11 +275,13 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext> 
 
   async refresh(ctx, d) {
     const seen = await describeInstance(ctx, d.DBInstanceIdentifier!);
-    if (seen || d.DBInstanceStatus !== "deleting") return seen;
-    // Gone after a delete: stand in for it while its final snapshot remains.
+    // Just created (maybe not visible yet): nothing to stand in for.
+    if (seen || d.DBInstanceStatus === "creating") return seen;
+    // Gone after a delete: stand in for it while its final snapshot (taken since this instance was created) remains.
     const rds = await ctx.aws.get("rds");
     const snaps = (await rdsOrUndefined(rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: d.DBInstanceIdentifier, SnapshotType: "manual" }))))?.DBSnapshots ?? [];
-    const final = snaps.filter((s) => s.DBSnapshotIdentifier?.startsWith(`${ctx.env}-final-`)).sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
+    const since = d.InstanceCreateTime?.getTime() ?? 0;
+    const final = snaps.filter((s) => s.DBSnapshotIdentifier?.startsWith(`${ctx.env}-final-`) && (s.SnapshotCreateTime?.getTime() ?? 0) >= since).sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
     return final ? { DBInstanceIdentifier: d.DBInstanceIdentifier, DBInstanceStatus: "deleted", finalSnapshot: final.DBSnapshotIdentifier } : undefined;
   },
   // A paused (stopped) environment does not block `up`.
