@@ -259,13 +259,14 @@ function distributionConfig(ctx: HandlerContext, c: SimRecord | undefined, selfI
 }
 
 function createDistribution(ctx: HandlerContext, config: SimRecord | undefined, tags: SimRecord[]): SimRecord {
-  const cfg = distributionConfig(ctx, config);
-  const valid = validateTags(ctx, tags);
   const table = distributions(ctx);
   // The reference (DistributionConfig.CallerReference): a reference already sent answers
   // DistributionAlreadyExists whatever the config; the message names the existing distribution.
-  const same = Object.values(table).find((d) => d.DistributionConfig.CallerReference === cfg.CallerReference);
+  // Checked before the config, so a replayed request is not reported as a CNAME conflict with itself.
+  const same = config?.CallerReference ? Object.values(table).find((d) => d.DistributionConfig.CallerReference === config.CallerReference) : undefined;
   if (same) ctx.fail("DistributionAlreadyExists", `The caller reference that you are using to create a distribution is associated with another distribution. Already exists: ${same.Id}`, 409);
+  const cfg = distributionConfig(ctx, config);
+  const valid = validateTags(ctx, tags);
   const id = cfId(ctx, "E");
   const domain = "d" + BigInt("0x" + ctx.newId("", 16)).toString(36).padStart(13, "0").slice(-13) + ".cloudfront.net";
   const d = ctx.born({
