@@ -16,8 +16,11 @@ export function requestId(e: unknown): string | undefined {
   return m?.requestId;
 }
 
-/** "Not found" codes across services: the resource does not exist (or is not visible yet). */
+/**
+ * "Not found" codes across services (EC2 `InvalidVpcID.NotFound`, IAM `NoSuchEntity`, RDS and
+ * ElastiCache `…NotFoundFault`, `ResourceNotFoundException` …): the resource does not exist (or is not visible yet).
+ */
 export function isNotFound(e: unknown): boolean {
   const c = errorCode(e);
-  return c !== undefined && (/NotFound$/.test(c) || /^NoSuch/.test(c) || c === "ResourceNotFoundException" || c === "NotFoundException");
+  return c !== undefined && (/NotFound(Fault|Exception)?$/.test(c) || /^NoSuch/.test(c));
 }
