@@ -542,7 +542,6 @@ export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext> = {
   },
 
   refresh: (ctx, a) => readBucket(ctx, a.name),
-  isReady: () => true,
 
   describe(a): Description {
     const pab = a.publicAccessBlock ?? {};

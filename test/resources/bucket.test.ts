@@ -137,6 +137,16 @@ describe("bucket module: create, idempotency, drift", () => {
   });
 });
 
+describe("bucket module: eventual consistency", () => {
+  it("waits while a new bucket is not visible yet (NotFound lag), then applies the protections", async () => {
+    const { sandbox, aws } = newSandbox({ faults: { notFoundLagMs: 20_000 } });
+    const r = await up(planOf(node("bucket:app", () => appSpec())), opts(aws, sandbox));
+    expect(r.ok).toBe(true);
+    expect(sandbox.journal.filter((j) => j.operation === "CreateBucket")).toHaveLength(1);
+    expectProtected(sandbox, appSpec());
+  });
+});
+
 describe("bucket module: down keeps data unless --delete-data", () => {
   it("deletes an empty bucket; a second down writes nothing", async () => {
     const { sandbox, aws } = newSandbox();

@@ -351,6 +351,16 @@ describe("S3: DeleteBucket", () => {
   });
 });
 
+describe("S3: faults", () => {
+  it("throttling answers SlowDown, which the SDK's retry strategy retries", async () => {
+    const { s3, sandbox } = await setup({ faults: { throttleRate: 0.5, seed: 7 } });
+    await s3.send(new CreateBucketCommand(create));
+    for (let i = 0; i < 20; i++) await s3.send(new PutObjectCommand({ Bucket: B, Key: `k${i}`, Body: "x" }));
+    expect(sandbox.journal.filter((j) => j.error === "SlowDown").length).toBeGreaterThan(0);
+    expect((await s3.send(new ListObjectsV2Command({ Bucket: B }))).KeyCount).toBe(20);
+  });
+});
+
 describe("S3: round trip", () => {
   it("put and get an object", async () => {
     const { s3 } = await setup();
