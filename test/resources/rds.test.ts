@@ -277,7 +277,7 @@ describe("db-instance: every RDS control", () => {
     // Paused: stopped is ready (up does nothing) and status says when AWS restarts it.
     const rds = await s.aws.get("rds");
     await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: "demo-main" }));
-    s.clock.advance(typicalMs("rds.instance.stop"));
+    s.sandbox.clock.advance(typicalMs("rds.instance.stop"));
     const stoppedAt = s.clock.now();
     const before = writes(s);
     const again = await up(sub, opts());
