@@ -118,18 +118,24 @@ describe("the sliding window", () => {
       };
       const t0 = Date.now();
       expect(await burst(2)).toEqual([true, true]); // t≈0: 2 recorded
-      await sleep(1_000 - (Date.now() - t0));
+      const firstDone = Date.now(); // both are recorded before this instant (Redis shares this clock)
+      await sleep(Math.max(0, 1_000 - (Date.now() - t0)));
       // t≈1.0 s: one more fits (3 in the window), the next does not. A fixed window that had
       // rolled over between t0 and now would admit both.
+      const secondBegin = Date.now();
       expect(await burst(2)).toEqual([true, false]);
-      await sleep(2_300 - (Date.now() - t0));
-      // t≈2.3 s: the two from t≈0 have left the window, the one from t≈1.0 has not: exactly two fit.
-      // A fixed window that had not rolled over at t≈1.0 would have reset by now and admit three.
+      const secondDone = Date.now();
+      // Wait until the first two have surely left the window (recorded before firstDone), while the
+      // one from t≈1.0 (recorded after secondBegin) surely has not.
+      await sleep(Math.max(0, firstDone + 2_000 + 150 - Date.now()));
+      expect(Date.now()).toBeLessThan(secondBegin + 2_000);
+      // Exactly two fit now. A fixed window that had not rolled over at t≈1.0 would have reset by
+      // now and admit three.
       expect(await burst(3)).toEqual([true, true, false]);
       const refused = await limiter.hit(["k"]);
-      // Next slot opens when the t≈1.0 attempt leaves: about 0.7 s from now.
-      expect(refused.retryAfterMs).toBeGreaterThan(300);
-      expect(refused.retryAfterMs).toBeLessThanOrEqual(1_000);
+      // The next slot opens when the t≈1.0 attempt leaves the window, under a second from now.
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(secondDone + 2_000 - Date.now() + 50);
     } finally {
       await redis.close();
     }
