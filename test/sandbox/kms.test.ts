@@ -263,6 +263,21 @@ describe("KMS: rotation", () => {
     expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: after.CiphertextBlob }))).Plaintext!).toString()).toBe("new");
   });
 
+  it("does not rotate a disabled key; enabling it after the rotation date rotates at once", async () => {
+    const { kms, newKey, sandbox } = await setup();
+    const k = await newKey();
+    await kms.send(new EnableKeyRotationCommand({ KeyId: k.KeyId, RotationPeriodInDays: 90 }));
+    const t0 = sandbox.clock.now();
+    await kms.send(new DisableKeyCommand({ KeyId: k.KeyId }));
+    await sandbox.clock.sleep(100 * DAY);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: k.KeyId }))).NextRotationDate!.getTime()).toBe(t0 + 90 * DAY);
+    const rec = () => sandbox.records("eu-west-1", "kms", "keys")[0];
+    expect(rec()._materials).toHaveLength(1);
+    await kms.send(new EnableKeyCommand({ KeyId: k.KeyId }));
+    expect(rec()._materials).toHaveLength(2);
+    expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: k.KeyId }))).NextRotationDate!.getTime()).toBe(sandbox.clock.now() + 90 * DAY);
+  });
+
   it("refuses rotation changes on a disabled key (DisabledException)", async () => {
     const { kms, newKey } = await setup();
     const k = await newKey();

@@ -58,7 +58,8 @@ function sweep(ctx: HandlerContext): void {
 /** Applies the automatic rotations whose date has passed (new key material; the old stays for Decrypt). */
 function settleAt(ctx: HandlerContext, rec: SimRecord): void {
   const r = rec._rotation as { period: number; next: number } | undefined;
-  if (!r) return;
+  // KMS does not rotate a disabled key or one pending deletion (EnableKey catches up, see there).
+  if (!r || rec.KeyState !== "Enabled") return;
   while (r.next <= ctx.now()) {
     (rec._materials as string[]).push(randomBytes(32).toString("base64"));
     r.next += r.period * DAY;
@@ -343,6 +344,12 @@ export const kmsService: SimService = {
     EnableKey(input, ctx) {
       const rec = findKey(ctx, input.KeyId);
       requireState(ctx, rec, "manage");
+      const r = rec._rotation as { period: number; next: number } | undefined;
+      if (rec.KeyState === "Disabled" && r && r.next <= ctx.now()) {
+        // The developer guide (how automatic rotation works): a key re-enabled after its rotation date rotates at once.
+        (rec._materials as string[]).push(randomBytes(32).toString("base64"));
+        r.next = ctx.now() + r.period * DAY;
+      }
       rec.KeyState = "Enabled";
       rec.Enabled = true;
       return {};
