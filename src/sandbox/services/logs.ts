@@ -48,6 +48,56 @@ function untag(rec: SimRecord, keys: string[] | undefined): void {
   for (const k of keys ?? []) delete rec._tags[k];
 }
 
+/** Log streams of a region, keyed `<group>\u0000<stream>`; events in `_events` (oldest first). */
+function streams(ctx: HandlerContext, region = ctx.region): Record<string, SimRecord> {
+  return ctx.tableOf("logs", "logStreams", region);
+}
+
+/** True when the log group exists in `region` (the simulated ECS checks an awslogs group before a task starts). */
+export function logGroupExists(ctx: HandlerContext, region: string, name: string | undefined): boolean {
+  return !!name && !!ctx.tableOf("logs", "logGroups", region)[name];
+}
+
+/**
+ * Appends events to a stream, creating the stream (as the awslogs driver does); used by the
+ * simulated ECS to write its tasks' output. Does nothing when the group does not exist.
+ */
+export function appendLogEvents(ctx: HandlerContext, region: string, group: string, stream: string, events: { timestamp: number; message: string }[]): void {
+  if (!logGroupExists(ctx, region, group)) return;
+  const table = streams(ctx, region);
+  const key = `${group}\u0000${stream}`;
+  const rec = (table[key] ??= newStream(ctx, region, group, stream, events[0]?.timestamp ?? ctx.now()));
+  for (const e of events) rec._events.push({ timestamp: e.timestamp, message: e.message, ingestionTime: ctx.now() });
+  rec._events.sort((a: SimRecord, b: SimRecord) => a.timestamp - b.timestamp);
+  touchStream(rec, ctx.now());
+}
+
+function newStream(ctx: HandlerContext, region: string, group: string, stream: string, at: number): SimRecord {
+  return {
+    logStreamName: stream,
+    creationTime: at,
+    arn: `arn:aws:logs:${region}:${ctx.accountId}:log-group:${group}:log-stream:${stream}`,
+    storedBytes: 0,
+    _group: group,
+    _events: [],
+  };
+}
+
+function touchStream(rec: SimRecord, now: number): void {
+  const ev: SimRecord[] = rec._events;
+  if (!ev.length) return;
+  rec.firstEventTimestamp = ev[0].timestamp;
+  rec.lastEventTimestamp = ev[ev.length - 1].timestamp;
+  rec.lastIngestionTime = now;
+}
+
+function stream(ctx: HandlerContext, groupName: string | undefined, name: string | undefined): SimRecord {
+  const g = group(ctx, groupName);
+  const rec = streams(ctx)[`${g.logGroupName}\u0000${name ?? ""}`];
+  if (!rec) ctx.fail("ResourceNotFoundException", "The specified log stream does not exist.");
+  return rec;
+}
+
 /** Simulated CloudWatchLogs (behaviour: logs.md beside this file). */
 export const logsService: SimService = {
   clientName: "CloudWatchLogsClient",
@@ -118,7 +168,65 @@ export const logsService: SimService = {
     DeleteLogGroup(input, ctx) {
       const rec = group(ctx, input.logGroupName);
       delete groups(ctx)[rec.logGroupName];
+      const table = streams(ctx);
+      for (const [k, s] of Object.entries(table)) if (s._group === rec.logGroupName) delete table[k];
       return {};
+    },
+
+    CreateLogStream(input, ctx) {
+      const g = group(ctx, input.logGroupName);
+      const name: string = input.logStreamName ?? "";
+      if (!name || name.length > 512 || /[:*]/.test(name)) ctx.fail("InvalidParameterException", "Log stream name must be 1–512 characters and cannot contain ':' or '*'.");
+      const table = streams(ctx);
+      const key = `${g.logGroupName}\u0000${name}`;
+      if (table[key]) ctx.fail("ResourceAlreadyExistsException", "The specified log stream already exists");
+      table[key] = newStream(ctx, ctx.region, g.logGroupName, name, ctx.now());
+      return {};
+    },
+
+    DescribeLogStreams(input, ctx) {
+      const g = group(ctx, input.logGroupName ?? input.logGroupIdentifier);
+      const list = Object.values(streams(ctx))
+        .filter((s) => s._group === g.logGroupName && (!input.logStreamNamePrefix || s.logStreamName.startsWith(input.logStreamNamePrefix)))
+        .sort((a, b) => (input.orderBy === "LastEventTime" ? (a.lastEventTimestamp ?? 0) - (b.lastEventTimestamp ?? 0) : a.logStreamName < b.logStreamName ? -1 : 1));
+      if (input.descending) list.reverse();
+      const { page, next } = paginate(list, input.limit, input.nextToken, 50);
+      return { logStreams: page.map((s) => publicView(s)), nextToken: next };
+    },
+
+    PutLogEvents(input, ctx) {
+      const rec = stream(ctx, input.logGroupName, input.logStreamName);
+      const events: SimRecord[] = input.logEvents ?? [];
+      if (!events.length) ctx.fail("InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      for (let i = 1; i < events.length; i++) {
+        if (events[i].timestamp < events[i - 1].timestamp) ctx.fail("InvalidParameterException", "Log events in a single PutLogEvents request must be in chronological order.");
+      }
+      for (const e of events) rec._events.push({ timestamp: e.timestamp, message: e.message, ingestionTime: ctx.now() });
+      rec._events.sort((a: SimRecord, b: SimRecord) => a.timestamp - b.timestamp);
+      touchStream(rec, ctx.now());
+      return { nextSequenceToken: String(rec._events.length).padStart(56, "0") };
+    },
+
+    GetLogEvents(input, ctx) {
+      const rec = stream(ctx, input.logGroupName ?? input.logGroupIdentifier, input.logStreamName);
+      const limit = Math.min(input.limit ?? 10_000, 10_000);
+      const all: SimRecord[] = rec._events.filter(
+        (e: SimRecord) => (input.startTime === undefined || e.timestamp >= input.startTime) && (input.endTime === undefined || e.timestamp < input.endTime),
+      );
+      // Tokens are `f/<index>` (forward from index) and `b/<index>` (backward ending before index).
+      const tok = /^([fb])\/(\d+)$/.exec(input.nextToken ?? "");
+      const fromHead = tok ? tok[1] === "f" : !!input.startFromHead;
+      let start: number;
+      let end: number;
+      if (fromHead) {
+        start = tok ? Number(tok[2]) : 0;
+        end = Math.min(all.length, start + limit);
+      } else {
+        end = tok ? Number(tok[2]) : all.length;
+        start = Math.max(0, end - limit);
+      }
+      const page = all.slice(start, end).map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime }));
+      return { events: page, nextForwardToken: `f/${end}`, nextBackwardToken: `b/${start}` };
     },
 
     ListTagsForResource(input, ctx) {
