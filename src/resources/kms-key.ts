@@ -126,6 +126,7 @@ function pascal(s: string): string {
 
 const client = (ctx: ResourceContext, region: string): Promise<KMSClient> => ctx.aws.get("kms", region);
 const GONE_STATES = ["PendingDeletion", "PendingReplicaDeletion"];
+const TAG_READS_AT_ONCE = 10;
 
 /** Every alias of the region (one paged read per run, shared by every key node). */
 function regionAliases(ctx: ResourceContext, region: string): Promise<AliasListEntry[]> {
@@ -176,13 +177,16 @@ function envKeys(ctx: ResourceContext, region: string): Promise<Map<string, stri
       Marker = r.Truncated ? r.NextMarker : undefined;
     } while (Marker);
     const found = new Map<string, string>();
-    await Promise.all(
-      ids.map(async (id) => {
-        const tags = await tagsOf(kms, id);
-        const tag = (k: string) => tags?.find((t) => t.TagKey === k)?.TagValue;
-        if (tags && tag(TAG_ENV) === ctx.env && tag(TAG_NODE)) found.set(id, tag(TAG_NODE)!);
-      }),
-    );
+    // A few at a time: KMS's request quota is shared by the account, and an account may hold many keys.
+    for (let i = 0; i < ids.length; i += TAG_READS_AT_ONCE) {
+      await Promise.all(
+        ids.slice(i, i + TAG_READS_AT_ONCE).map(async (id) => {
+          const tags = await tagsOf(kms, id);
+          const tag = (k: string) => tags?.find((t) => t.TagKey === k)?.TagValue;
+          if (tags && tag(TAG_ENV) === ctx.env && tag(TAG_NODE)) found.set(id, tag(TAG_NODE)!);
+        }),
+      );
+    }
     return found;
   });
 }
