@@ -5,8 +5,8 @@ import { environmentPlan } from "../../plans/environment.js";
 import { down, up } from "../../src/engine/reconcile.js";
 import { InputError } from "../../src/engine/errors.js";
 import type { Plan, PlanNode, Refs } from "../../src/engine/plan.js";
-import { contextFactory, type Facts, type ResourceContext } from "../../src/resources/context.js";
-import { gatherFacts } from "../../src/resources/facts.js";
+import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
+import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { certificate } from "../../src/resources/certificate.js";
 import { certificateValidation } from "../../src/resources/certificate-validation.js";
 import { dnsRecord } from "../../src/resources/dns-record.js";
@@ -82,7 +82,7 @@ function albNodes(zoneId: string, opts: { accessLogsBucket?: string; listenerCer
 async function setup(opts: { session?: Session; zoneId?: string; accessLogsBucket?: string; listenerCert?: "validation" | "certificate"; only?: string[] } = {}) {
   const s = opts.session ?? sandboxSession();
   const zoneId = opts.zoneId ?? seedHostedZone(s.sandbox, DOMAIN);
-  const facts: Facts = await gatherFacts(s.aws, s.config);
+  const facts = await gatherEnvironmentFacts(s.aws, s.config);
   const env = environmentPlan(s.config, facts);
   let nodes = [...networkFor(env, ["subnet:public-a", "subnet:public-b", "security-group:alb", "internet-gateway:main"]), ...albNodes(zoneId, opts)];
   if (opts.only) nodes = nodes.filter((n) => opts.only!.includes(n.id));

@@ -76,7 +76,7 @@ describe("simulated ELBv2", () => {
     // Same name, same settings: the same load balancer; other settings: DuplicateLoadBalancerName.
     expect((await elb.send(new CreateLoadBalancerCommand(albInput(subnets, sg)))).LoadBalancers![0].LoadBalancerArn).toBe(lb.LoadBalancerArn);
     expect(await code(elb.send(new CreateLoadBalancerCommand({ ...albInput(subnets, sg), IpAddressType: "ipv4" })))).toBe("DuplicateLoadBalancerNameException");
-    expect(await code(elb.send(new DeleteSubnetCommand({ SubnetId: subnets[0] })))).toBe("DependencyViolation");
+    expect(await code(ec2.send(new DeleteSubnetCommand({ SubnetId: subnets[0] })))).toBe("DependencyViolation");
     await sandbox.clock.sleep(150_000);
     expect((await elb.send(new DescribeLoadBalancersCommand({ Names: ["demo-alb"] }))).LoadBalancers![0].State!.Code).toBe("active");
     expect(await code(elb.send(new DescribeLoadBalancersCommand({ Names: ["nope"] })))).toBe("LoadBalancerNotFoundException");
