@@ -1,0 +1,145 @@
+import {
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  GetLifecyclePolicyCommand,
+  ListTagsForResourceCommand,
+  PutImageScanningConfigurationCommand,
+  PutImageTagMutabilityCommand,
+  PutLifecyclePolicyCommand,
+  type Repository,
+} from "@aws-sdk/client-ecr";
+import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { TryAgainLater } from "../engine/errors.js";
+import { isCode } from "../aws/errors.js";
+import { slowMs, typicalMs } from "../aws/durations.js";
+import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+import { canonicalPolicy } from "./policy.js";
+
+/** ECS-05: the image repository: scan on push, immutable tags, a lifecycle policy keeping the last N images. */
+export interface EcrRepositorySpec {
+  name: string;
+  keepLastImages: number;
+}
+
+/** A repository with its lifecycle policy and number of images. */
+export interface EcrRepositoryActual {
+  repo: Repository;
+  lifecyclePolicy?: string;
+  imageCount: number;
+}
+
+/** The lifecycle policy of ECS-05: expire every image beyond the newest `n`. */
+export function keepLastPolicy(n: number): string {
+  return JSON.stringify({
+    rules: [{ rulePriority: 1, description: `keep the last ${n} images`, selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: n }, action: { type: "expire" } }],
+  });
+}
+
+async function read(ctx: ResourceContext, name: string): Promise<EcrRepositoryActual | undefined> {
+  const ecr = await ctx.aws.get("ecr");
+  let repo: Repository | undefined;
+  try {
+    repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))).repositories?.[0];
+  } catch (e) {
+    if (isCode(e, "RepositoryNotFoundException")) return undefined;
+    throw e;
+  }
+  if (!repo) return undefined;
+  let lifecyclePolicy: string | undefined;
+  try {
+    lifecyclePolicy = (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: name }))).lifecyclePolicyText;
+  } catch (e) {
+    if (!isCode(e, "LifecyclePolicyNotFoundException")) throw e;
+  }
+  const images = await ecr.send(new DescribeImagesCommand({ repositoryName: name, maxResults: 1 }));
+  return { repo, lifecyclePolicy, imageCount: images.imageDetails?.length ?? 0 };
+}
+
+/** Every repository of this environment with its tags (ECR cannot list by tag: one tag read per repository). */
+function envRepos(ctx: ResourceContext): Promise<{ repo: Repository; tags: { Key?: string; Value?: string }[] }[]> {
+  return ctx.once("ecr:repos", async () => {
+    const ecr = await ctx.aws.get("ecr");
+    const repos: Repository[] = [];
+    let nextToken: string | undefined;
+    do {
+      const r = await ecr.send(new DescribeRepositoriesCommand({ nextToken }));
+      repos.push(...(r.repositories ?? []));
+      nextToken = r.nextToken;
+    } while (nextToken);
+    const withTags = await Promise.all(repos.map(async (repo) => ({ repo, tags: (await ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags ?? [] })));
+    return withTags.filter((r) => tagValue(r.tags, TAG_ENV) === ctx.env);
+  });
+}
+
+export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual, ResourceContext> = {
+  kind: "ecr-repository",
+  budget: { create: slowMs("ecr.repository.create") * 6, delete: slowMs("ecr.repository.create") * 6 },
+  typicalCreateMs: typicalMs("ecr.repository.create"),
+
+  async find(ctx, spec) {
+    if (spec) return read(ctx, spec.name);
+    const mine = (await envRepos(ctx)).find((r) => tagValue(r.tags, TAG_NODE) === ctx.node);
+    return mine ? read(ctx, mine.repo.repositoryName!) : undefined;
+  },
+  diff(spec, a) {
+    const c: FieldChange[] = [];
+    if (a.repo.imageScanningConfiguration?.scanOnPush !== true) c.push({ field: "scanOnPush", from: a.repo.imageScanningConfiguration?.scanOnPush ?? false, to: true });
+    if (a.repo.imageTagMutability !== "IMMUTABLE") c.push({ field: "imageTagMutability", from: a.repo.imageTagMutability, to: "IMMUTABLE" });
+    const want = keepLastPolicy(spec.keepLastImages);
+    if (!a.lifecyclePolicy || canonicalPolicy(a.lifecyclePolicy) !== canonicalPolicy(want)) c.push({ field: "lifecyclePolicy", from: a.lifecyclePolicy ? "(other policy)" : undefined, to: `keep the last ${spec.keepLastImages} images` });
+    return c;
+  },
+  async create(ctx, spec) {
+    const ecr = await ctx.aws.get("ecr");
+    try {
+      const r = await ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: spec.name,
+          imageTagMutability: "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: true },
+          encryptionConfiguration: { encryptionType: "AES256" },
+          tags: ctx.tags(),
+        }),
+      );
+      // The lifecycle policy cannot be given to CreateRepository: the post-create diff puts it.
+      return { repo: r.repository!, imageCount: 0 };
+    } catch (e) {
+      if (!isCode(e, "RepositoryAlreadyExistsException")) throw e;
+      const a = await read(ctx, spec.name);
+      if (!a) throw new TryAgainLater(`repository ${spec.name} exists but is not visible yet`, 1_000);
+      return a;
+    }
+  },
+  async update(ctx, spec, a, changes) {
+    const ecr = await ctx.aws.get("ecr");
+    const repositoryName = a.repo.repositoryName!;
+    const fields = new Set(changes.map((c) => c.field));
+    if (fields.has("scanOnPush")) await ecr.send(new PutImageScanningConfigurationCommand({ repositoryName, imageScanningConfiguration: { scanOnPush: true } }));
+    if (fields.has("imageTagMutability")) await ecr.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability: "IMMUTABLE" }));
+    if (fields.has("lifecyclePolicy")) await ecr.send(new PutLifecyclePolicyCommand({ repositoryName, lifecyclePolicyText: keepLastPolicy(spec.keepLastImages) }));
+    return (await read(ctx, repositoryName)) ?? a;
+  },
+  async delete(ctx, a) {
+    const ecr = await ctx.aws.get("ecr");
+    const repositoryName = a.repo.repositoryName!;
+    const images = await ecr.send(new DescribeImagesCommand({ repositoryName }));
+    const n = images.imageDetails?.length ?? 0;
+    // Images are data: kept unless the operator asked to delete data (`down --delete-data`).
+    if (n > 0 && !ctx.flags.deleteData) return { kept: `holds ${n}${images.nextToken ? "+" : ""} image(s); \`opsctl down --delete-data\` deletes it with its images` };
+    try {
+      await ecr.send(new DeleteRepositoryCommand({ repositoryName, force: ctx.flags.deleteData }));
+    } catch (e) {
+      if (!isCode(e, "RepositoryNotFoundException")) throw e;
+    }
+  },
+  refresh: (ctx, a) => read(ctx, a.repo.repositoryName!),
+  describe: (a) => ({
+    id: a.repo.repositoryName!,
+    state: "active",
+    healthy: a.repo.imageTagMutability === "IMMUTABLE" && a.repo.imageScanningConfiguration?.scanOnPush === true && a.lifecyclePolicy !== undefined,
+    details: { uri: a.repo.repositoryUri, scanOnPush: a.repo.imageScanningConfiguration?.scanOnPush, tagMutability: a.repo.imageTagMutability, images: a.imageCount > 0 ? "yes" : "none" },
+  }),
+  outputs: (a) => ({ id: a.repo.repositoryName!, name: a.repo.repositoryName!, arn: a.repo.repositoryArn!, uri: a.repo.repositoryUri! }),
+};

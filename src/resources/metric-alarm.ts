@@ -1,0 +1,117 @@
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, type ComparisonOperator, type MetricAlarm, type Statistic } from "@aws-sdk/client-cloudwatch";
+import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { isCode } from "../aws/errors.js";
+import { TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+
+/** MON-01: a CloudWatch metric alarm (unhealthy targets, ALB 5xx, ECS running below desired …). */
+export interface MetricAlarmSpec {
+  name: string;
+  description?: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  statistic: Statistic;
+  period: number;
+  evaluationPeriods: number;
+  threshold: number;
+  comparison: ComparisonOperator;
+  treatMissingData: "breaching" | "notBreaching" | "ignore" | "missing";
+  /** SNS topic ARNs to notify (none by default). */
+  alarmActions?: string[];
+}
+
+async function byName(ctx: ResourceContext, name: string): Promise<MetricAlarm | undefined> {
+  const cw = await ctx.aws.get("cloudwatch");
+  return (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0];
+}
+
+/** Alarms named `<env>-…` with their node tag (alarm names are opsctl's deterministic names; tags need one read each). */
+function envAlarms(ctx: ResourceContext): Promise<{ alarm: MetricAlarm; node?: string }[]> {
+  return ctx.once("cloudwatch:alarms", async () => {
+    const cw = await ctx.aws.get("cloudwatch");
+    const all: MetricAlarm[] = [];
+    let NextToken: string | undefined;
+    do {
+      const r = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${ctx.env}-`, NextToken }));
+      all.push(...(r.MetricAlarms ?? []));
+      NextToken = r.NextToken;
+    } while (NextToken);
+    return Promise.all(all.map(async (alarm) => ({ alarm, node: tagValue((await cw.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }))).Tags, TAG_NODE) })));
+  });
+}
+
+const dims = (d: { Name?: string; Value?: string }[] | undefined) => JSON.stringify((d ?? []).map((x) => `${x.Name}=${x.Value}`).sort());
+const specDims = (s: MetricAlarmSpec) => Object.entries(s.dimensions).map(([Name, Value]) => ({ Name, Value }));
+
+export const metricAlarm: ResourceKind<MetricAlarmSpec, MetricAlarm, ResourceContext> = {
+  kind: "metric-alarm",
+  budget: { create: 60_000, delete: 60_000 },
+  typicalCreateMs: 1_000,
+
+  async find(ctx, spec) {
+    if (spec) return byName(ctx, spec.name);
+    return (await envAlarms(ctx)).find((a) => a.node === ctx.node)?.alarm;
+  },
+  diff(spec, a) {
+    const c: FieldChange[] = [];
+    const cmp = (field: string, from: unknown, to: unknown) => {
+      if (JSON.stringify(from) !== JSON.stringify(to)) c.push({ field, from, to });
+    };
+    cmp("Namespace", a.Namespace, spec.namespace);
+    cmp("MetricName", a.MetricName, spec.metricName);
+    if (dims(a.Dimensions) !== dims(specDims(spec))) c.push({ field: "Dimensions", from: a.Dimensions, to: specDims(spec) });
+    cmp("Statistic", a.Statistic, spec.statistic);
+    cmp("Period", a.Period, spec.period);
+    cmp("EvaluationPeriods", a.EvaluationPeriods, spec.evaluationPeriods);
+    cmp("Threshold", a.Threshold, spec.threshold);
+    cmp("ComparisonOperator", a.ComparisonOperator, spec.comparison);
+    cmp("TreatMissingData", a.TreatMissingData, spec.treatMissingData);
+    cmp("AlarmActions", [...(a.AlarmActions ?? [])].sort(), [...(spec.alarmActions ?? [])].sort());
+    if (spec.description !== undefined) cmp("AlarmDescription", a.AlarmDescription, spec.description);
+    return c;
+  },
+  create(ctx, spec) {
+    return this.update(ctx, spec, { AlarmName: spec.name }, []);
+  },
+  async update(ctx, spec) {
+    const cw = await ctx.aws.get("cloudwatch");
+    // PutMetricAlarm replaces the whole alarm; its Tags count only when it creates one (the reference), so
+    // the same call creates (tagged) and updates. It takes no token: the alarm name is the identity.
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: spec.name,
+        AlarmDescription: spec.description,
+        Namespace: spec.namespace,
+        MetricName: spec.metricName,
+        Dimensions: specDims(spec),
+        Statistic: spec.statistic,
+        Period: spec.period,
+        EvaluationPeriods: spec.evaluationPeriods,
+        Threshold: spec.threshold,
+        ComparisonOperator: spec.comparison,
+        TreatMissingData: spec.treatMissingData,
+        AlarmActions: spec.alarmActions ?? [],
+        ActionsEnabled: true,
+        Tags: ctx.tags(),
+      }),
+    );
+    return (await byName(ctx, spec.name)) ?? { AlarmName: spec.name };
+  },
+  async delete(ctx, a) {
+    const cw = await ctx.aws.get("cloudwatch");
+    try {
+      await cw.send(new DeleteAlarmsCommand({ AlarmNames: [a.AlarmName!] }));
+    } catch (e) {
+      if (!isCode(e, "ResourceNotFound")) throw e;
+    }
+  },
+  refresh: (ctx, a) => byName(ctx, a.AlarmName!),
+  describe: (a) => ({
+    id: a.AlarmName!,
+    state: (a.StateValue ?? "unknown").toLowerCase().replace("_", " "),
+    // An alarm that is set up and watching is healthy; ALARM is the condition it reports, shown as the state.
+    healthy: a.StateValue !== undefined,
+    details: { metric: `${a.Namespace}/${a.MetricName}`, threshold: `${a.ComparisonOperator} ${a.Threshold}`, state: a.StateValue },
+  }),
+  outputs: (a) => ({ id: a.AlarmName!, arn: a.AlarmArn }),
+};

@@ -1,0 +1,220 @@
+import {
+  CreatePrivateDnsNamespaceCommand,
+  CreateServiceCommand,
+  DeleteNamespaceCommand,
+  DeleteServiceCommand,
+  GetNamespaceCommand,
+  GetOperationCommand,
+  GetServiceCommand,
+  ListNamespacesCommand,
+  ListServicesCommand,
+  ListTagsForResourceCommand,
+  type Namespace,
+  type Service,
+} from "@aws-sdk/client-servicediscovery";
+import type { ResourceKind } from "../engine/resource.js";
+import { TryAgainLater } from "../engine/errors.js";
+import { isCode } from "../aws/errors.js";
+import { slowMs, typicalMs } from "../aws/durations.js";
+import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+import { retryOn } from "./ec2-common.js";
+
+/** ECS-04: the private DNS namespace of the VPC (Cloud Map). */
+export interface NamespaceSpec {
+  name: string;
+  vpcId: string;
+}
+
+/** A namespace, or the operation still creating it. */
+export interface NamespaceActual {
+  namespace?: Namespace;
+  operationId?: string;
+  operationStatus?: string;
+  error?: string;
+}
+
+/** ECS-04: the Cloud Map service the ECS service registers its tasks in (A records, multivalue). */
+export interface DiscoveryServiceSpec {
+  name: string;
+  namespaceId: string;
+}
+
+/** DNS TTL of the tasks' A records: short, so replaced tasks drop out quickly. */
+const RECORD_TTL = 10;
+
+const isMine = (ctx: ResourceContext, tags: { Key?: string; Value?: string }[] | undefined) => tagValue(tags, TAG_ENV) === ctx.env && tagValue(tags, TAG_NODE) === ctx.node;
+
+async function tagsOf(ctx: ResourceContext, arn: string) {
+  const sd = await ctx.aws.get("servicediscovery");
+  try {
+    return (await sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
+  } catch (e) {
+    if (isCode(e, "ResourceNotFoundException")) return [];
+    throw e;
+  }
+}
+
+async function namespaceById(ctx: ResourceContext, id: string): Promise<Namespace | undefined> {
+  const sd = await ctx.aws.get("servicediscovery");
+  try {
+    return (await sd.send(new GetNamespaceCommand({ Id: id }))).Namespace;
+  } catch (e) {
+    if (isCode(e, "NamespaceNotFound")) return undefined;
+    throw e;
+  }
+}
+
+/** Private DNS namespaces of this environment with their tags (one list + a tag read each, per run). */
+function envNamespaces(ctx: ResourceContext): Promise<{ ns: Namespace; tags: { Key?: string; Value?: string }[] }[]> {
+  return ctx.once("servicediscovery:namespaces", async () => {
+    const sd = await ctx.aws.get("servicediscovery");
+    const all: Namespace[] = [];
+    let NextToken: string | undefined;
+    do {
+      const r = await sd.send(new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["DNS_PRIVATE"], Condition: "EQ" }], NextToken }));
+      all.push(...((r.Namespaces ?? []) as Namespace[]));
+      NextToken = r.NextToken;
+    } while (NextToken);
+    const tagged = await Promise.all(all.map(async (ns) => ({ ns, tags: await tagsOf(ctx, ns.Arn!) })));
+    return tagged.filter((t) => tagValue(t.tags, TAG_ENV) === ctx.env);
+  });
+}
+
+async function readOperation(ctx: ResourceContext, operationId: string): Promise<NamespaceActual> {
+  const sd = await ctx.aws.get("servicediscovery");
+  const op = (await sd.send(new GetOperationCommand({ OperationId: operationId }))).Operation!;
+  if (op.Status === "SUCCESS") {
+    const ns = await namespaceById(ctx, op.Targets?.NAMESPACE ?? "");
+    if (ns) return { namespace: ns };
+  }
+  return { operationId, operationStatus: op.Status, error: op.Status === "FAIL" ? `${op.ErrorCode ?? "failed"}: ${op.ErrorMessage ?? ""}` : undefined };
+}
+
+export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceActual, ResourceContext> = {
+  kind: "service-discovery-namespace",
+  budget: { create: slowMs("servicediscovery.namespace.create"), delete: slowMs("servicediscovery.namespace.create") },
+  typicalCreateMs: typicalMs("servicediscovery.namespace.create"),
+  typicalDeleteMs: typicalMs("servicediscovery.namespace.create"),
+
+  async find(ctx, spec) {
+    const mine = (await envNamespaces(ctx)).find((t) => isMine(ctx, t.tags) && (!spec || t.ns.Name === spec.name));
+    return mine ? { namespace: mine.ns } : undefined;
+  },
+  diff: () => [],
+  async create(ctx, spec) {
+    const sd = await ctx.aws.get("servicediscovery");
+    // The same CreatorRequestId after a crash answers the operation already under way.
+    const r = await sd.send(
+      new CreatePrivateDnsNamespaceCommand({
+        Name: spec.name,
+        Vpc: spec.vpcId,
+        Description: `opsctl ${ctx.env}: private service discovery`,
+        CreatorRequestId: ctx.token(spec.name, spec.vpcId),
+        Tags: ctx.tags(),
+      }),
+    );
+    return readOperation(ctx, r.OperationId!);
+  },
+  update: async (_ctx, _spec, a) => a,
+  async delete(ctx, a) {
+    const sd = await ctx.aws.get("servicediscovery");
+    if (!a.namespace) return;
+    try {
+      await retryOn(["ResourceInUse"], `namespace ${a.namespace.Name}`, () => sd.send(new DeleteNamespaceCommand({ Id: a.namespace!.Id })), 10_000);
+    } catch (e) {
+      if (!isCode(e, "NamespaceNotFound")) throw e;
+    }
+  },
+  async refresh(ctx, a) {
+    if (a.namespace) {
+      const ns = await namespaceById(ctx, a.namespace.Id!);
+      return ns ? { namespace: ns } : undefined;
+    }
+    return readOperation(ctx, a.operationId!);
+  },
+  isReady: (a) => a.namespace !== undefined,
+  failure: (a) => a.error,
+  describe: (a) => ({
+    id: a.namespace?.Id ?? `operation ${a.operationId}`,
+    state: a.namespace ? "active" : (a.operationStatus ?? "pending").toLowerCase(),
+    healthy: a.namespace !== undefined,
+    details: { name: a.namespace?.Name, hostedZone: a.namespace?.Properties?.DnsProperties?.HostedZoneId, services: a.namespace?.ServiceCount },
+  }),
+  outputs: (a) => ({ id: a.namespace?.Id, name: a.namespace?.Name, arn: a.namespace?.Arn }),
+};
+
+async function serviceById(ctx: ResourceContext, id: string): Promise<Service | undefined> {
+  const sd = await ctx.aws.get("servicediscovery");
+  try {
+    return (await sd.send(new GetServiceCommand({ Id: id }))).Service;
+  } catch (e) {
+    if (isCode(e, "ServiceNotFound")) return undefined;
+    throw e;
+  }
+}
+
+/** Cloud Map services with their tags (per run). */
+function envDiscoveryServices(ctx: ResourceContext): Promise<{ s: Service; tags: { Key?: string; Value?: string }[] }[]> {
+  return ctx.once("servicediscovery:services", async () => {
+    const sd = await ctx.aws.get("servicediscovery");
+    const all: Service[] = [];
+    let NextToken: string | undefined;
+    do {
+      const r = await sd.send(new ListServicesCommand({ NextToken }));
+      all.push(...((r.Services ?? []) as Service[]));
+      NextToken = r.NextToken;
+    } while (NextToken);
+    const tagged = await Promise.all(all.map(async (s) => ({ s, tags: await tagsOf(ctx, s.Arn!) })));
+    return tagged.filter((t) => tagValue(t.tags, TAG_ENV) === ctx.env);
+  });
+}
+
+export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service, ResourceContext> = {
+  kind: "service-discovery-service",
+  budget: { create: 60_000, delete: slowMs("ecs.service.drain") * 2 },
+  typicalCreateMs: 1_000,
+
+  async find(ctx, spec) {
+    const mine = (await envDiscoveryServices(ctx)).find((t) => isMine(ctx, t.tags) && (!spec || (t.s.Name === spec.name && t.s.NamespaceId === spec.namespaceId)));
+    return mine?.s;
+  },
+  diff(spec, s) {
+    const c = [];
+    if (s.NamespaceId !== spec.namespaceId) c.push({ field: "NamespaceId", from: s.NamespaceId, to: spec.namespaceId, replace: true });
+    return c;
+  },
+  async create(ctx, spec) {
+    const sd = await ctx.aws.get("servicediscovery");
+    try {
+      const r = await sd.send(
+        new CreateServiceCommand({
+          Name: spec.name,
+          NamespaceId: spec.namespaceId,
+          Description: `opsctl ${ctx.env}: ${spec.name}`,
+          DnsConfig: { RoutingPolicy: "MULTIVALUE", DnsRecords: [{ Type: "A", TTL: RECORD_TTL }] },
+          // ECS reports task health to Cloud Map (custom health checks).
+          HealthCheckCustomConfig: { FailureThreshold: 1 },
+          CreatorRequestId: ctx.token(spec.name, spec.namespaceId),
+          Tags: ctx.tags(),
+        }),
+      );
+      return r.Service!;
+    } catch (e) {
+      if (isCode(e, "NamespaceNotFound")) throw new TryAgainLater(`namespace ${spec.namespaceId} not visible yet`, 5_000);
+      throw e;
+    }
+  },
+  update: async (_ctx, _spec, s) => s,
+  async delete(ctx, s) {
+    const sd = await ctx.aws.get("servicediscovery");
+    try {
+      // Instances registered by ECS tasks go as the tasks drain.
+      await retryOn(["ResourceInUse"], `Cloud Map service ${s.Name}`, () => sd.send(new DeleteServiceCommand({ Id: s.Id })), 10_000);
+    } catch (e) {
+      if (!isCode(e, "ServiceNotFound")) throw e;
+    }
+  },
+  refresh: (ctx, s) => serviceById(ctx, s.Id!),
+  describe: (s) => ({ id: s.Id!, state: "active", healthy: true, details: { name: s.Name, namespace: s.NamespaceId, instances: s.InstanceCount } }),
+  outputs: (s) => ({ id: s.Id!, arn: s.Arn!, name: s.Name! }),
+};
