@@ -31,6 +31,8 @@ export interface Db {
   execute<R>(q: CompiledQuery<R>): Promise<R[]>;
   /** Runs a compiled write as a prepared statement and returns the affected row count. */
   executeWrite(q: CompiledQuery<unknown>): Promise<number>;
+  /** Runs a raw SELECT as a prepared statement. */
+  executeSelect<R>(sql: string, params: unknown[]): Promise<R[]>;
   /** Runs raw SQL as a prepared statement; returns the affected row count. */
   executeRaw(sql: string, params: unknown[]): Promise<number>;
   /** Statements sent so far (Kysely and prepared); lets tests prove a page costs a fixed number of queries. */
@@ -145,6 +147,11 @@ export function wrapPool(raw: Pool): Db {
       stats.queries++;
       const [res] = await pool.execute(q.sql, q.parameters as never);
       return (res as { affectedRows: number }).affectedRows;
+    },
+    async executeSelect<R>(sqlText: string, params: unknown[]): Promise<R[]> {
+      stats.queries++;
+      const [rows] = await pool.execute(sqlText, params as never);
+      return rows as R[];
     },
     async executeRaw(sqlText: string, params: unknown[]): Promise<number> {
       stats.queries++;

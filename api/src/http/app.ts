@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
     origin: (origin, cb) => cb(null, origin !== undefined && deps.config.appOrigins.includes(origin)),
     methods: ["GET", "POST", "DELETE"],
     allowedHeaders: ["Authorization", "Content-Type"],
-    exposedHeaders: ["Retry-After"],
+    exposedHeaders: ["Retry-After", "X-Request-Id"],
     credentials: false,
     maxAge: 600,
   });

@@ -17,6 +17,21 @@ export interface AuthContext {
 
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
+interface SessionRow {
+  id: string;
+  user_id: string;
+  last_seen_at: Date;
+  email: string;
+  display_name: string;
+  email_verified_at: Date | null;
+  created_at: Date;
+}
+
+/** The hot path of every authenticated request: one prepared statement, SQL text built once. */
+const SESSION_SQL = `select s.id, s.user_id, s.last_seen_at, u.email, u.display_name, u.email_verified_at, u.created_at
+from sessions s join users u on u.id = s.user_id
+where s.id = ? and s.user_id = ? and s.deleted_at is null and s.expires_at > ? and u.deleted_at is null`;
+
 function unauthorized(): ApiError {
   return new ApiError(401, "unauthorized", "A valid bearer token is required.", undefined, { "WWW-Authenticate": 'Bearer realm="api"' });
 }
@@ -39,17 +54,7 @@ export async function requireAuth(req: FastifyRequest, _reply: FastifyReply): Pr
     throw e;
   }
   const now = new Date();
-  const q = services.db.db
-    .selectFrom("sessions as s")
-    .innerJoin("users as u", "u.id", "s.user_id")
-    .select(["s.id", "s.user_id", "s.last_seen_at", "u.email", "u.display_name", "u.email_verified_at", "u.created_at"])
-    .where("s.id", "=", claims.sid as string)
-    .where("s.user_id", "=", claims.sub)
-    .where("s.deleted_at", "is", null)
-    .where("s.expires_at", ">", now)
-    .where("u.deleted_at", "is", null)
-    .compile();
-  const [row] = await services.db.execute(q);
+  const [row] = await services.db.executeSelect<SessionRow>(SESSION_SQL, [claims.sid as string, claims.sub, now]);
   if (!row) throw unauthorized();
   if (now.getTime() - new Date(row.last_seen_at).getTime() > LAST_SEEN_RESOLUTION_MS) {
     const sid = row.id;
