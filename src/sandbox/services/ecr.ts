@@ -206,8 +206,7 @@ export const ecrService: SimService = {
 
     PutImage(input, ctx) {
       const rec = repo(ctx, input);
-      const manifest: string | undefined = input.imageManifest;
-      if (!manifest) ctx.fail("InvalidParameterException", "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must not be null'");
+      const manifest: string = input.imageManifest || ctx.fail("InvalidParameterException", "Invalid parameter at 'imageManifest' failed to satisfy constraint: 'Member must not be null'");
       let parsed: any;
       try {
         parsed = JSON.parse(manifest);
