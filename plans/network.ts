@@ -27,6 +27,7 @@ export const APP_PORT = 3000;
 
 /** Globally unique, stable S3 bucket name of a purpose (S3-01..03): derived from prefix, env, account and region. */
 export function bucketName(config: Pick<Config, "env" | "storage">, purpose: string, facts: Pick<Facts, "accountId" | "region">): string {
+  // Same layout as bucketNameFor (src/resources/bucket.ts), which also validates it; "*" makes the endpoint policy's pattern.
   return `${config.storage.bucketPrefix}-${config.env}-${purpose}-${facts.accountId}-${facts.region}`;
 }
 

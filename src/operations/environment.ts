@@ -3,8 +3,8 @@ import { criticalPath } from "../engine/graph.js";
 import type { Plan } from "../engine/plan.js";
 import { down, preview, up, type RunReport } from "../engine/reconcile.js";
 import { contextFactory, type Facts, type ResourceContext } from "../resources/context.js";
-import { checkCidrOverlap, gatherFacts } from "../resources/facts.js";
-import { environmentPlan } from "../../plans/environment.js";
+import { checkCidrOverlap, gatherDataFacts, gatherFacts } from "../resources/facts.js";
+import { environmentPlan, type EnvironmentFacts } from "../../plans/environment.js";
 import type { Session } from "./session.js";
 
 /** The outcome of `up`, `down` or `plan`, with its figures. */
@@ -30,9 +30,15 @@ export interface RunOptions {
   deleteData?: boolean;
 }
 
+/** Every fact the environment plan needs, read from the account (reads only). */
+export async function gatherEnvironmentFacts(aws: Session["aws"], config: Session["config"]): Promise<EnvironmentFacts> {
+  const base = await gatherFacts(aws, config);
+  return { ...base, ...(await gatherDataFacts(aws, config, base)) };
+}
+
 /** Reads the facts and checks NET-10 (no overlap with another VPC) before any write. */
-async function prepare(session: Session, checkOverlap: boolean): Promise<{ facts: Facts; plan: Plan<ResourceContext> }> {
-  const [facts] = await Promise.all([gatherFacts(session.aws, session.config), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
+async function prepare(session: Session, checkOverlap: boolean): Promise<{ facts: EnvironmentFacts; plan: Plan<ResourceContext> }> {
+  const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
   return { facts, plan: environmentPlan(session.config, facts) };
 }
 

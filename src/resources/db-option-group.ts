@@ -85,18 +85,19 @@ export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, Resourc
   },
   async delete(ctx, g) {
     const rds = await ctx.aws.get("rds");
+    // A DB snapshot keeps the option group it was taken with, and RDS refuses to delete a group a
+    // snapshot uses ("Associated DB instances and snapshots" in the console): kept with the final
+    // snapshot. Checked first (a read), so a second `down` makes no write.
+    const snaps: string[] = [];
+    for await (const p of paginateDescribeDBSnapshots({ client: rds }, { SnapshotType: "manual" })) {
+      for (const s of p.DBSnapshots ?? []) if (s.OptionGroupName === g.OptionGroupName) snaps.push(s.DBSnapshotIdentifier!);
+    }
+    if (snaps.length) return { kept: `used by DB snapshot ${snaps.join(", ")}; it can be deleted once that snapshot is deleted` };
     try {
       await rdsOrUndefined(rds.send(new DeleteOptionGroupCommand({ OptionGroupName: g.OptionGroupName })));
     } catch (e) {
       if (!isCode(e, "InvalidOptionGroupStateFault")) throw e;
-      // A DB snapshot keeps the option group it was taken with, and RDS refuses to delete a group a
-      // snapshot uses ("Associated DB instances and snapshots" in the console): kept with the final snapshot.
-      const snaps: string[] = [];
-      for await (const p of paginateDescribeDBSnapshots({ client: rds }, { SnapshotType: "manual" })) {
-        for (const s of p.DBSnapshots ?? []) if (s.OptionGroupName === g.OptionGroupName) snaps.push(s.DBSnapshotIdentifier!);
-      }
-      if (snaps.length) return { kept: `used by DB snapshot ${snaps.join(", ")}; it can be deleted once that snapshot is deleted` };
-      // Still used by a DB instance being deleted: try again.
+      // Still used by a DB instance being deleted (or a snapshot still being created): try again.
       throw new TryAgainLater(`${ctx.node}: ${(e as Error).message}`, 15_000);
     }
   },

@@ -37,6 +37,19 @@ export async function gatherFacts(aws: AwsClients, config: Config): Promise<Fact
 }
 
 /**
+ * The data layer's facts: RDS-01's version (newest available, or the pin) and RDS-09's log
+ * exports checked against it; and the bucket names (S3-01..03), validated before any write.
+ */
+export async function gatherDataFacts(aws: AwsClients, config: Config, facts: Facts): Promise<{ mysqlVersion: string; logExports: string[] }> {
+  const { newestMysqlVersion, exportableLogTypes } = await import("./mysql-engine-version.js");
+  const { bucketNameFor } = await import("./bucket.js");
+  for (const purpose of ["app", "logs", "web"]) bucketNameFor(config.storage.bucketPrefix, config.env, purpose, facts.accountId, facts.region);
+  const mysqlVersion = await newestMysqlVersion({ aws }, config.database.engineVersion);
+  const logExports = await exportableLogTypes({ aws }, mysqlVersion);
+  return { mysqlVersion, logExports };
+}
+
+/**
  * NET-10, checked live before any write: the VPC CIDR must not overlap any
  * other VPC of the account in the region (opsctl's own VPC of this env excepted).
  */

@@ -135,8 +135,10 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext> = {
   },
   async delete(ctx, { secret: s }) {
     const sm = await ctx.aws.get("secrets");
-    // A primary secret with replicas cannot be deleted: remove the replicas first.
-    const replicas = replicaRegions(s);
+    // A primary secret with replicas cannot be deleted: remove the replicas first. ListSecrets (used by
+    // `down` to find the secret) does not return ReplicationStatus, so describe it.
+    const current = (await orUndefined(sm.send(new DescribeSecretCommand({ SecretId: s.ARN })))) ?? s;
+    const replicas = replicaRegions(current);
     if (replicas.length) await orUndefined(sm.send(new RemoveRegionsFromReplicationCommand({ SecretId: s.ARN, RemoveReplicaRegions: replicas })));
     // Kept for a recovery window unless the operator asked to delete data (`down --delete-data`).
     const input = ctx.flags.deleteData ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: ctx.flags.secretRecoveryDays ?? 30 };

@@ -33,6 +33,11 @@ const CALL_LATENCY: Record<string, OperationName> = {
   "CloudWatchLogs:CreateLogGroup": "logs.log-group.create",
   "SecretsManager:CreateSecret": "secretsmanager.secret.create",
   "IAM:CreateRole": "iam.role.create",
+  "S3:CreateBucket": "s3.bucket.create",
+  "KMS:CreateKey": "kms.key.create",
+  "RDS:CreateDBSubnetGroup": "rds.subnet-group.create",
+  "RDS:CreateDBParameterGroup": "rds.parameter-group.create",
+  "RDS:CreateOptionGroup": "rds.option-group.create",
 };
 
 /** Start of simulated time for a fresh sandbox (a fixed date keeps runs reproducible). */

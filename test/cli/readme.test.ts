@@ -20,6 +20,7 @@ const S3_ACTIONS: Record<string, string> = {
   GetBucketVersioning: "s3:GetBucketVersioning",
   PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
   GetBucketLifecycleConfiguration: "s3:GetLifecycleConfiguration",
+  ListBuckets: "s3:ListAllMyBuckets",
 };
 
 function iamAction(service: string, operation: string): string {

@@ -44,3 +44,17 @@ function tagsOf(rec: Record<string, any>): Record<string, string> {
   if (Array.isArray(t)) return Object.fromEntries(t.map((x: any) => [x.Key ?? x.key, x.Value ?? x.value]));
   return t as Record<string, string>;
 }
+
+/**
+ * Records tagged with the env that are still "live": excludes what AWS keeps listing for a while
+ * after a delete (deleted NAT gateways, terminated instances) and what `down` keeps on purpose
+ * (secrets and KMS keys pending deletion, RDS final snapshots and the option group they use).
+ */
+export function liveInventory(sandbox: Sandbox, env: string): { key: string; node?: string; rec: Record<string, any> }[] {
+  return taggedInventory(sandbox, env).filter(({ key, rec }) => {
+    if (rec.DeletedDate || rec.KeyState === "PendingDeletion") return false;
+    if (rec.State === "deleted" || rec.State === "failed" || rec.State?.Name === "terminated") return false;
+    if (/\/rds\/(snapshots|dbSnapshots|optionGroups)\//.test(key)) return false;
+    return true;
+  });
+}

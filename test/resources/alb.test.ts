@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { CreateBucketCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { DescribeCertificateCommand } from "@aws-sdk/client-acm";
-import { environmentPlan } from "../../plans/environment.js";
+import { networkNodes } from "../../plans/network.js";
+
+/** The network layer only: these tests add their own nodes on top. */
+const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { down, up } from "../../src/engine/reconcile.js";
 import { InputError } from "../../src/engine/errors.js";
 import type { Plan, PlanNode, Refs } from "../../src/engine/plan.js";

@@ -1,3 +1,4 @@
+import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import {
   DeleteBucketPolicyCommand,
@@ -12,7 +13,6 @@ import { down, preview, up, type RunOptions } from "../../src/engine/reconcile.j
 import type { Plan, PlanNode, Refs } from "../../src/engine/plan.js";
 import { InputError } from "../../src/engine/errors.js";
 import { contextFactory, type Facts, type ResourceContext } from "../../src/resources/context.js";
-import { gatherFacts } from "../../src/resources/facts.js";
 import {
   ALB_LOG_PREFIX,
   appBucketPolicy,
@@ -24,7 +24,10 @@ import {
   validateBucketName,
   type BucketSpec,
 } from "../../src/resources/bucket.js";
-import { environmentPlan } from "../../plans/environment.js";
+import { networkNodes } from "../../plans/network.js";
+
+/** The network layer only: these tests add their own nodes on top. */
+const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { newSandbox } from "../helpers/sandbox.js";
 import { sandboxSession } from "../helpers/env.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
@@ -300,7 +303,7 @@ describe("bucket names", () => {
 describe("bucket policies that land in the sandbox", () => {
   it("app bucket: TLS-only and SourceVpce = the real NET-07 endpoint; logs bucket: CloudTrail and ALB", async () => {
     const s = sandboxSession();
-    const facts = await gatherFacts(s.aws, s.config);
+    const facts = await gatherEnvironmentFacts(s.aws, s.config);
     const env = environmentPlan(s.config, facts);
     // The NET-07 endpoint and everything it depends on, then the two buckets.
     const keep = new Set<string>();

@@ -1,11 +1,14 @@
+import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { environmentPlan } from "../../plans/environment.js";
+import { networkNodes } from "../../plans/network.js";
+
+/** The network layer only: these tests add their own nodes on top. */
+const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { down, up } from "../../src/engine/reconcile.js";
 import type { Plan, PlanNode } from "../../src/engine/plan.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 import { contextFactory, type Facts, type ResourceContext } from "../../src/resources/context.js";
-import { gatherFacts } from "../../src/resources/facts.js";
 import { secret } from "../../src/resources/secret.js";
 import { cacheSubnetGroup } from "../../src/resources/cache-subnet-group.js";
 import { generateAuthToken, redisSecretValue, replicationGroup, writeRedisSecretEndpoint } from "../../src/resources/replication-group.js";
@@ -68,7 +71,7 @@ function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext>
 
 async function setup(sandbox?: Sandbox, faults?: Sandbox["faults"]) {
   const s = sandboxSession({ sandbox, faults });
-  const facts = await gatherFacts(s.aws, s.config);
+  const facts = await gatherEnvironmentFacts(s.aws, s.config);
   const base = environmentPlan(s.config, facts);
   const plan: Plan<ResourceContext> = { name: "redis", nodes: [...base.nodes, ...redisNodes(facts)] };
   const events: EngineEvent[] = [];

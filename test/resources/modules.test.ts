@@ -1,10 +1,10 @@
+import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import { environmentPlan } from "../../plans/environment.js";
 import { down, up } from "../../src/engine/reconcile.js";
 import type { Plan, PlanNode } from "../../src/engine/plan.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
-import { gatherFacts } from "../../src/resources/facts.js";
-import { sandboxSession, taggedInventory } from "../helpers/env.js";
+import { sandboxSession, liveInventory } from "../helpers/env.js";
 
 /** The node and everything it depends on, transitively. */
 function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext> {
@@ -21,7 +21,7 @@ function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext>
 
 async function setup() {
   const s = sandboxSession();
-  const facts = await gatherFacts(s.aws, s.config);
+  const facts = await gatherEnvironmentFacts(s.aws, s.config);
   const plan = environmentPlan(s.config, facts);
   const opts = () => {
     // A fresh context factory per run, as a new CLI invocation would have (no cached reads).
@@ -51,10 +51,19 @@ const KINDS: Record<string, string> = {
   secret: "secret:bastion-ssh-key",
   "key-pair": "key-pair:bastion",
   instance: "instance:bastion",
+  "kms-key": "kms-key:smtp-replica",
+  bucket: "bucket:app",
+  "db-subnet-group": "db-subnet-group:main",
+  "db-parameter-group": "db-parameter-group:main",
+  "db-option-group": "db-option-group:main",
+  "db-instance": "db-instance:main",
+  "cache-subnet-group": "cache-subnet-group:redis",
+  "replication-group": "replication-group:redis",
+  "secret-fields": "secret-fields:redis-endpoint",
 };
 
 describe("every resource module: create, run again with zero writes, delete leaves nothing", () => {
-  it("covers every kind used by the network plan", async () => {
+  it("covers every kind used by the environment plan", async () => {
     const { plan } = await setup();
     expect(new Set(plan.nodes.map((n) => n.resource.kind))).toEqual(new Set(Object.keys(KINDS)));
   });
@@ -77,7 +86,7 @@ describe("every resource module: create, run again with zero writes, delete leav
 
       const gone = await down(sub, opts());
       expect(gone.ok).toBe(true);
-      const left = taggedInventory(s.sandbox, "demo").filter(({ rec }) => !rec.DeletedDate && rec.State !== "deleted" && rec.State?.Name !== "terminated");
+      const left = liveInventory(s.sandbox, "demo");
       expect(left.map((l) => l.key)).toEqual([]);
       // Deleting again is a no-op.
       const b2 = writes(s);

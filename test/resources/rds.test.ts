@@ -1,11 +1,14 @@
+import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import { StopDBInstanceCommand } from "@aws-sdk/client-rds";
-import { environmentPlan } from "../../plans/environment.js";
+import { networkNodes } from "../../plans/network.js";
+
+/** The network layer only: these tests add their own nodes on top. */
+const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { down, preview, up } from "../../src/engine/reconcile.js";
 import type { Plan, PlanNode } from "../../src/engine/plan.js";
 import { InputError } from "../../src/engine/errors.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
-import { gatherFacts } from "../../src/resources/facts.js";
 import { dbSubnetGroup } from "../../src/resources/db-subnet-group.js";
 import { dbParameterGroup } from "../../src/resources/db-parameter-group.js";
 import { dbOptionGroup } from "../../src/resources/db-option-group.js";
@@ -84,7 +87,7 @@ function rdsNodes(version: string): Node[] {
 
 async function setup(opts: { sandbox?: ReturnType<typeof sandboxSession>["sandbox"]; deleteData?: boolean } = {}) {
   const s = sandboxSession({ sandbox: opts.sandbox });
-  const facts = await gatherFacts(s.aws, s.config);
+  const facts = await gatherEnvironmentFacts(s.aws, s.config);
   const version = await newestMysqlVersion({ aws: s.aws });
   const network = environmentPlan(s.config, facts);
   const all: Plan<ResourceContext> = { name: "rds", nodes: [...network.nodes, ...rdsNodes(version)] };

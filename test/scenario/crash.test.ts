@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runUp } from "../../src/operations/environment.js";
-import { sandboxSession, taggedInventory } from "../helpers/env.js";
+import { sandboxSession, liveInventory } from "../helpers/env.js";
 
 const emit = () => {};
 
 /** What exists, per table and node (kind of "inventory" a duplicate or an orphan would change). */
 function inventory(s: ReturnType<typeof sandboxSession>): string[] {
-  return taggedInventory(s.sandbox, "demo")
-    .filter(({ rec }) => !rec.DeletedDate && rec.State !== "deleted" && rec.State !== "failed" && rec.State?.Name !== "terminated")
+  return liveInventory(s.sandbox, "demo")
     .map((r) => `${r.key.split("/").slice(1, 3).join("/")} ${r.node}`)
     .sort();
 }
