@@ -8,6 +8,7 @@ import { statusCommand } from "../commands/status.js";
 import { downCommand } from "../commands/down.js";
 import { configCommand } from "../commands/config.js";
 import { sshKeyCommand } from "../commands/ssh-key.js";
+import { rotateKeysCommand } from "../commands/rotate-keys.js";
 
 /** Builds the program. Command modules only import commander: the SDK loads on first AWS call. */
 export function program(): Command {
@@ -26,7 +27,7 @@ export function program(): Command {
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")
     .exitOverride();
-  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand()]) p.addCommand(c);
+  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand(), rotateKeysCommand()]) p.addCommand(c);
   return p;
 }
 

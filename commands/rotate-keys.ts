@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import { z } from "zod";
+import { InputError, OpsError } from "../src/engine/errors.js";
+import { globalOptions, printJson, withSession } from "./command-runner.js";
+
+/** The signing-key purposes `--only` accepts (SPEC.md "Signing-key secrets"; the API package's PURPOSES). */
+const KEY_NAMES = ["active_session", "verify_email_session", "password_reset_session"] as const;
+
+const UNIT_MS = { d: 86_400_000, h: 3600_000, m: 60_000 } as const;
+
+/** `--if-older-than`: a whole number of days, hours or minutes (`30d`, `12h`, `90m`). */
+const durationSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,5}[dhm]$/, "must be a duration like 30d, 12h or 90m (a whole number followed by d, h or m)")
+  .transform((s) => Number(s.slice(0, -1)) * UNIT_MS[s.slice(-1) as keyof typeof UNIT_MS]);
+
+const flagsSchema = z.object({
+  only: z.enum(KEY_NAMES, { error: (i) => `unknown key name ${JSON.stringify(i.input)}: use one of ${KEY_NAMES.join(", ")}` }).optional(),
+  ifOlderThan: durationSchema.optional(),
+  dryRun: z.boolean().optional(),
+  force: z.boolean().optional(),
+});
+
+/** Validated flags of rotate-keys; bad input is an {@link InputError} naming the flag (exit 2, before any AWS call). */
+export function rotateKeysFlags(raw: Record<string, unknown>): { only?: (typeof KEY_NAMES)[number]; maxAgeMs?: number; dryRun: boolean; force: boolean } {
+  const r = flagsSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new InputError(`--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, i.message);
+  }
+  return { only: r.data.only, maxAgeMs: r.data.ifOlderThan, dryRun: r.data.dryRun ?? false, force: r.data.force ?? false };
+}
+
+/** `opsctl rotate-keys`: SM-04 rotation of the three signing keys, as a plan run by the same executor as `up`. */
+export function rotateKeysCommand(): Command {
+  return new Command("rotate-keys")
+    .description("rotate the API's signing keys (new AWSCURRENT; the old key stays verifiable as AWSPREVIOUS); refuses a rotation inside a token lifetime unless --force")
+    .option("--only <name>", `rotate one key: ${KEY_NAMES.join(", ")}`)
+    .option("--if-older-than <duration>", "rotate only keys older than this (30d, 12h, 90m); a no-op when none is due")
+    .option("--dry-run", "show what would rotate; writes nothing")
+    .option("--force", "rotate even inside the grace window (cuts tokens signed by the previous key)")
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const flags = rotateKeysFlags(o);
+      process.exitCode = await withSession(cmd, async (session, progress) => {
+        const { runRotateKeys } = await import("../src/operations/rotate-keys.js");
+        const { runDocument } = await import("../src/operations/environment.js");
+        const run = await runRotateKeys(session, { ...flags, emit: progress.emit, concurrency: globalOptions(cmd).concurrency });
+        progress.stop();
+        const failed = run.report.outcomes.find((x) => x.status === "failed");
+        const userFault = failed?.error instanceof OpsError && failed.error.fault === "user" ? failed.error : undefined;
+        if (globalOptions(cmd).json) {
+          printJson(runDocument(run));
+          return run.report.ok ? 0 : userFault ? 2 : 1;
+        }
+        if (userFault) throw userFault;
+        process.stdout.write(rotationLines(run, flags.dryRun, Boolean(session.sandbox)) + "\n");
+        return run.report.ok ? 0 : 1;
+      });
+    });
+}
+
+function rotationLines(run: import("../src/operations/environment.js").EnvironmentRun, dryRun: boolean, simulated: boolean): string {
+  const lines: string[] = [];
+  let rotated = 0;
+  for (const o of run.report.outcomes) {
+    const d = o.description?.details ?? {};
+    const name = o.node.slice(o.node.indexOf(":") + 1);
+    if (o.status === "failed") lines.push(`error: ${name}: ${(o.error as Error)?.message ?? String(o.error)}`);
+    else if (o.action === "update") {
+      rotated++;
+      lines.push(dryRun ? `would rotate ${name} (key ${d.kid}, ${o.description?.state})` : `rotated ${name}: ${d.previousKid} -> ${d.kid} (next rotation ${d.nextRotation})`);
+    } else if (o.status === "done") lines.push(`${name}: not rotated (${o.description?.state}, next rotation ${d.nextRotation})`);
+  }
+  const secs = Math.round(run.makespanMs / 1000);
+  lines.push(`rotate-keys${dryRun ? " --dry-run" : ""}: ${rotated} ${dryRun ? "would rotate" : "rotated"}, ${run.report.outcomes.length - rotated} unchanged — ${run.apiCalls.read} reads, ${run.apiCalls.write} writes, ${secs}s${simulated ? " simulated" : ""}`);
+  return lines.join("\n");
+}
