@@ -71,7 +71,9 @@ export async function runRotateKeys(session: Session, req: RotateKeysRequest): P
   }
 
   const now = session.clock.now();
-  const plan = rotateKeysPlan(session.config, { purposes, maxAgeMs: req.maxAgeMs, force: req.force, now, resumed: resumedRotations(states, now) });
+  // --force means "rotate these keys now": nothing counts as already done.
+  const resumed = req.force ? {} : resumedRotations(states, now);
+  const plan = rotateKeysPlan(session.config, { purposes, maxAgeMs: req.maxAgeMs, force: req.force, now, resumed });
   // The grace rule is checked for every key before the first write: a refusal writes nothing.
   const noRefs = { out: () => ({}), id: () => "" };
   for (const node of plan.nodes) {
