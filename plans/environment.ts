@@ -3,13 +3,15 @@ import type { Plan } from "../src/engine/plan.js";
 import type { Facts, ResourceContext } from "../src/resources/context.js";
 import { networkNodes } from "./network.js";
 import { dataNodes, type DataFacts } from "./data.js";
+import { computeNodes, type ComputeFacts } from "./compute.js";
+import { edgeNodes, type EdgeFacts } from "./edge.js";
 
 export { bucketName, sshKeySecretName, APP_PORT } from "./network.js";
 
 /** Everything read before planning. */
-export type EnvironmentFacts = Facts & DataFacts;
+export type EnvironmentFacts = Facts & DataFacts & ComputeFacts & EdgeFacts;
 
-/** The whole environment: the network layer, then the data, compute and edge layers. */
+/** The whole environment: the network, data, compute and edge layers, one graph. */
 export function environmentPlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
-  return { name: "environment", nodes: [...networkNodes(config, facts), ...dataNodes(config, facts)] };
+  return { name: "environment", nodes: [...networkNodes(config, facts), ...dataNodes(config, facts), ...computeNodes(config, facts), ...edgeNodes(config, facts)] };
 }

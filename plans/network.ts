@@ -17,6 +17,7 @@ import { securityGroup, defaultSecurityGroup, type SgRuleSpec } from "../src/res
 import { secret } from "../src/resources/secret.js";
 import { keyPair } from "../src/resources/key-pair.js";
 import { instance } from "../src/resources/instance.js";
+import { instanceProfile } from "../src/resources/instance-profile.js";
 import { generateSshKeyPair } from "../src/resources/ssh-key.js";
 
 /** A node of the environment plan. */
@@ -226,15 +227,30 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
     }), ["BAS-02"]),
   );
   nodes.push(node("key-pair:bastion", ["secret:bastion-ssh-key"], keyPair, (r) => ({ keyName: `${env}-bastion`, secretArn: String(r.out("secret:bastion-ssh-key").arn) }), ["BAS-02"]));
+  // IAM-03: the bastion's role lets Session Manager reach it (no inbound port needed for that).
   nodes.push(
-    node("instance:bastion", ["subnet:public-a", "security-group:bastion", "key-pair:bastion", "route-table:public"], instance, (r) => ({
+    node("iam-role:bastion", [], iamRole, () => ({
+      name: `${env}-bastion`,
+      description: `opsctl ${env}: bastion instance role (IAM-03)`,
+      assumeRolePolicy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": facts.accountId } } }],
+      },
+      inlinePolicies: {},
+      managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
+    }), ["IAM-03"]),
+  );
+  nodes.push(node("instance-profile:bastion", ["iam-role:bastion"], instanceProfile, () => ({ name: `${env}-bastion`, roleName: `${env}-bastion` }), ["IAM-03"]));
+  nodes.push(
+    node("instance:bastion", ["subnet:public-a", "security-group:bastion", "key-pair:bastion", "route-table:public", "instance-profile:bastion"], instance, (r) => ({
       imageId: facts.bastionAmi,
       instanceType: config.bastion.instanceType,
       subnetId: r.id("subnet:public-a"),
       securityGroupIds: [r.id("security-group:bastion")],
       keyName: String(r.out("key-pair:bastion").name),
       rootVolumeGiB: 8,
-    }), ["BAS-01"]),
+      instanceProfileArn: String(r.out("instance-profile:bastion").arn),
+    }), ["BAS-01", "IAM-03"]),
   );
   return nodes;
 }

@@ -1,9 +1,15 @@
 import type { Config } from "../src/config/schema.js";
-import type { Plan } from "../src/engine/plan.js";
-import type { ResourceContext } from "../src/resources/context.js";
-import { signingSecretName, type Purpose } from "../src/resources/signing-keys.js";
-import { signingKeyRotation, type SigningKeyRotationSpec } from "../src/resources/signing-key-rotation.js";
+import type { Plan, Refs } from "../src/engine/plan.js";
+import type { Facts, ResourceContext } from "../src/resources/context.js";
+import { PURPOSES, signingSecretName, type Purpose } from "../src/resources/signing-keys.js";
+import { ROTATION_PERIOD_DAYS, signingKeyRotation, type SigningKeyRotationSpec } from "../src/resources/signing-key-rotation.js";
+import { iamRole, type IamRoleSpec } from "../src/resources/iam-role.js";
+import { logGroup } from "../src/resources/log-group.js";
+import { lambdaFunction, lambdaPermission, type LambdaFunctionSpec, type LambdaPermissionSpec } from "../src/resources/lambda-function.js";
+import { secretRotation, type SecretRotationSpec } from "../src/resources/secret-rotation.js";
 import { GRACE_MS } from "../src/rotation-lambda/grace.js";
+import { ROTATION_HANDLER, rotationLambdaZip } from "../src/rotation-lambda/package.js";
+import { roleArn } from "./data.js";
 import { node, type Node } from "./network.js";
 
 /** What one `rotate-keys` run does (validated flags plus the run's time). */
@@ -42,4 +48,104 @@ export function rotateKeysPlan(config: Pick<Config, "env">, opts: RotateKeysOpti
     }), ["SM-04", "API-06"]),
   );
   return { name: "rotate-keys", nodes };
+}
+
+/** The environment plan's node of a purpose's signing-key secret (plans/data.ts). */
+const signingSecretNode = (purpose: Purpose) => `secret:signing-${purpose.replace(/_/g, "-")}`;
+
+/** Name of the rotation function (and of its role): `<env>-secret-rotation`. */
+export function rotationFunctionName(config: Pick<Config, "env">): string {
+  return `${config.env}-secret-rotation`;
+}
+
+/**
+ * ARN of the rotation function's role (deterministic, path /opsctl/): the signing secrets' resource
+ * policy (SM-03, secretReaders "signing" in plans/data.ts) must list it, or the function cannot read them.
+ */
+export function rotationRoleArn(config: Pick<Config, "env">, facts: Pick<Facts, "accountId">): string {
+  return roleArn(config, facts, "secret-rotation");
+}
+
+/**
+ * SM-04 (Security Hub SecretsManager.1 and .4): automatic rotation of the three signing keys every
+ * 30 days by a rotation function that shares its key generation with `rotate-keys`. Nodes for the
+ * environment plan; they depend on `kms-key:signing` and `secret:signing-*` of plans/data.ts:
+ * the function's log group, its role (logs; Get/Put/UpdateVersionStage/Describe on the three signing
+ * secrets only; kms:Decrypt/GenerateDataKey on the signing key through Secrets Manager), the function,
+ * Secrets Manager's permission to invoke it, and one rotation schedule per secret.
+ */
+export function rotationNodes(config: Config, facts: Facts): Node[] {
+  const env = config.env;
+  const fn = rotationFunctionName(config);
+  const logGroupName = `/aws/lambda/${fn}`;
+  const secretNodes = PURPOSES.map(signingSecretNode);
+  const nodes: Node[] = [];
+
+  nodes.push(node("log-group:secret-rotation", [], logGroup, () => ({ name: logGroupName, retentionDays: config.compute.logRetentionDays }), ["SM-04", "MON-01"]));
+  nodes.push(
+    node("iam-role:secret-rotation", ["log-group:secret-rotation", "kms-key:signing", ...secretNodes], iamRole, (r: Refs): IamRoleSpec => {
+      const logArn = String(r.out("log-group:secret-rotation").arn);
+      return {
+        name: fn,
+        description: `opsctl ${env}: rotation function of the signing keys (SM-04)`,
+        assumeRolePolicy: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        },
+        inlinePolicies: {
+          logs: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [logArn.endsWith(":*") ? logArn : `${logArn}:*`] }],
+          },
+          "rotate-signing-keys": {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+                Resource: secretNodes.map((n) => String(r.out(n).arn)).sort(),
+              },
+              {
+                Effect: "Allow",
+                Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                Resource: String(r.out("kms-key:signing").arn),
+                Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${facts.region}.amazonaws.com` } },
+              },
+            ],
+          },
+        },
+      };
+    }, ["SM-04", "IAM-03"]),
+  );
+  nodes.push(
+    node("lambda-function:secret-rotation", ["iam-role:secret-rotation", "log-group:secret-rotation"], lambdaFunction, (r: Refs): LambdaFunctionSpec => ({
+      name: fn,
+      roleArn: String(r.out("iam-role:secret-rotation").arn),
+      handler: ROTATION_HANDLER,
+      runtime: "nodejs22.x",
+      code: rotationLambdaZip,
+      timeoutSeconds: 30,
+      description: `opsctl ${env}: rotates the PASETO signing keys (createSecret/setSecret/testSecret/finishSecret)`,
+    }), ["SM-04"]),
+  );
+  nodes.push(
+    node("lambda-permission:secret-rotation", ["lambda-function:secret-rotation"], lambdaPermission, (): LambdaPermissionSpec => ({
+      functionName: fn,
+      statementId: "secretsmanager-rotation",
+      principal: "secretsmanager.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      sourceAccount: facts.accountId,
+    }), ["SM-04"]),
+  );
+  for (const purpose of PURPOSES) {
+    const secretNode = signingSecretNode(purpose);
+    nodes.push(
+      node(`secret-rotation:${secretNode.slice("secret:".length)}`, [secretNode, "lambda-function:secret-rotation", "lambda-permission:secret-rotation"], secretRotation, (r: Refs): SecretRotationSpec => ({
+        secretArn: String(r.out(secretNode).arn),
+        lambdaArn: String(r.out("lambda-function:secret-rotation").arn),
+        afterDays: ROTATION_PERIOD_DAYS,
+      }), ["SM-04"]),
+    );
+  }
+  return nodes;
 }

@@ -24,3 +24,11 @@ export function isNotFound(e: unknown): boolean {
   const c = errorCode(e);
   return c !== undefined && (/NotFound(Fault|Exception)?$/.test(c) || /^NoSuch/.test(c));
 }
+
+/** Throttling and server-side errors that outlived the SDK's retries: worth trying again a little later. */
+export function isTransient(e: unknown): boolean {
+  const code = errorCode(e);
+  if (!code) return false;
+  const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  return /Throttl|RequestLimitExceeded|SlowDown|TooManyRequests|RequestThrottled|ServiceUnavailable/.test(code) || status === 429 || status === 503;
+}

@@ -14,6 +14,12 @@ export interface ConfigWarning {
   message: string;
 }
 
+/** The api and site host names (ALB-04, CDN-02), with their defaults. */
+export function hostNames(config: Config): { api: string; site: string } {
+  const domain = config.dns.domain!;
+  return { api: config.dns.apiHost ?? `api.${domain}`, site: config.dns.siteHost ?? `app.${domain}` };
+}
+
 /** A validated config and its warnings. */
 export interface LoadedConfig {
   config: Config;
@@ -41,6 +47,15 @@ export function validateConfig(raw: unknown, source = CONFIG_FILE): LoadedConfig
   planSubnets(config.network.vpcCidr);
   if (config.secondaryRegion === config.region) {
     throw new InputError(`${source}: secondaryRegion`, `must differ from region (${config.region}): the secret replicas need another region`, "set secondaryRegion to another region, e.g. eu-central-1");
+  }
+  if (!config.dns.domain) {
+    throw new InputError(`${source}: dns.domain`, "is required: the load balancer's certificate (ALB-03) and CloudFront (CDN-02) need a domain in a Route 53 hosted zone", "set dns.domain (and dns.hostedZoneId if the zone is ambiguous), e.g. example.com");
+  }
+  for (const field of ["apiHost", "siteHost"] as const) {
+    const host = config.dns[field];
+    if (host && host !== config.dns.domain && !host.endsWith(`.${config.dns.domain}`)) {
+      throw new InputError(`${source}: dns.${field}`, `${host} is not in dns.domain (${config.dns.domain})`, `use a name under ${config.dns.domain}, e.g. ${field === "apiHost" ? "api" : "app"}.${config.dns.domain}`);
+    }
   }
   const warnings: ConfigWarning[] = [];
   config.bastion.allowedCidrs.forEach((c, i) => {

@@ -38,10 +38,10 @@ export const bastionSchema = z.strictObject({
 
 /** DNS names (ALB-04, CDN-02); used by the compute/edge layer. */
 export const dnsSchema = z.strictObject({
-  domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a domain name like example.com").optional(),
+  domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a domain name like example.com").optional().describe("ALB-04, CDN-02: needed for the load balancer's certificate and CloudFront"),
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id like Z0123456789ABC").optional(),
-  apiHost: z.string().optional().describe("default: api.<domain>"),
-  siteHost: z.string().optional().describe("default: <domain>"),
+  apiHost: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a host name like api.example.com").optional().describe("default: api.<domain>"),
+  siteHost: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a host name like www.example.com").optional().describe("default: app.<domain>"),
 });
 
 /** RDS-01..RDS-12: the MySQL database. */
@@ -73,6 +73,44 @@ export const storageSchema = z.strictObject({
   secretRecoveryWindowDays: z.number().int().min(7).max(30).default(30).describe("days a secret deleted by `down` stays restorable"),
 });
 
+/** Fargate CPU (units) → allowed memory (MiB), from the ECS developer guide ("Task CPU and memory"). */
+export const FARGATE_SIZES: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: [1024, 2048, 3072, 4096],
+  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
+  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
+  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
+  8192: Array.from({ length: 12 }, (_, i) => 16384 + i * 4096),
+  16384: Array.from({ length: 12 }, (_, i) => 32768 + i * 8192),
+};
+
+/**
+ * A container image reference (registry/repository[:tag][@sha256:digest]), per the OCI
+ * distribution reference grammar (simplified: lowercase path components, optional port).
+ */
+export const IMAGE_REFERENCE = /^(?:[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** ECS-01..ECS-05, RDS-07: the API service. */
+export const computeSchema = z
+  .strictObject({
+    image: z
+      .string()
+      .regex(IMAGE_REFERENCE, "a container image reference like 123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo-api@sha256:<64 hex>")
+      .optional()
+      .describe("the API image, pinned by digest (or a tag of the environment's ECR repository, resolved to its digest); default: the image `opsctl image push` pushed"),
+    cpu: z.number().int().default(512).describe("Fargate CPU units"),
+    memory: z.number().int().default(1024).describe("Fargate memory (MiB), a valid pair with cpu"),
+    desiredCount: z.number().int().min(1, "must be at least 1 (ECS-03 runs 2 across both AZs)").max(100).default(2),
+    keepLastImages: z.number().int().min(1).max(1000).default(10).describe("ECS-05: images kept by the ECR lifecycle policy"),
+    logRetentionDays: retention.default(30),
+    authRateLimit: z.string().regex(/^\d+\/\d+[smhd]$/, "N/window like 10/15m").default("10/15m").describe("API-03"),
+  })
+  .superRefine((c, ctx) => {
+    const ok = FARGATE_SIZES[c.cpu];
+    if (!ok) ctx.addIssue({ code: "custom", path: ["cpu"], message: `not a Fargate CPU size; use one of ${Object.keys(FARGATE_SIZES).join(", ")}` });
+    else if (!ok.includes(c.memory)) ctx.addIssue({ code: "custom", path: ["memory"], message: `${c.memory} MiB is not valid with cpu ${c.cpu}; use one of ${ok.join(", ")}` });
+  });
+
 /** The whole opsctl.config.json. Unknown fields are errors. Later layers add their sections here. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -89,6 +127,7 @@ export const configSchema = z.strictObject({
   database: databaseSchema.default(() => databaseSchema.parse({})),
   cache: cacheSchema.default(() => cacheSchema.parse({})),
   storage: storageSchema.default(() => storageSchema.parse({})),
+  compute: computeSchema.default(() => computeSchema.parse({})),
 });
 
 /** A validated config with every default filled in. */

@@ -14,6 +14,11 @@ export interface RunOptions<C> {
   emit: EventSink;
   /** Nodes running at once (default 16). */
   concurrency?: number;
+  /**
+   * Errors worth trying again later that escaped the client's own retries (e.g. throttling once
+   * the SDK's retry quota is spent). Supplied by the caller: the engine knows no service.
+   */
+  isTransient?(error: unknown): boolean;
 }
 
 /** What happened to one node. */
@@ -226,7 +231,7 @@ async function stepDown<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, _outputs
  * then fails naming what blocks it (when `blockers` can tell).
  */
 export async function retrying<T, C>(
-  opts: Pick<RunOptions<C>, "clock" | "emit">,
+  opts: Pick<RunOptions<C>, "clock" | "emit" | "isTransient">,
   node: string,
   budgetMs: number,
   fn: () => Promise<T>,
@@ -237,8 +242,9 @@ export async function retrying<T, C>(
   for (;;) {
     try {
       return await fn();
-    } catch (e) {
-      if (!(e instanceof TryAgainLater)) throw e;
+    } catch (caught) {
+      const e = caught instanceof TryAgainLater ? caught : opts.isTransient?.(caught) ? new TryAgainLater(`${(caught as Error).name}: ${(caught as Error).message}`, 5_000) : undefined;
+      if (!e) throw caught;
       if (opts.clock.now() - start >= budgetMs) {
         const names = blockers ? await blockers().catch(() => []) : [];
         throw new BudgetExceeded(

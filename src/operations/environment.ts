@@ -3,7 +3,9 @@ import { criticalPath } from "../engine/graph.js";
 import type { Plan } from "../engine/plan.js";
 import { down, preview, up, type RunReport } from "../engine/reconcile.js";
 import { contextFactory, type Facts, type ResourceContext } from "../resources/context.js";
-import { checkCidrOverlap, gatherDataFacts, gatherFacts } from "../resources/facts.js";
+import { checkCidrOverlap, gatherDataFacts, gatherFacts, resolveImage } from "../resources/facts.js";
+import { findHostedZone } from "../resources/hosted-zone-lookup.js";
+import { isTransient } from "../aws/errors.js";
 import { environmentPlan, type EnvironmentFacts } from "../../plans/environment.js";
 import type { Session } from "./session.js";
 
@@ -28,17 +30,24 @@ export interface RunOptions {
   emit: EventSink;
   concurrency?: number;
   deleteData?: boolean;
+  /** `up --image URI`: the API image (else the config's, else the newest in the ECR repository). */
+  image?: string;
 }
 
 /** Every fact the environment plan needs, read from the account (reads only). */
-export async function gatherEnvironmentFacts(aws: Session["aws"], config: Session["config"]): Promise<EnvironmentFacts> {
+export async function gatherEnvironmentFacts(aws: Session["aws"], config: Session["config"], image?: string): Promise<EnvironmentFacts> {
   const base = await gatherFacts(aws, config);
-  return { ...base, ...(await gatherDataFacts(aws, config, base)) };
+  const [data, zone, resolved] = await Promise.all([
+    gatherDataFacts(aws, config, base),
+    findHostedZone(aws, config.dns.domain!, config.dns.hostedZoneId),
+    resolveImage(aws, config, base, image ?? config.compute.image),
+  ]);
+  return { ...base, ...data, hostedZoneId: zone.id, image: resolved };
 }
 
 /** Reads the facts and checks NET-10 (no overlap with another VPC) before any write. */
-async function prepare(session: Session, checkOverlap: boolean): Promise<{ facts: EnvironmentFacts; plan: Plan<ResourceContext> }> {
-  const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
+async function prepare(session: Session, checkOverlap: boolean, image?: string): Promise<{ facts: EnvironmentFacts; plan: Plan<ResourceContext> }> {
+  const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config, image), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
   return { facts, plan: environmentPlan(session.config, facts) };
 }
 
@@ -50,8 +59,8 @@ function contexts(session: Session, facts: Facts, deleteData = false) {
 async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
-  const { facts, plan } = await prepare(session, command === "up" || command === "plan");
-  const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency };
+  const { facts, plan } = await prepare(session, command === "up" || command === "plan", opts.image);
+  const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient };
   const report = command === "up" ? await up(plan, runOpts) : command === "down" ? await down(plan, runOpts) : await preview(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const weight = (id: string) => {

@@ -36,8 +36,18 @@ export interface Session {
   close(): Promise<void>;
 }
 
+/** The API image of the sandbox demo: a made-up digest (the simulated ECS accepts images outside ECR). */
+export const DEMO_IMAGE = `public.ecr.aws/opsctl/api@sha256:${"5a".repeat(32)}`;
+
 /** The built-in demo config of the sandbox when there is no config file. */
-export const DEMO_CONFIG = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] } };
+export const DEMO_CONFIG = {
+  env: "demo",
+  region: "eu-west-1",
+  secondaryRegion: "eu-central-1",
+  bastion: { allowedCidrs: ["203.0.113.0/24"] },
+  dns: { domain: "opsctl-demo.example.com" },
+  compute: { image: DEMO_IMAGE },
+};
 
 /**
  * Loads and validates the config (applying --env/--region), then builds the
@@ -63,6 +73,11 @@ export async function openSession(opts: GlobalOptions): Promise<Session> {
     statePath = defaultStatePath();
     sandbox = Sandbox.load(statePath, { services: allServices(), faults: faultsFromEnv() });
     clock = sandbox.clock;
+    // The simulated account has the hosted zone of the configured domain (unless a zone id is pinned).
+    if (!config.dns.hostedZoneId && config.dns.domain) {
+      const { seedHostedZone } = await import("../sandbox/services/route53.js");
+      seedHostedZone(sandbox, config.dns.domain);
+    }
   }
   const aws = new AwsClients({ region: config.region, profile: opts.profile, endpointUrl: opts.endpointUrl, sandbox });
   return {

@@ -4,6 +4,7 @@ import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients.js";
 import type { Config } from "../config/schema.js";
 import { InputError } from "../engine/errors.js";
+import { isNotFound } from "../aws/errors.js";
 import { overlaps4, parseCidr4 } from "../config/cidr.js";
 import { TAG_ENV, tagValue, type Facts } from "./context.js";
 
@@ -71,5 +72,41 @@ export async function checkCidrOverlap(aws: AwsClients, config: Config): Promise
         );
       }
     }
+  }
+}
+
+/**
+ * ECS-05: the API image, pinned by digest. A digest reference is used as given; a tag of the
+ * environment's ECR repository is resolved to its digest; with no image configured, the newest
+ * image `opsctl image push` put in that repository is used. Undefined when there is none yet.
+ */
+export async function resolveImage(aws: AwsClients, config: Config, facts: Facts, image?: string): Promise<string | undefined> {
+  const { DescribeImagesCommand } = await import("@aws-sdk/client-ecr");
+  const ecr = await aws.get("ecr");
+  const repo = `${config.env}-api`;
+  const repoUri = `${facts.accountId}.dkr.ecr.${facts.region}.amazonaws.com/${repo}`;
+  const field = "compute.image";
+  if (image?.includes("@sha256:")) return image;
+  if (image) {
+    const [name, tag] = [image.slice(0, image.lastIndexOf(":")), image.slice(image.lastIndexOf(":") + 1)];
+    if (!image.includes(":") || image.lastIndexOf(":") < image.lastIndexOf("/") || name !== repoUri) {
+      throw new InputError(field, `${image} is not pinned by digest`, `use name@sha256:<digest>, or a tag of ${repoUri} (opsctl resolves those to their digest)`);
+    }
+    try {
+      const r = await ecr.send(new DescribeImagesCommand({ repositoryName: repo, imageIds: [{ imageTag: tag }] }));
+      const digest = r.imageDetails?.[0]?.imageDigest;
+      if (digest) return `${repoUri}@${digest}`;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    throw new InputError(field, `tag ${tag} is not in ${repoUri}`, "push it with `opsctl image push`, or pass an image pinned by digest");
+  }
+  try {
+    const r = await ecr.send(new DescribeImagesCommand({ repositoryName: repo }));
+    const newest = (r.imageDetails ?? []).sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0))[0];
+    return newest?.imageDigest ? `${repoUri}@${newest.imageDigest}` : undefined;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
   }
 }

@@ -6,7 +6,9 @@ import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 
 /** The config the scenario tests use (the demo config with a bastion CIDR). */
-export const TEST_CONFIG = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] } };
+export const TEST_CONFIG = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] }, dns: { domain: "opsctl-demo.example.com" }, compute: { image: DEMO_IMAGE } };
+
+import { DEMO_IMAGE } from "../../src/operations/session.js";
 
 /** A session over a fresh sandbox (or the given one), as the CLI would open it. */
 export function sandboxSession(opts: { config?: unknown; faults?: Faults; sandbox?: Sandbox } = {}): Session & { sandbox: Sandbox; events: EngineEvent[] } {
@@ -16,11 +18,13 @@ export function sandboxSession(opts: { config?: unknown; faults?: Faults; sandbo
   const { AwsClients } = awsModule;
   const aws = fresh?.aws ?? new AwsClients({ region: "eu-west-1", sandbox });
   const { config, warnings } = validateConfig(opts.config ?? TEST_CONFIG);
+  if (!config.dns.hostedZoneId && config.dns.domain) seedHostedZone(sandbox, config.dns.domain);
   const events: EngineEvent[] = [];
   return { config, warnings, aws, clock: sandbox.clock, sandbox, events, save() {}, close: () => aws.destroy() };
 }
 
 import * as awsModule from "../../src/aws/clients.js";
+import { seedHostedZone } from "../../src/sandbox/services/route53.js";
 
 /** Every simulated record tagged opsctl:env=`env`, as `service/collection/id` with its node tag. */
 export function taggedInventory(sandbox: Sandbox, env: string): { key: string; node?: string; rec: Record<string, any> }[] {
@@ -48,13 +52,16 @@ function tagsOf(rec: Record<string, any>): Record<string, string> {
 /**
  * Records tagged with the env that are still "live": excludes what AWS keeps listing for a while
  * after a delete (deleted NAT gateways, terminated instances) and what `down` keeps on purpose
- * (secrets and KMS keys pending deletion, RDS final snapshots and the option group they use).
+ * (secrets and KMS keys pending deletion, RDS final snapshots and the option group they use, ECR
+ * repositories that hold images).
  */
 export function liveInventory(sandbox: Sandbox, env: string): { key: string; node?: string; rec: Record<string, any> }[] {
   return taggedInventory(sandbox, env).filter(({ key, rec }) => {
     if (rec.DeletedDate || rec.KeyState === "PendingDeletion") return false;
     if (rec.State === "deleted" || rec.State === "failed" || rec.State?.Name === "terminated") return false;
     if (/\/rds\/(snapshots|dbSnapshots|optionGroups)\//.test(key)) return false;
+    // ECS keeps INACTIVE clusters, services and task-definition revisions and STOPPED tasks listed for a while.
+    if (rec.status === "INACTIVE" || rec.status === "DELETE_IN_PROGRESS" || rec.lastStatus === "STOPPED") return false;
     return true;
   });
 }
