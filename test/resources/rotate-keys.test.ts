@@ -63,7 +63,7 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
     const before = await apiTokens(s, arns);
     const { token } = await before.sign("active_session", { sub: "user-1", sid: "session-1" }, { now: new Date(s.clock.now()) });
 
-    s.clock.advance(60_000);
+    s.sandbox.clock.advance(60_000);
     const first = await rotate(s);
     expect(first.report.ok).toBe(true);
     expect(first.report.outcomes.map((o) => o.action)).toEqual(["update", "update", "update"]);
@@ -73,7 +73,7 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
     const fresh = await afterOne.sign("active_session", { sub: "user-2", sid: "session-2" }, { now: new Date(s.clock.now()) });
     await expect(afterOne.verify("active_session", fresh.token, { now: new Date(s.clock.now()) })).resolves.toMatchObject({ sub: "user-2" });
 
-    s.clock.advance(60_000);
+    s.sandbox.clock.advance(60_000);
     const second = await rotate(s, { force: true, only: "active_session" });
     expect(second.report.ok).toBe(true);
     const afterTwo = await apiTokens(s, arns);
@@ -86,7 +86,7 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
     const s = sandboxSession();
     await withSigningKeys(s);
     expect((await rotate(s)).report.ok).toBe(true);
-    s.clock.advance(3600_000);
+    s.sandbox.clock.advance(3600_000);
     const w = writes(s);
     const refused = await rotate(s).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpsError);
@@ -108,9 +108,9 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
   it("--if-older-than 30d rotates only the keys that are due, and is then a no-op", async () => {
     const s = sandboxSession();
     await withSigningKeys(s);
-    s.clock.advance(20 * DAY);
+    s.sandbox.clock.advance(20 * DAY);
     expect((await rotate(s, { only: "verify_email_session" })).apiCalls.write).toBe(1);
-    s.clock.advance(15 * DAY);
+    s.sandbox.clock.advance(15 * DAY);
     const due = await rotate(s, { maxAgeMs: 30 * DAY });
     expect(due.report.ok).toBe(true);
     expect(Object.fromEntries(due.report.outcomes.map((o) => [o.node, o.action]))).toEqual({
@@ -149,7 +149,7 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
     for (let k = 1; k <= 3; k++) {
       const s = sandboxSession();
       await withSigningKeys(s);
-      s.clock.advance(60_000);
+      s.sandbox.clock.advance(60_000);
       const crashing = sandboxSession({ sandbox: s.sandbox, faults: { crashAfterWrites: k } });
       const crashed = await rotate(crashing);
       expect(crashed.report.ok, `k=${k}`).toBe(false);
