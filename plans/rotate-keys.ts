@@ -4,7 +4,7 @@ import type { Facts, ResourceContext } from "../src/resources/context.js";
 import { PURPOSES, signingSecretName, type Purpose } from "../src/resources/signing-keys.js";
 import { ROTATION_PERIOD_DAYS, signingKeyRotation, type SigningKeyRotationSpec } from "../src/resources/signing-key-rotation.js";
 import { iamRole, type IamRoleSpec } from "../src/resources/iam-role.js";
-import { logGroup } from "../src/resources/log-group.js";
+import { logGroup, logGroupName } from "../src/resources/log-group.js";
 import { lambdaFunction, lambdaPermission, type LambdaFunctionSpec, type LambdaPermissionSpec } from "../src/resources/lambda-function.js";
 import { secretRotation, type SecretRotationSpec } from "../src/resources/secret-rotation.js";
 import { GRACE_MS } from "../src/rotation-lambda/grace.js";
@@ -77,11 +77,12 @@ export function rotationRoleArn(config: Pick<Config, "env">, facts: Pick<Facts, 
 export function rotationNodes(config: Config, facts: Facts): Node[] {
   const env = config.env;
   const fn = rotationFunctionName(config);
-  const logGroupName = `/aws/lambda/${fn}`;
+  // The project's log group naming (so `down` finds it), given to the function as LoggingConfig.LogGroup.
+  const logs = logGroupName(env, "secret-rotation");
   const secretNodes = PURPOSES.map(signingSecretNode);
   const nodes: Node[] = [];
 
-  nodes.push(node("log-group:secret-rotation", [], logGroup, () => ({ name: logGroupName, retentionDays: config.compute.logRetentionDays }), ["SM-04", "MON-01"]));
+  nodes.push(node("log-group:secret-rotation", [], logGroup, () => ({ name: logs, retentionDays: config.compute.logRetentionDays }), ["SM-04", "MON-01"]));
   nodes.push(
     node("iam-role:secret-rotation", ["log-group:secret-rotation", "kms-key:signing", ...secretNodes], iamRole, (r: Refs): IamRoleSpec => {
       const logArn = String(r.out("log-group:secret-rotation").arn);
@@ -125,6 +126,7 @@ export function rotationNodes(config: Config, facts: Facts): Node[] {
       runtime: "nodejs22.x",
       code: rotationLambdaZip,
       timeoutSeconds: 30,
+      logGroup: logs,
       description: `opsctl ${env}: rotates the PASETO signing keys (createSecret/setSecret/testSecret/finishSecret)`,
     }), ["SM-04"]),
   );

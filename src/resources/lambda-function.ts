@@ -36,6 +36,8 @@ export interface LambdaFunctionSpec {
   environment?: Record<string, string>;
   timeoutSeconds: number;
   description?: string;
+  /** CloudWatch Logs group of the function (LoggingConfig.LogGroup); default `/aws/lambda/<name>`. */
+  logGroup?: string;
 }
 
 /** A function as GetFunction answers it. */
@@ -73,6 +75,7 @@ function configChanges(spec: LambdaFunctionSpec, c: FunctionConfiguration): Fiel
   if (c.Runtime !== spec.runtime) out.push({ field: "Runtime", from: c.Runtime, to: spec.runtime });
   if (c.Timeout !== spec.timeoutSeconds) out.push({ field: "Timeout", from: c.Timeout, to: spec.timeoutSeconds });
   if ((c.Description ?? "") !== (spec.description ?? "")) out.push({ field: "Description", from: c.Description, to: spec.description ?? "" });
+  if (spec.logGroup !== undefined && c.LoggingConfig?.LogGroup !== spec.logGroup) out.push({ field: "LogGroup", from: c.LoggingConfig?.LogGroup, to: spec.logGroup });
   if (!sameEnv(c.Environment?.Variables, spec.environment)) out.push({ field: "Environment", from: Object.keys(c.Environment?.Variables ?? {}), to: Object.keys(spec.environment ?? {}) });
   return out;
 }
@@ -106,6 +109,7 @@ export const lambdaFunction: ResourceKind<LambdaFunctionSpec, LambdaFunctionActu
           Description: spec.description,
           Environment: spec.environment ? { Variables: spec.environment } : undefined,
           PackageType: "Zip",
+          LoggingConfig: spec.logGroup ? { LogGroup: spec.logGroup, LogFormat: "Text" } : undefined,
           Tags: ctx.tagMap(),
         }),
       );
@@ -153,6 +157,7 @@ export const lambdaFunction: ResourceKind<LambdaFunctionSpec, LambdaFunctionActu
             Timeout: spec.timeoutSeconds,
             Description: spec.description ?? "",
             Environment: { Variables: spec.environment ?? {} },
+            LoggingConfig: spec.logGroup ? { LogGroup: spec.logGroup, LogFormat: "Text" } : undefined,
             RevisionId: now.config.RevisionId,
           }),
         );

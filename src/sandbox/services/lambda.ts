@@ -119,6 +119,11 @@ function touch(ctx: HandlerContext, rec: SimRecord): void {
   rec._updatedAt = ctx.now() + UPDATE_MS;
 }
 
+/** LoggingConfig as Lambda reports it: LogFormat Text, LogGroup `/aws/lambda/<name>` unless set. */
+function loggingConfig(input: SimRecord | undefined, name: string): SimRecord {
+  return { LogFormat: input?.LogFormat ?? "Text", LogGroup: input?.LogGroup ?? `/aws/lambda/${name}` };
+}
+
 function policyDoc(rec: SimRecord): string {
   return JSON.stringify({ Version: "2012-10-17", Id: "default", Statement: rec._policy });
 }
@@ -162,6 +167,7 @@ export const lambdaService: SimService = {
         _policy: [],
       });
       if (input.Environment?.Variables) rec.Environment = { Variables: { ...input.Environment.Variables } };
+      rec.LoggingConfig = loggingConfig(input.LoggingConfig, name);
       setCode(rec, zip);
       touch(ctx, rec);
       rec._updatedAt = rec._activeAt;
@@ -196,6 +202,7 @@ export const lambdaService: SimService = {
       if (input.RevisionId && input.RevisionId !== rec.RevisionId) ctx.fail("PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id", 412);
       checkConfig(ctx, input);
       if (input.Role !== undefined && input.Role !== rec.Role) checkRole(ctx, input.Role);
+      if (input.LoggingConfig !== undefined) rec.LoggingConfig = loggingConfig({ ...rec.LoggingConfig, ...input.LoggingConfig }, rec.FunctionName);
       for (const f of ["Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize"]) if (input[f] !== undefined) rec[f] = input[f];
       if (input.Environment !== undefined) {
         const vars = input.Environment.Variables ?? {};
