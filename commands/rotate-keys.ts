@@ -42,14 +42,13 @@ export function rotateKeysCommand(): Command {
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const flags = rotateKeysFlags(o);
       process.exitCode = await withSession(cmd, async (session, progress) => {
-        const { runRotateKeys } = await import("../src/operations/rotate-keys.js");
-        const { runDocument } = await import("../src/operations/environment.js");
+        const { runRotateKeys, rotateKeysDocument } = await import("../src/operations/rotate-keys.js");
         const run = await runRotateKeys(session, { ...flags, emit: progress.emit, concurrency: globalOptions(cmd).concurrency });
         progress.stop();
         const failed = run.report.outcomes.find((x) => x.status === "failed");
         const userFault = failed?.error instanceof OpsError && failed.error.fault === "user" ? failed.error : undefined;
         if (globalOptions(cmd).json) {
-          printJson(runDocument(run));
+          printJson(rotateKeysDocument(run));
           return run.report.ok ? 0 : userFault ? 2 : 1;
         }
         if (userFault) throw userFault;
@@ -59,7 +58,7 @@ export function rotateKeysCommand(): Command {
     });
 }
 
-function rotationLines(run: import("../src/operations/environment.js").EnvironmentRun, dryRun: boolean, simulated: boolean): string {
+function rotationLines(run: import("../src/operations/rotate-keys.js").RotateKeysRun, dryRun: boolean, simulated: boolean): string {
   const lines: string[] = [];
   let rotated = 0;
   for (const o of run.report.outcomes) {

@@ -7,7 +7,11 @@ import { gatherFacts } from "../resources/facts.js";
 import { PURPOSES, signingSecretName, type Purpose } from "../resources/signing-keys.js";
 import { readSigningKey, rotatedByOpsctl, signingKeyRotation, type SigningKeyRotationActual, type SigningKeyRotationSpec } from "../resources/signing-key-rotation.js";
 import { rotateKeysPlan } from "../../plans/rotate-keys.js";
-import type { EnvironmentRun } from "./environment.js";
+import { isTransient } from "../aws/errors.js";
+import type { Plan } from "../engine/plan.js";
+import type { RunReport } from "../engine/reconcile.js";
+import type { Facts, ResourceContext } from "../resources/context.js";
+import { runDocument, type EnvironmentRun } from "./environment.js";
 import type { Session } from "./session.js";
 
 /** What `opsctl rotate-keys` was asked to do (flags already validated). */
@@ -43,12 +47,28 @@ export function resumedRotations(states: Map<Purpose, SigningKeyRotationActual>,
   return Object.fromEntries(recent.map(([p, a]) => [p, a.current.createdAt]));
 }
 
+/** The outcome of a rotate-keys run: the fields of `up`'s run record (facts are the base facts only). */
+export interface RotateKeysRun extends Pick<EnvironmentRun, "command" | "env" | "apiCalls" | "makespanMs" | "criticalPath" | "kept"> {
+  report: RunReport;
+  plan: Plan<ResourceContext>;
+  facts: Facts;
+}
+
+/**
+ * The `--json` document: `up`'s own runDocument. It reads only the run's report, apiCalls, makespan,
+ * critical path and kept list, which a rotation run has; its parameter type also names the environment
+ * plan's facts, which rotate-keys does not read (ask: narrow runDocument's parameter to those fields).
+ */
+export function rotateKeysDocument(run: RotateKeysRun): Record<string, unknown> {
+  return runDocument(run as unknown as EnvironmentRun);
+}
+
 /**
  * `opsctl rotate-keys`: reads the session's facts and the signing keys (the environment must be up),
  * refuses before any write a rotation inside a grace window (unless `force`), then runs the rotation
- * plan with the engine (`preview` for a dry run). Returns the same run record as `up`, for runDocument.
+ * plan with the engine (`preview` for a dry run). Returns `up`'s run record fields, for runDocument.
  */
-export async function runRotateKeys(session: Session, req: RotateKeysRequest): Promise<EnvironmentRun> {
+export async function runRotateKeys(session: Session, req: RotateKeysRequest): Promise<RotateKeysRun> {
   const env = session.config.env;
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
@@ -81,7 +101,7 @@ export async function runRotateKeys(session: Session, req: RotateKeysRequest): P
     signingKeyRotation.diff(spec, states.get(spec.purpose)!);
   }
 
-  const runOpts = { clock: session.clock, makeContext: (n: { id: string }) => make(n.id), emit: req.emit, concurrency: req.concurrency };
+  const runOpts = { clock: session.clock, makeContext: (n: { id: string }) => make(n.id), emit: req.emit, concurrency: req.concurrency, isTransient };
   const report = req.dryRun ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const cp = criticalPath(plan.nodes, (id) => plan.nodes.find((n) => n.id === id)!.resource.typicalCreateMs);

@@ -4,8 +4,7 @@ import { Keyring, SecretKeyLoader, TOKEN_LIFETIME_MS } from "../../api/src/keys/
 import { TokenService } from "../../api/src/auth/tokens.js";
 import type { SecretSource } from "../../api/src/config/secrets.js";
 import { OpsError } from "../../src/engine/errors.js";
-import { runRotateKeys, type RotateKeysRequest } from "../../src/operations/rotate-keys.js";
-import { runDocument } from "../../src/operations/environment.js";
+import { rotateKeysDocument, runRotateKeys, type RotateKeysRequest } from "../../src/operations/rotate-keys.js";
 import { generateSigningKey, PURPOSES, signingSecretName, type Purpose } from "../../src/resources/signing-keys.js";
 import { GRACE_MS } from "../../src/rotation-lambda/grace.js";
 import { sandboxSession } from "../helpers/env.js";
@@ -122,7 +121,7 @@ describe("rotate-keys (SM-04) through the sandbox", () => {
     const again = await rotate(s, { maxAgeMs: 30 * DAY });
     expect(again.report.ok).toBe(true);
     expect(again.apiCalls.write).toBe(0);
-    expect(runDocument(again)).toMatchObject({ ok: true, summary: { update: 0, noop: 3 }, apiCalls: { write: 0 } });
+    expect(rotateKeysDocument(again)).toMatchObject({ ok: true, summary: { update: 0, noop: 3 }, apiCalls: { write: 0 } });
     const d = again.report.outcomes[0].description!;
     expect(d.details).toMatchObject({ ageDays: 0, previousKid: expect.stringMatching(/^k4\.pid\./), kid: expect.stringMatching(/^k4\.pid\./) });
   });
