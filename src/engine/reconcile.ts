@@ -182,7 +182,9 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
 async function stepPreview<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
   const r = node.resource;
   const spec = node.spec(makeRefs(node.id, node.deps, outputs));
-  const actual = await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
+  // A node whose dependencies are still to be created cannot exist yet: no need to look.
+  const parentMissing = node.deps.some((d) => outputs.has(d) && outputs.get(d) === undefined);
+  const actual = parentMissing ? undefined : await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
   if (!actual) {
     out.action = "create";
     outputs.set(node.id, undefined);

@@ -15,7 +15,7 @@ export interface EnvironmentRun {
   env: string;
   report: RunReport;
   plan: Plan<ResourceContext>;
-  facts: Facts;
+  facts: EnvironmentFacts;
   apiCalls: { read: number; write: number };
   /** Time the run took on the session's clock (simulated in the sandbox). */
   makespanMs: number;

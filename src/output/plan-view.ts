@@ -1,5 +1,5 @@
 import { criticalPath, waves } from "../engine/graph.js";
-import type { EnvironmentRun } from "../operations/environment.js";
+import { errorText, type EnvironmentRun } from "../operations/environment.js";
 import { renderTable } from "./table.js";
 
 function fmt(v: unknown): string {
@@ -34,6 +34,7 @@ export function planView(run: EnvironmentRun): { waves: { wave: number; nodes: {
       "",
       `plan: ${n.create} to create, ${n.update} to update, ${n.noop} unchanged — estimated ${Math.round(cp.total / 1000)} s (critical path: ${cp.path.filter((id) => byId.get(id)!.action !== "noop").join(" -> ") || "none"})`,
       `reads: ${run.apiCalls.read}, writes: ${run.apiCalls.write}`,
+      ...run.report.outcomes.filter((o) => o.status === "failed").map((o) => `error: ${o.node}: could not be read: ${errorText(o.error)}`),
     ];
     return lines.join("\n");
   };

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { opsctl, sandboxWrites, workdir } from "../helpers/cli.js";
 import { newSandbox } from "../helpers/sandbox.js";
+import { seedHostedZone } from "../../src/sandbox/services/route53.js";
 
-const base = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] } };
+const IMAGE = `public.ecr.aws/opsctl/api@sha256:${"5a".repeat(32)}`;
+const base = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] }, dns: { domain: "opsctl-demo.example.com" }, compute: { image: IMAGE } };
 
 /** Runs `up --sandbox` and checks: exit 2, one line naming the field and the fix, no write. */
 function expectRejected(config: unknown, field: RegExp, fix: RegExp, args: string[] = []) {
@@ -33,6 +35,31 @@ describe("bad input: exit 2, one line naming the field and the fix, 0 AWS writes
   it("secondary region equal to the primary", () => expectRejected({ ...base, secondaryRegion: "eu-west-1" }, /secondaryRegion: must differ from region/, /another region/));
   it("malformed bastion CIDR", () => expectRejected({ ...base, bastion: { allowedCidrs: ["203.0.113.300/32"] } }, /bastion\.allowedCidrs\[0\]: "203\.0\.113\.300\/32" is not a CIDR block/, /203\.0\.113\.10\/32/));
   it("bad --concurrency flag", () => expectRejected(base, /--concurrency/, /./, ["--concurrency", "zero"]));
+
+  // Data layer (issue 3)
+  it("a database class that is not memory-optimized", () => expectRejected({ ...base, database: { instanceClass: "db.t3.micro" } }, /database\.instanceClass: must be memory-optimized/, /db\.r7g\.large/));
+  it("a MySQL version pin that does not exist", () => expectRejected({ ...base, database: { engineVersion: "8.4.99" } }, /database\.engineVersion/, /8\.4\.\d+/));
+  it("a bucket prefix that makes an invalid bucket name", () => expectRejected({ ...base, storage: { bucketPrefix: "Bad_Prefix" } }, /storage\.bucketPrefix/, /lowercase/));
+  // Compute and edge (issue 4)
+  it("no domain", () => expectRejected({ ...base, dns: {} }, /dns\.domain: is required/, /example\.com/));
+  it("an api host outside the domain", () => expectRejected({ ...base, dns: { domain: "opsctl-demo.example.com", apiHost: "api.other.org" } }, /dns\.apiHost: api\.other\.org is not in dns\.domain/, /api\.opsctl-demo\.example\.com/));
+  it("an image URI that is not a valid reference", () => expectRejected({ ...base, compute: { image: "Not A Valid:ref!" } }, /compute\.image/, /sha256/));
+  it("an --image that is not a valid reference", () => expectRejected(base, /--image: "http:\/\/nope" is not a container image reference/, /sha256/, ["--image", "http://nope"]));
+  it("an image tag that is not pinned by digest", () => expectRejected({ ...base, compute: { image: "docker.io/library/node:22" } }, /compute\.image: docker\.io\/library\/node:22 is not pinned by digest/, /sha256/));
+  it("desired count below 1", () => expectRejected({ ...base, compute: { image: IMAGE, desiredCount: 0 } }, /compute\.desiredCount: must be at least 1/, /./));
+  it("CPU and memory that are not a Fargate pair", () => expectRejected({ ...base, compute: { image: IMAGE, cpu: 256, memory: 4096 } }, /compute\.memory: 4096 MiB is not valid with cpu 256/, /512, 1024, 2048/));
+
+  it("a domain that is not in the pinned hosted zone", async () => {
+    const w = workdir();
+    const { sandbox } = newSandbox();
+    const zone = seedHostedZone(sandbox, "other.example.org");
+    sandbox.save(w.state);
+    w.writeConfig({ ...base, dns: { domain: "opsctl-demo.example.com", hostedZoneId: zone } });
+    const r = opsctl(["up", "--sandbox", "--yes"], w);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/error: .*dns\.(domain|hostedZoneId)/);
+    expect(sandboxWrites(w.state)).toBe(0);
+  });
 
   it("overlap with an existing VPC of the account (checked live, before any write)", async () => {
     const w = workdir();

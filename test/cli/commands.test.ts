@@ -45,7 +45,9 @@ describe("opsctl CLI on the sandbox", () => {
     expect(up.code, up.stderr).toBe(0);
     const u = JSON.parse(up.stdout);
     expect(u.actions[0]).toMatchObject({ node: "vpc:main", action: "create", status: "done" });
-    expect(u.summary.create).toBe(nodes - 2);
+    // Not created: the VPC's default security group (emptied), the Redis endpoint fields (written into
+    // their secret) and the two certificate validations (they wait for ISSUED).
+    expect(u.summary.create).toBe(nodes - 4);
     expect(u.apiCalls.write).toBeGreaterThan(50);
     expect(up.stderr).toMatch(/✔ nat-gateway:a created nat-[0-9a-f]{17} \(1m45s simulated\)/);
 
@@ -79,7 +81,8 @@ describe("opsctl CLI on the sandbox", () => {
     const down = opsctl(["down", "--sandbox", "--yes", "--json"], w);
     expect(down.code, down.stderr).toBe(0);
     const d = JSON.parse(down.stdout);
-    expect(d.summary.delete).toBeGreaterThan(nodes - 5);
+    // Nothing to delete for: the default security group, the secret fields, the certificate validations and the one-off task.
+    expect(d.summary.delete).toBe(nodes - 5);
     expect(d.kept.join(" ")).toContain("demo/bastion/ssh-key");
     const writes = sandboxWrites(w.state);
     const d2 = JSON.parse(opsctl(["down", "--sandbox", "--yes", "--json"], w).stdout);
@@ -89,15 +92,15 @@ describe("opsctl CLI on the sandbox", () => {
 
   it("init writes a valid config without a TTY, refuses to overwrite, and config schema is a JSON Schema", () => {
     const w = workdir();
-    const r = opsctl(["init", "--yes", "--env", "prod", "--vpc-cidr", "10.60.0.0/16", "--bastion-cidr", "198.51.100.0/24", "--nat-mode", "per-az"], w);
+    const r = opsctl(["init", "--yes", "--env", "prod", "--vpc-cidr", "10.60.0.0/16", "--bastion-cidr", "198.51.100.0/24", "--nat-mode", "per-az", "--domain", "example.com"], w);
     expect(r.code, r.stderr).toBe(0);
     const cfg = JSON.parse(readFileSync(join(w.dir, "opsctl.config.json"), "utf8"));
     expect(cfg).toMatchObject({ env: "prod", network: { vpcCidr: "10.60.0.0/16", natMode: "per-az" }, bastion: { allowedCidrs: ["198.51.100.0/24"] } });
-    const again = opsctl(["init", "--yes"], w);
+    const again = opsctl(["init", "--yes", "--domain", "example.com"], w);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists.*--force/);
     const bad = workdir();
-    const b = opsctl(["init", "--yes", "--vpc-cidr", "8.8.0.0/16"], bad);
+    const b = opsctl(["init", "--yes", "--vpc-cidr", "8.8.0.0/16", "--domain", "example.com"], bad);
     expect(b.code).toBe(2);
     expect(existsSync(join(bad.dir, "opsctl.config.json"))).toBe(false);
     const schema = JSON.parse(opsctl(["config", "schema"], w).stdout);
