@@ -16,6 +16,7 @@ import { replicationGroup, generateAuthToken, redisSecretValue } from "../src/re
 import { generateSigningKey, PURPOSES, signingSecretName } from "../src/resources/signing-keys.js";
 import { randomBytes } from "node:crypto";
 import { bucketName, node, type Node } from "./network.js";
+import { rotationRoleArn } from "./rotate-keys.js";
 
 /** The three key families of KMS-01. */
 export const KEY_FAMILIES = ["database", "smtp", "signing"] as const;
@@ -44,7 +45,8 @@ export function secretReaders(config: Config, facts: Facts, purpose: "smtp" | "d
     case "ssh":
       return operator;
     case "signing":
-      return [...operator, app];
+      // The rotation function (SM-04) reads the current key to check the grace window.
+      return [...operator, app, rotationRoleArn(config, facts)];
     case "database-app":
       return [...operator, app, exec, bootstrap];
     default:

@@ -47,7 +47,8 @@ describe("opsctl CLI on the sandbox", () => {
     expect(u.actions[0]).toMatchObject({ node: "vpc:main", action: "create", status: "done" });
     // Not created: the VPC's default security group (emptied), the Redis endpoint fields (written into
     // their secret) and the two certificate validations (they wait for ISSUED).
-    expect(u.summary.create).toBe(nodes - 4);
+    // … and the rotation schedules of the three signing secrets (set on secrets that exist).
+    expect(u.summary.create).toBe(nodes - 7);
     expect(u.apiCalls.write).toBeGreaterThan(50);
     expect(up.stderr).toMatch(/✔ nat-gateway:a created nat-[0-9a-f]{17} \(1m45s simulated\)/);
 

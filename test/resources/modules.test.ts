@@ -80,6 +80,9 @@ const KINDS: Record<string, string> = {
   distribution: "distribution:site",
   "web-acl": "web-acl:site",
   trail: "trail:audit",
+  "lambda-function": "lambda-function:secret-rotation",
+  "lambda-permission": "lambda-permission:secret-rotation",
+  "secret-rotation": "secret-rotation:signing-active-session",
 };
 
 describe("every resource module: create, run again with zero writes, delete leaves nothing", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthorizeSecurityGroupIngressCommand, DeleteRouteCommand, ModifyVpcAttributeCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
-import { runDown, runPlan, runStatus, runUp, runDocument, statusDocument, isHealthy } from "../../src/operations/environment.js";
+import { runDown, runPlan, runStatus, runUp, statusDocument, isHealthy } from "../../src/operations/environment.js";
 import { validateGraph } from "../../src/engine/graph.js";
 import { environmentPlan } from "../../plans/environment.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -37,9 +37,17 @@ describe("whole network plan on the sandbox", () => {
     expect(first.report.ok).toBe(true);
     // Everything is created except the VPC's default security group (AWS makes it, opsctl empties it),
     // the Redis endpoint written into its secret once the group exists, and the certificate
-    // validations, which only wait for ISSUED.
+    // validations, which only wait for ISSUED, and the rotation schedules, set on secrets that exist.
     const notCreated = first.report.outcomes.filter((o) => o.action !== "create").map((o) => `${o.node}:${o.action}`);
-    expect(notCreated.sort()).toEqual(["certificate-validation:api:noop", "certificate-validation:site:noop", "default-security-group:main:update", "secret-fields:redis-endpoint:update"]);
+    expect(notCreated.sort()).toEqual([
+      "certificate-validation:api:noop",
+      "certificate-validation:site:noop",
+      "default-security-group:main:update",
+      "secret-fields:redis-endpoint:update",
+      "secret-rotation:signing-active-session:update",
+      "secret-rotation:signing-password-reset-session:update",
+      "secret-rotation:signing-verify-email-session:update",
+    ]);
     const second = await runUp(s, { emit });
     expect(second.report.ok).toBe(true);
     expect(second.apiCalls.write).toBe(0);
