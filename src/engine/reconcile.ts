@@ -165,8 +165,8 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
     }
     if (out.changes.length) {
       if (out.action !== "create") {
-        out.action = "update";
-        opts.emit({ type: "node-action", node: node.id, action: "update", changes: out.changes, at: opts.clock.now() });
+        out.action = r.removes ? "delete" : "update";
+        opts.emit({ type: "node-action", node: node.id, action: out.action, changes: out.changes, at: opts.clock.now() });
       }
       const current = actual;
       actual = await retrying(opts, node.id, budget, () => r.update(ctx, spec, current, out.changes));
@@ -196,7 +196,7 @@ async function stepPreview<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outpu
   const changes = r.diff(spec as never, actual).filter((c) => !hasUnknown(c.to));
   out.blocked = changes.filter((c) => c.replace);
   out.changes = changes.filter((c) => !c.replace);
-  out.action = out.changes.length ? "update" : "noop";
+  out.action = out.changes.length ? (r.removes ? "delete" : "update") : "noop";
   outputs.set(node.id, r.outputs(actual));
 }
 

@@ -71,6 +71,8 @@ export interface ResourceKind<S, A, C> {
   keptAfterDelete?(actual: A): string | undefined;
   /** Time budgets (ms) for waiting on create/update and delete. */
   budget: { create: number; delete: number };
+  /** True for a kind whose convergence removes something (runbooks): its changes show as `delete`. */
+  removes?: boolean;
   /** Typical duration (ms) of creating one (plan estimates and the benchmark's critical path). */
   typicalCreateMs: number;
   /** Typical duration (ms) of deleting one, when AWS deletes it asynchronously (default 0: gone when the call returns). */

@@ -11,7 +11,7 @@ import type { Session } from "./session.js";
 
 /** The outcome of `up`, `down` or `plan`, with its figures. */
 export interface EnvironmentRun {
-  command: "up" | "down" | "plan" | "status";
+  command: "up" | "down" | "plan" | "status" | "restore" | "pause";
   env: string;
   report: RunReport;
   plan: Plan<ResourceContext>;
@@ -56,12 +56,18 @@ function contexts(session: Session, facts: Facts, deleteData = false) {
   return (n: { id: string }) => make(n.id);
 }
 
-async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions): Promise<EnvironmentRun> {
+/** Builds the plan a command runs from the facts (the environment plan, or a runbook). */
+export type PlanBuilder = (config: Session["config"], facts: EnvironmentFacts) => Plan<ResourceContext>;
+
+/** Runs a plan on the session: facts, plan, the engine (up/preview/down), figures. */
+export async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions, build?: PlanBuilder): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
-  const { facts, plan } = await prepare(session, command === "up" || command === "plan", opts.image);
+  const prepared = await prepare(session, command === "up" || command === "plan", opts.image);
+  const facts = prepared.facts;
+  const plan = build ? build(session.config, facts) : prepared.plan;
   const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient };
-  const report = command === "up" ? await up(plan, runOpts) : command === "down" ? await down(plan, runOpts) : await preview(plan, runOpts);
+  const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const weight = (id: string) => {
     const r = plan.nodes.find((n) => n.id === id)!.resource;

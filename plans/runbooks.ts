@@ -1,0 +1,122 @@
+import type { Config } from "../src/config/schema.js";
+import { InputError } from "../src/engine/errors.js";
+import { validateGraph } from "../src/engine/graph.js";
+import type { Plan, Refs } from "../src/engine/plan.js";
+import { absent, readOnly } from "../src/engine/wrappers.js";
+import type { ResourceContext } from "../src/resources/context.js";
+import { dbInstancePower } from "../src/resources/db-instance-power.js";
+import { instancePower } from "../src/resources/instance-power.js";
+import type { RouteTableSpec } from "../src/resources/route-table.js";
+import type { EcsServiceSpec } from "../src/resources/ecs-service.js";
+import { environmentPlan, type EnvironmentFacts } from "./environment.js";
+import { typicalMs } from "../src/aws/durations.js";
+import { node, type Node } from "./network.js";
+
+const notUp = (config: Config, id: string) => () =>
+  new InputError("environment", `${config.env} has no ${id}: it was never brought up (or is incomplete)`, "run `opsctl up` first");
+
+/**
+ * Builds a runbook from the environment plan: `acting` nodes converge (their own spec, or an
+ * override), and every node they depend on is read-only — it must exist, and it is never changed.
+ */
+function runbook(name: string, config: Config, facts: EnvironmentFacts, acting: Node[]): Plan<ResourceContext> {
+  const env = new Map(environmentPlan(config, facts).nodes.map((n) => [n.id, n]));
+  const nodes = new Map(acting.map((n) => [n.id, n]));
+  const visit = (id: string) => {
+    if (nodes.has(id)) return;
+    const n = env.get(id);
+    if (!n) throw new Error(`runbook ${name} needs ${id}, which the environment plan does not have`);
+    nodes.set(id, { ...n, resource: readOnly(n.resource, notUp(config, id)) });
+    n.deps.forEach(visit);
+  };
+  for (const n of acting) n.deps.forEach(visit);
+  const plan = { name, nodes: [...nodes.values()] };
+  validateGraph(plan.nodes);
+  return plan;
+}
+
+/** A node of the environment plan, acting with its own spec (optionally other deps or spec). */
+function from(config: Config, facts: EnvironmentFacts, id: string, change: { deps?: (deps: string[]) => string[]; spec?: (spec: any, r: Refs) => unknown } = {}): Node {
+  const n = environmentPlan(config, facts).nodes.find((x) => x.id === id);
+  if (!n) throw new Error(`no node ${id} in the environment plan`);
+  return {
+    ...n,
+    deps: change.deps ? change.deps(n.deps) : n.deps,
+    spec: change.spec ? (r: Refs) => change.spec!(n.spec(r), r) : n.spec,
+  };
+}
+
+const natIds = (config: Config) => (config.network.natMode === "per-az" ? ["a", "b"] : ["a"]);
+
+/**
+ * restore (notes §17) as a dependency graph, not as the list: RDS starts at once (it takes longest);
+ * NAT gateway, ALB (target group kept by pause, listeners, api records) and bastion in parallel; the
+ * ECS service goes back to its desired count as soon as the tasks have what they need — a route to
+ * the NAT gateway for the image pull, the target group behind the HTTPS listener, the database.
+ */
+export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
+  const env = config.env;
+  const nats = natIds(config);
+  const acting: Node[] = [
+    ...nats.flatMap((az) => [from(config, facts, `elastic-ip:nat-${az}`), from(config, facts, `nat-gateway:${az}`)]),
+    from(config, facts, "route-table:private-a"),
+    from(config, facts, "route-table:private-b"),
+    from(config, facts, "target-group:api"),
+    from(config, facts, "load-balancer:api"),
+    from(config, facts, "listener:http"),
+    from(config, facts, "listener:https"),
+    from(config, facts, "dns-record:api-a"),
+    from(config, facts, "dns-record:api-aaaa"),
+    node("db-instance-power:main", ["db-instance:main"], dbInstancePower, () => ({ identifier: `${env}-main`, state: "available" }), ["RDS-02"]),
+    node("instance-power:bastion", ["instance:bastion"], instancePower, (r) => ({ instanceId: r.id("instance:bastion"), state: "running" }), ["BAS-01"]),
+  ];
+  if (facts.image) {
+    acting.push(from(config, facts, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
+  }
+  return runbook("restore", config, facts, acting);
+}
+
+/**
+ * pause: the inverse, cutting the hourly cost without losing data. ECS to 0 (drained), then the
+ * listeners, the api records and the ALB; the private default routes, then the NAT gateway, then its
+ * Elastic IP once the gateway is `deleted` (releasing earlier fails with InvalidIPAddress.InUse);
+ * the bastion and RDS stopped. The target group is kept: it costs nothing, and the ECS service keeps
+ * pointing at it, so restore needs no change to the service's load balancer configuration.
+ */
+export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
+  const env = config.env;
+  const nats = natIds(config);
+  const envPlan = new Map(environmentPlan(config, facts).nodes.map((n) => [n.id, n]));
+  const gone = (id: string, deps: string[]): Node => ({ ...envPlan.get(id)!, deps, spec: () => ({}), resource: absent(envPlan.get(id)!.resource, (ctx) => ctx.clock) });
+  // Only what the service's spec reads: the listeners and the ALB are going away, and the bootstrap
+  // task (which depends on the private routes this runbook changes) is done already.
+  const serviceReads = ["ecs-cluster:main", "task-definition:api", "subnet:private-a", "subnet:private-b", "security-group:ecs", "service-discovery-service:api", "target-group:api"];
+  const service = facts.image ? ["ecs-service:api"] : [];
+  const acting: Node[] = [
+    ...(facts.image
+      ? [
+          (() => {
+            const n = from(config, facts, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) });
+            // Scaling to 0 takes the drain time, not the steady-state time of a deployment.
+            return { ...n, resource: { ...n.resource, typicalCreateMs: typicalMs("ecs.service.drain") } };
+          })(),
+        ]
+      : []),
+    gone("listener:https", service),
+    gone("listener:http", service),
+    gone("dns-record:api-a", []),
+    gone("dns-record:api-aaaa", []),
+    gone("load-balancer:api", ["listener:https", "listener:http", "dns-record:api-a", "dns-record:api-aaaa", ...service]),
+    // The private tables keep their subnets but lose the default route to the NAT gateway.
+    ...(["a", "b"] as const).map((az) => ({
+      ...envPlan.get(`route-table:private-${az}`)!,
+      deps: ["vpc:main", `subnet:private-${az}`, ...service],
+      spec: (r: Refs): RouteTableSpec => ({ vpcId: r.id("vpc:main"), routes: [], subnetIds: [r.id(`subnet:private-${az}`)] }),
+    })),
+    ...nats.map((az) => gone(`nat-gateway:${az}`, ["route-table:private-a", "route-table:private-b", ...service])),
+    ...nats.map((az) => gone(`elastic-ip:nat-${az}`, [`nat-gateway:${az}`])),
+    node("instance-power:bastion", ["instance:bastion"], { ...instancePower, typicalCreateMs: typicalMs("ec2.instance.stop") }, (r) => ({ instanceId: r.id("instance:bastion"), state: "stopped" }), ["BAS-01"]),
+    node("db-instance-power:main", ["db-instance:main", ...service], { ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, () => ({ identifier: `${env}-main`, state: "stopped" }), ["RDS-02"]),
+  ];
+  return runbook("pause", config, facts, acting);
+}
