@@ -9,6 +9,11 @@ import { downCommand } from "../commands/down.js";
 import { configCommand } from "../commands/config.js";
 import { sshKeyCommand } from "../commands/ssh-key.js";
 import { rotateKeysCommand } from "../commands/rotate-keys.js";
+import { imageCommand } from "../commands/image.js";
+import { deployWebCommand } from "../commands/deploy-web.js";
+import { devCredentialsCommand } from "../commands/dev-credentials.js";
+import { secretsCommand } from "../commands/secrets.js";
+import { pauseCommand, restoreCommand } from "../commands/runbook.js";
 
 /** Builds the program. Command modules only import commander: the SDK loads on first AWS call. */
 export function program(): Command {
@@ -27,7 +32,7 @@ export function program(): Command {
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")
     .exitOverride();
-  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand(), rotateKeysCommand()]) p.addCommand(c);
+  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand()]) p.addCommand(c);
   return p;
 }
 

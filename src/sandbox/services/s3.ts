@@ -36,6 +36,7 @@ interface Version {
   ETag?: string;
   Size?: number;
   ContentType?: string;
+  CacheControl?: string;
   Metadata?: Record<string, string>;
   ServerSideEncryption?: string;
   SSEKMSKeyId?: string;
@@ -215,6 +216,7 @@ function objectOutput(b: SimRecord, v: Version): SimRecord {
     ContentLength: v.Size,
     ETag: v.ETag,
     ContentType: v.ContentType,
+    CacheControl: v.CacheControl,
     Metadata: v.Metadata ?? {},
     VersionId: everVersioned(b) ? v.VersionId : undefined,
     ServerSideEncryption: v.ServerSideEncryption,
@@ -488,6 +490,8 @@ const handlers: Record<string, Handler> = {
     if (input.ACL && b._pab?.BlockPublicAcls && ["public-read", "public-read-write", "authenticated-read"].includes(input.ACL)) ctx.fail("AccessDenied", "Access Denied", 403);
     if (input.GrantRead?.includes(ALL_USERS) && b._pab?.BlockPublicAcls) ctx.fail("AccessDenied", "Access Denied", 403);
     const bytes = bodyBytes(ctx, input.Body);
+    // Content-MD5 is checked against the body (PutObject reference: BadDigest).
+    if (input.ContentMD5 !== undefined && input.ContentMD5 !== createHash("md5").update(bytes).digest("base64")) ctx.fail("BadDigest", "The Content-MD5 you specified did not match what we received.");
     const v = addVersion(ctx, b, input.Key, {
       DeleteMarker: false,
       LastModified: iso(ctx.now()),
@@ -495,6 +499,7 @@ const handlers: Record<string, Handler> = {
       ETag: `"${createHash("md5").update(bytes).digest("hex")}"`,
       Size: bytes.length,
       ContentType: input.ContentType ?? "binary/octet-stream",
+      CacheControl: input.CacheControl,
       Metadata: input.Metadata,
       ...sseOf(b, input),
     });
