@@ -67,6 +67,10 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
     from(config, facts, "listener:https"),
     from(config, facts, "dns-record:api-a"),
     from(config, facts, "dns-record:api-aaaa"),
+    // The new ALB has a new ARN: its alarms (MON-01) follow it.
+    from(config, facts, "metric-alarm:unhealthy-targets"),
+    from(config, facts, "metric-alarm:alb-5xx"),
+    from(config, facts, "metric-alarm:target-5xx"),
     node("db-instance-power:main", ["db-instance:main"], dbInstancePower, () => ({ identifier: `${env}-main`, state: "available" }), ["RDS-02"]),
     node("instance-power:bastion", ["instance:bastion"], instancePower, (r) => ({ instanceId: r.id("instance:bastion"), state: "running" }), ["BAS-01"]),
   ];

@@ -6,7 +6,8 @@ function details(d: Record<string, unknown> | undefined): string {
   return Object.entries(d)
     .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`)
-    .join(" ");
+    .join(" ")
+    .replace(/^(.{117}).+$/s, "$1…"); // `status --json` has them all
 }
 
 /** The status table: one row per node. */

@@ -92,6 +92,12 @@ export class Sandbox {
     return new Sandbox({ ...opts, state });
   }
 
+  /** A deep copy of the state as of now (what `save` writes), e.g. to start other sandboxes from it. */
+  snapshot(): SandboxState {
+    this.state.clockMs = this.clock.now();
+    return JSON.parse(JSON.stringify(this.state)) as SandboxState;
+  }
+
   /** Writes the state atomically (temp file + rename). */
   save(path: string): void {
     this.state.clockMs = this.clock.now();
