@@ -25,12 +25,13 @@ export function devCredentialsCommand(): Command {
             ...(r.key ? { accessKeyId: r.key.accessKeyId, createdAt: r.key.createdAt } : {}),
             ...(o.print && r.key ? { secretAccessKey: r.key.secretAccessKey } : {}),
             deletedKeys: r.deletedKeys,
+            ...(r.action === "revoked" ? { secretDeleted: r.secretDeleted } : {}),
             ...(r.otherKeys.length ? { otherKeys: r.otherKeys } : {}),
           });
           return 0;
         }
         const lines: string[] = [];
-        if (r.action === "revoked") lines.push(`${r.user}: ${r.deletedKeys.length} access key(s) deleted${r.deletedKeys.length ? ` (${r.deletedKeys.join(", ")})` : ""}; secret ${r.secret} deleted`);
+        if (r.action === "revoked") lines.push(`${r.user}: ${r.deletedKeys.length} access key(s) deleted${r.deletedKeys.length ? ` (${r.deletedKeys.join(", ")})` : ""}; ${r.secretDeleted ? `secret ${r.secret} deleted` : `no secret ${r.secret}`}`);
         else {
           const what = { reused: "reusing the stored key", created: "created a new key", rotated: `rotated: new key stored, deleted ${r.deletedKeys.join(", ") || "nothing"}` }[r.action];
           lines.push(`${r.user}: ${what} ${r.key!.accessKeyId} (secret ${r.secret})`);

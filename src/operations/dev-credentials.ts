@@ -46,6 +46,8 @@ export interface DevCredentialsResult {
   deletedKeys: string[];
   /** Keys of the user that are not the stored one and were left alone (made outside this command). */
   otherKeys: string[];
+  /** True when this run deleted the secret (revoke). */
+  secretDeleted: boolean;
 }
 
 async function readStored(session: Session, name: string): Promise<{ key?: StoredAccessKey; exists: boolean; pendingDeletion: boolean }> {
@@ -102,10 +104,11 @@ export async function devCredentials(session: Session, mode: DevCredentialsMode)
   if (mode === "revoke") {
     for (const k of keys) await deleteKey(k);
     // Without a recovery window: the keys it held are deleted, and the name must be free for the next key.
-    if (stored.exists) await sm.send(new DeleteSecretCommand({ SecretId: secret, ForceDeleteWithoutRecovery: true }));
-    return { user, secret, action: "revoked", deletedKeys: keys, otherKeys: [] };
+    const live = stored.exists && !stored.pendingDeletion;
+    if (live) await sm.send(new DeleteSecretCommand({ SecretId: secret, ForceDeleteWithoutRecovery: true }));
+    return { user, secret, action: "revoked", deletedKeys: keys, otherKeys: [], secretDeleted: live };
   }
-  if (mode === "ensure" && current) return { user, secret, action: "reused", key: current, deletedKeys: [], otherKeys: others };
+  if (mode === "ensure" && current) return { user, secret, action: "reused", key: current, deletedKeys: [], otherKeys: others, secretDeleted: false };
 
   const deletedKeys: string[] = [];
   if (keys.length >= 2) {
@@ -153,7 +156,7 @@ export async function devCredentials(session: Session, mode: DevCredentialsMode)
       }
     }
   }
-  return { user, secret, action: mode === "rotate" ? "rotated" : "created", key, deletedKeys, otherKeys: mode === "rotate" ? [] : others };
+  return { user, secret, action: mode === "rotate" ? "rotated" : "created", key, deletedKeys, otherKeys: mode === "rotate" ? [] : others, secretDeleted: false };
 }
 
 /** `export …` lines for a shell (the only output that shows the secret key, on `--print`). */
