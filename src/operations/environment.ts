@@ -7,6 +7,8 @@ import { checkCidrOverlap, gatherDataFacts, gatherFacts, resolveImage } from "..
 import { findHostedZone } from "../resources/hosted-zone-lookup.js";
 import { isTransient } from "../aws/errors.js";
 import { environmentPlan, type EnvironmentFacts } from "../../plans/environment.js";
+import { rotateKeysPlan } from "../../plans/rotate-keys.js";
+import { PURPOSES } from "../resources/signing-keys.js";
 import type { Session } from "./session.js";
 
 /** The outcome of `up`, `down` or `plan`, with its figures. */
@@ -97,9 +99,19 @@ export function runPlan(session: Session, opts: RunOptions): Promise<Environment
   return runWith(session, "plan", opts);
 }
 
-/** `opsctl status`: every node's existence, state, health and drift; writes nothing. */
+/** A signing key older than this is flagged by `status` (SM-04: rotated every 30 days). */
+export const KEY_MAX_AGE_MS = 30 * 24 * 3600_000;
+
+/**
+ * `opsctl status`: every node's existence, state, health and drift, plus each signing key's age and
+ * next rotation (a key older than 30 days shows as drift); writes nothing.
+ */
 export function runStatus(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
-  return runWith(session, "status", opts);
+  return runWith(session, "status", opts, (config, facts) => {
+    const env = environmentPlan(config, facts);
+    const keys = rotateKeysPlan(config, { purposes: PURPOSES, maxAgeMs: KEY_MAX_AGE_MS, force: false, now: session.clock.now() });
+    return { name: "status", nodes: [...env.nodes, ...keys.nodes] };
+  });
 }
 
 /** `opsctl down`: delete in reverse order; data is kept unless `deleteData`. */
@@ -140,11 +152,26 @@ export function runDocument(run: EnvironmentRun): Record<string, unknown> {
   };
 }
 
+/** Every control ID (SPEC.md) the run's nodes implement, with pass/fail and the nodes behind it. */
+export function controlStates(run: EnvironmentRun): Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> {
+  const out: Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> = {};
+  for (const o of run.report.outcomes) {
+    const ok = Boolean(o.exists && o.description?.healthy && o.changes.length === 0 && o.blocked.length === 0);
+    for (const c of o.controls ?? []) {
+      const entry = (out[c] ??= { pass: true, nodes: [] });
+      entry.nodes.push({ node: o.node, ok, state: o.exists ? (o.description?.state ?? "unknown") : "missing" });
+      entry.pass &&= ok;
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })));
+}
+
 /** The `--json` document of status. */
 export function statusDocument(run: EnvironmentRun): Record<string, unknown> {
   return {
     healthy: isHealthy(run),
     env: run.env,
+    controls: Object.fromEntries(Object.entries(controlStates(run)).map(([id, c]) => [id, { pass: c.pass, nodes: c.nodes.map((n) => n.node) }])),
     resources: run.report.outcomes.map((o) => ({
       node: o.node,
       kind: o.kind,

@@ -1,0 +1,31 @@
+import { Command } from "commander";
+import { globalOptions, printJson, withSession } from "./command-runner.js";
+
+/** `opsctl audit`: the live environment against every control ID of the spec, pass/fail per ID. */
+export function auditCommand(): Command {
+  return new Command("audit")
+    .description("check the live environment against every control ID (NET-01 … IAM-04) and print pass/fail per ID; exit 0 when all pass")
+    .action(async (_o, cmd: Command) => {
+      process.exitCode = await withSession(cmd, async (session, progress) => {
+        const { runStatus, controlStates } = await import("../src/operations/environment.js");
+        const { CONTROL_IDS, CHECKED_ELSEWHERE } = await import("../src/operations/controls.js");
+        const { renderTable } = await import("../src/output/table.js");
+        const run = await runStatus(session, { emit: () => {}, concurrency: globalOptions(cmd).concurrency });
+        progress.stop();
+        const states = controlStates(run);
+        const rows = CONTROL_IDS.map((id) => {
+          const c = states[id];
+          if (!c) return { id, result: "n/a", why: CHECKED_ELSEWHERE[id] ?? "no resource implements it" };
+          const bad = c.nodes.filter((n) => !n.ok);
+          return { id, result: c.pass ? "pass" : "FAIL", why: c.pass ? c.nodes.map((n) => n.node).join(", ") : bad.map((n) => `${n.node}: ${n.state}`).join(", ") };
+        });
+        const failed = rows.filter((r) => r.result === "FAIL").length;
+        if (globalOptions(cmd).json) printJson({ pass: failed === 0, controls: rows, apiCalls: run.apiCalls });
+        else {
+          process.stdout.write(renderTable(["control", "result", "nodes / reason"], rows.map((r) => [r.id, r.result, r.why.length > 110 ? r.why.slice(0, 109) + "…" : r.why]), Boolean(process.stdout.isTTY)) + "\n");
+          process.stdout.write(`${rows.filter((r) => r.result === "pass").length} pass, ${failed} fail, ${rows.filter((r) => r.result === "n/a").length} checked elsewhere\n`);
+        }
+        return failed === 0 ? 0 : 1;
+      });
+    });
+}
