@@ -4,6 +4,10 @@
  * the simulated makespan, the plan's critical path, their ratio, the sequential sum and API calls.
  */
 import { runDown, runStatus, runUp, type EnvironmentRun } from "../../src/operations/environment.js";
+import { runPause, runRestore } from "../../src/operations/runbooks.js";
+import { typicalMs } from "../../src/aws/durations.js";
+import { seedHostedZone } from "../../src/sandbox/services/route53.js";
+import { DEMO_IMAGE } from "../../src/operations/session.js";
 import { validateConfig } from "../../src/config/load.js";
 import { Sandbox } from "../../src/sandbox/sandbox.js";
 import { allServices } from "../../src/sandbox/services/index.js";
@@ -21,11 +25,19 @@ interface Figures {
   wall_ms: number;
 }
 
-const config = validateConfig({ env: "bench", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] } }).config;
+const config = validateConfig({
+  env: "bench",
+  region: "eu-west-1",
+  secondaryRegion: "eu-central-1",
+  bastion: { allowedCidrs: ["203.0.113.0/24"] },
+  dns: { domain: "opsctl-bench.example.com" },
+  compute: { image: DEMO_IMAGE },
+}).config;
 const sandbox = new Sandbox({ services: allServices() });
+seedHostedZone(sandbox, config.dns.domain!);
 const session: Session = { config, warnings: [], aws: new AwsClients({ region: config.region, sandbox }), clock: sandbox.clock, sandbox, save() {}, close: async () => {} };
 
-function figures(run: EnvironmentRun, wallMs: number, counted: boolean): Figures {
+function figures(run: EnvironmentRun, wallMs: number, counted: boolean, sequentialOverride?: number): Figures {
   if (!run.report.ok) throw new Error(`${run.command} failed: ${run.report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.node}: ${String(o.error)}`).join("; ")}`);
   const weight = (id: string) => {
     const r = run.plan.nodes.find((n) => n.id === id)!.resource;
@@ -33,7 +45,7 @@ function figures(run: EnvironmentRun, wallMs: number, counted: boolean): Figures
   };
   // A run that changes nothing has no work on its critical path.
   const critical = counted ? run.criticalPath.totalMs : 0;
-  const sequential = counted ? run.plan.nodes.reduce((s, n) => s + weight(n.id), 0) : 0;
+  const sequential = sequentialOverride ?? (counted ? run.plan.nodes.reduce((s, n) => s + weight(n.id), 0) : 0);
   const r2 = (x: number) => Math.round(x * 1000) / 1000;
   return {
     makespan_s: run.makespanMs / 1000,
@@ -57,20 +69,44 @@ const emit = () => {};
 const [upRun, upWall] = await timed(() => runUp(session, { emit }));
 const [noopRun, noopWall] = await timed(() => runUp(session, { emit }));
 const [statusRun, statusWall] = await timed(() => runStatus(session, { emit }));
+const [pauseRun, pauseWall] = await timed(() => runPause(session, { emit }));
+const [restoreRun, restoreWall] = await timed(() => runRestore(session, { emit }));
 const [downRun, downWall] = await timed(() => runDown(session, { emit }));
+
+/**
+ * The notes' own restore order (§17), one step after another, as an operator follows the runbook:
+ * NAT gateway; ECS desired count 2 + redeploy; start the bastion; recreate the ALB (target group,
+ * listeners) and point the api record at it (Route 53 in sync); start RDS.
+ */
+const notesRestoreSequential =
+  typicalMs("ec2.elastic-ip.allocate") +
+  typicalMs("ec2.nat-gateway.create") +
+  typicalMs("ecs.service.redeploy") +
+  typicalMs("ec2.instance.start") +
+  typicalMs("elbv2.load-balancer.create") +
+  typicalMs("elbv2.listener.create") * 2 +
+  typicalMs("route53.change.insync") +
+  typicalMs("rds.instance.start");
+/** pause in the inverse order, one step after another. */
+const notesPauseSequential =
+  typicalMs("ecs.service.drain") + typicalMs("elbv2.load-balancer.delete") + typicalMs("ec2.nat-gateway.delete") + typicalMs("ec2.instance.stop") + typicalMs("rds.instance.stop");
+
 const result = {
   up: figures(upRun, upWall, true),
   noop_up: figures(noopRun, noopWall, false),
   status: figures(statusRun, statusWall, false),
+  pause: figures(pauseRun, pauseWall, true, notesPauseSequential),
+  restore: figures(restoreRun, restoreWall, true, notesRestoreSequential),
   down: figures(downRun, downWall, true),
-  critical_path: { up: upRun.criticalPath.path, down: downRun.criticalPath.path },
+  critical_path: { up: upRun.criticalPath.path, pause: pauseRun.criticalPath.path, restore: restoreRun.criticalPath.path, down: downRun.criticalPath.path },
+  sequential_baseline: "up/down: sum of every node's typical duration; pause/restore: the notes' §17 steps one after another",
   durations: "src/aws/aws-durations.json (typical)",
 };
 
 if (process.argv.includes("--json")) {
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } else {
-  const rows = (["up", "noop_up", "status", "down"] as const).map((k) => {
+  const rows = (["up", "noop_up", "status", "pause", "restore", "down"] as const).map((k) => {
     const f = result[k];
     return `${k.padEnd(8)} makespan ${String(f.makespan_s).padStart(7)} s  critical path ${String(f.critical_path_s).padStart(7)} s  ratio ${String(f.makespan_over_critical_path ?? "-").padStart(6)}  sequential ${String(f.sequential_s).padStart(7)} s  seq/makespan ${String(f.sequential_over_makespan ?? "-").padStart(6)}  reads ${String(f.reads).padStart(4)}  writes ${String(f.writes).padStart(4)}  (${f.wall_ms} ms real)`;
   });
@@ -78,8 +114,8 @@ if (process.argv.includes("--json")) {
     [
       "opsctl benchmark — simulated AWS, typical durations (src/aws/aws-durations.json)",
       ...rows,
-      `up critical path: ${result.critical_path.up.join(" -> ")}`,
-      `down critical path: ${result.critical_path.down.join(" -> ")}`,
+      ...(["up", "pause", "restore", "down"] as const).map((k) => `${k} critical path: ${result.critical_path[k].join(" -> ")}`),
+      `sequential: ${result.sequential_baseline}`,
     ].join("\n") + "\n",
   );
 }
