@@ -12,7 +12,8 @@ import type { Session } from "./session.js";
  * printed again; the secret key is never printed unless asked (`--print`).
  *
  * Lifecycle: `opsctl down` deletes the user and its access keys (iam-user's delete), but not this
- * secret, which is no plan node; `opsctl dev-credentials --revoke` deletes the keys and the secret.
+ * secret, which is no plan node; `opsctl dev-credentials --revoke` deletes the keys and the secret
+ * (also after `down`, when only the secret is left).
  */
 
 /** The tag `opsctl:node` of the secret (not a plan node: the secret belongs to this command). */
@@ -70,8 +71,9 @@ async function readStored(session: Session, name: string): Promise<{ key?: Store
  * - ensure: reuse the stored key when the user still has it (0 writes), else create one and store it;
  * - rotate: create a new key, store it, then delete the old ones (IAM allows 2 keys per user, so a
  *   key that is not the stored one is deleted first when the user already has 2);
- * - revoke: delete every access key of the user and the secret (for good: a revoked key is worthless).
- * @throws InputError (exit 2) when the user does not exist (`opsctl up` first) or has 2 keys opsctl does not know
+ * - revoke: delete every access key of the user and the secret (for good: a revoked key is worthless);
+ *   works without the user too (after `down`).
+ * @throws InputError (exit 2) when the user does not exist (`opsctl up` first; not for revoke) or has 2 keys opsctl does not know
  */
 export async function devCredentials(session: Session, mode: DevCredentialsMode): Promise<DevCredentialsResult> {
   const { CreateAccessKeyCommand, DeleteAccessKeyCommand, GetUserCommand, ListAccessKeysCommand } = await import("@aws-sdk/client-iam");
@@ -81,15 +83,20 @@ export async function devCredentials(session: Session, mode: DevCredentialsMode)
   const secret = devSecretName(env);
   const iam = await session.aws.get("iam");
   const sm = await session.aws.get("secrets");
+  let userExists = true;
   try {
     await iam.send(new GetUserCommand({ UserName: user }));
   } catch (e) {
-    if (isCode(e, "NoSuchEntity")) throw new InputError("env", `the development user ${user} of environment ${env} does not exist`, "run `opsctl up` first (it creates iam-user:dev)");
-    throw e;
+    if (!isCode(e, "NoSuchEntity")) throw e;
+    // After `down` the user (and its keys) are gone, but the secret is not: --revoke still removes it.
+    if (mode !== "revoke") throw new InputError("env", `the development user ${user} of environment ${env} does not exist`, "run `opsctl up` first (it creates iam-user:dev)");
+    userExists = false;
   }
-  const keys = ((await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [])
-    .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))
-    .map((k) => k.AccessKeyId!);
+  const keys = !userExists
+    ? []
+    : ((await iam.send(new ListAccessKeysCommand({ UserName: user }))).AccessKeyMetadata ?? [])
+        .sort((a, b) => (a.CreateDate?.getTime() ?? 0) - (b.CreateDate?.getTime() ?? 0))
+        .map((k) => k.AccessKeyId!);
   const stored = await readStored(session, secret);
   const current = stored.key && keys.includes(stored.key.accessKeyId) ? stored.key : undefined;
   const others = keys.filter((k) => k !== current?.accessKeyId);
