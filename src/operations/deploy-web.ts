@@ -206,7 +206,9 @@ export async function deployWeb(session: Session, files: WebFile[], opts: Deploy
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (e) {
-    if (isNotFound(e) || isCode(e, "NotFound", "Forbidden")) throw new InputError("env", `the web bucket ${bucket} of environment ${env} does not exist`, "run `opsctl up` first");
+    if (isNotFound(e) || isCode(e, "NotFound")) throw new InputError("env", `the web bucket ${bucket} of environment ${env} does not exist`, "run `opsctl up` first");
+    // HeadBucket answers 403 for a bucket of another account (bucket names are global).
+    if (isCode(e, "Forbidden", "AccessDenied")) throw new InputError("env", `the web bucket ${bucket} exists but this account cannot read it`, "check the credentials (--profile) and the account");
     throw e;
   }
   const distributionId = await findSiteDistribution(session, bucket);
