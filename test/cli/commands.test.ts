@@ -62,7 +62,8 @@ describe("opsctl CLI on the sandbox", () => {
     expect(s.healthy).toBe(true);
     expect(s.resources.find((r: { node: string }) => r.node === "nat-gateway:a")).toMatchObject({ kind: "nat-gateway", state: "available", drift: [] });
     const table = opsctl(["status", "--sandbox"], w);
-    expect(table.stdout).toContain(`healthy: all ${nodes} resources exist`);
+    // status also shows the three signing keys' ages.
+    expect(table.stdout).toContain(`healthy: all ${nodes + 3} resources exist`);
 
     const noConfirm = opsctl(["down", "--sandbox"], w);
     expect(noConfirm.code).toBe(2);
@@ -82,8 +83,11 @@ describe("opsctl CLI on the sandbox", () => {
     const down = opsctl(["down", "--sandbox", "--yes", "--json"], w);
     expect(down.code, down.stderr).toBe(0);
     const d = JSON.parse(down.stdout);
-    // Nothing to delete for: the default security group, the secret fields, the certificate validations and the one-off task.
-    expect(d.summary.delete).toBe(nodes - 5);
+    // Nothing of their own to delete: the default security group and the secret fields go with their
+    // parents, the certificate validations and the one-off task are not resources, and the Lambda
+    // permission is part of the function's policy.
+    const untouched = d.actions.filter((a: { action: string }) => a.action !== "delete").map((a: { node: string }) => a.node).sort();
+    expect(untouched).toEqual(["certificate-validation:api", "certificate-validation:site", "default-security-group:main", "ecs-one-off-task:db-bootstrap", "lambda-permission:secret-rotation", "secret-fields:redis-endpoint"]);
     expect(d.kept.join(" ")).toContain("demo/bastion/ssh-key");
     const writes = sandboxWrites(w.state);
     const d2 = JSON.parse(opsctl(["down", "--sandbox", "--yes", "--json"], w).stdout);
