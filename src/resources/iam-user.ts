@@ -10,6 +10,7 @@ import {
   PutUserPolicyCommand,
   type User,
 } from "@aws-sdk/client-iam";
+import { DeleteSecretCommand, DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
@@ -91,6 +92,14 @@ export const iamUser: ResourceKind<IamUserSpec, IamUserActual, ResourceContext> 
     const UserName = a.user.UserName!;
     // DeleteUser fails with DeleteConflict while the user has access keys or policies.
     for (const id of a.accessKeys) await deleted(iam.send(new DeleteAccessKeyCommand({ UserName, AccessKeyId: id })));
+    // `opsctl dev-credentials` keeps the user's key in `<env>/dev/access-key`: it goes with the user
+    // (scheduled for deletion like every secret, or at once with --delete-data).
+    const sm = await ctx.aws.get("secrets");
+    const secretId = `${ctx.env}/dev/access-key`;
+    const existing = await orUndefined(sm.send(new DescribeSecretCommand({ SecretId: secretId })));
+    if (existing && !existing.DeletedDate) {
+      await orUndefined(sm.send(new DeleteSecretCommand(ctx.flags.deleteData ? { SecretId: secretId, ForceDeleteWithoutRecovery: true } : { SecretId: secretId, RecoveryWindowInDays: ctx.flags.secretRecoveryDays ?? 30 })));
+    }
     for (const name of Object.keys(a.inline)) await deleted(iam.send(new DeleteUserPolicyCommand({ UserName, PolicyName: name })));
     await deleted(iam.send(new DeleteUserCommand({ UserName })));
   },

@@ -132,17 +132,13 @@ describe("opsctl dev-credentials (IAM-04; CLI, one sandbox for the file)", () =>
     expect(sandboxWrites(w.state) - before).toBe(0);
   });
 
-  it("`down` deletes the user with its access keys; the secret stays (no plan node) until --revoke, which works without the user", async () => {
+  it("`down` deletes the user with its access keys and schedules the stored key's secret for deletion", async () => {
     expect(opsctl(["dev-credentials", "--sandbox"], w).code).toBe(0);
     const down = opsctl(["down", "--sandbox", "--yes"], w);
     expect(down.code, down.stderr).toBe(0);
     const userGone = await inspect(w.state, async (aws) => (await aws.get("iam")).send(new GetUserCommand({ UserName: USER })).then(() => false, (e) => isNotFound(e)));
     expect(userGone).toBe(true);
-    expect(await stored(w.state)).toMatchObject({ accessKeyId: expect.stringMatching(/^AKIA/) });
-    // --revoke still removes it without the user.
-    const r = opsctl(["dev-credentials", "--sandbox", "--revoke"], w);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe("demo-dev: 0 access key(s) deleted; secret demo/dev/access-key deleted\n");
-    expect(await stored(w.state)).toBeUndefined();
+    const deletedDate = await inspect(w.state, async (aws) => (await (await aws.get("secrets")).send(new DescribeSecretCommand({ SecretId: SECRET }))).DeletedDate);
+    expect(deletedDate).toBeInstanceOf(Date);
   });
 });
