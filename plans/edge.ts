@@ -46,6 +46,25 @@ function trailKeyPolicy(facts: EnvironmentFacts, trailArn: string): PolicyDocume
   };
 }
 
+/**
+ * An ACM certificate validated by DNS: the request, its validation CNAME in the hosted zone, and
+ * the wait for ISSUED (`certificate:<name>`, `dns-record:<name>-validation`, `certificate-validation:<name>`).
+ */
+function certificateNodes(name: string, host: string, region: string, zone: string, controls: string[]): Node[] {
+  const cert = `certificate:${name}`;
+  return [
+    node(cert, [], certificate, () => ({ domainName: host, region }), controls),
+    node(`dns-record:${name}-validation`, [cert], dnsRecord, (r) => ({
+      hostedZoneId: zone,
+      name: String(r.out(cert).validationName),
+      type: "CNAME",
+      ttl: 300,
+      values: [String(r.out(cert).validationValue)],
+    }), controls),
+    node(`certificate-validation:${name}`, [cert, `dns-record:${name}-validation`], certificateValidation, (r) => ({ certificateArn: String(r.out(cert).arn), region }), controls),
+  ];
+}
+
 /** ALB metric dimensions use the ARN suffixes (`app/<name>/<id>`, `targetgroup/<name>/<id>`). */
 const arnSuffix = (arn: string, marker: string) => arn.slice(arn.indexOf(marker));
 
@@ -69,17 +88,7 @@ export function edgeNodes(config: Config, facts: EnvironmentFacts & EdgeFacts): 
     }), ["ALB-01", "S3-03"]),
   );
   nodes.push(node("target-group:api", ["vpc:main"], targetGroup, (r) => ({ name: `${env}-api`, vpcId: r.id("vpc:main"), port: APP_PORT, healthCheckPath: "/readyz", deregistrationDelaySeconds: 30 }), ["ALB-02"]));
-  nodes.push(node("certificate:api", [], certificate, () => ({ domainName: hosts.api, region: facts.region }), ["ALB-03"]));
-  nodes.push(
-    node("dns-record:api-validation", ["certificate:api"], dnsRecord, (r) => ({
-      hostedZoneId: zone,
-      name: String(r.out("certificate:api").validationName),
-      type: "CNAME",
-      ttl: 300,
-      values: [String(r.out("certificate:api").validationValue)],
-    }), ["ALB-03"]),
-  );
-  nodes.push(node("certificate-validation:api", ["certificate:api", "dns-record:api-validation"], certificateValidation, (r) => ({ certificateArn: String(r.out("certificate:api").arn), region: facts.region }), ["ALB-03"]));
+  nodes.push(...certificateNodes("api", hosts.api, facts.region, zone, ["ALB-03"]));
   nodes.push(node("listener:http", ["load-balancer:api"], listener, (r) => ({ loadBalancerArn: String(r.out("load-balancer:api").arn), port: 80 }), ["ALB-03"]));
   nodes.push(
     node("listener:https", ["load-balancer:api", "certificate:api", "certificate-validation:api", "target-group:api"], listener, (r) => ({
@@ -103,17 +112,8 @@ export function edgeNodes(config: Config, facts: EnvironmentFacts & EdgeFacts): 
   }
 
   // CDN-01..CDN-03, S3-02: OAC → distribution → the web bucket's policy naming that distribution.
-  nodes.push(node("certificate:site", [], certificate, () => ({ domainName: hosts.site, region: "us-east-1" }), ["CDN-02"]));
-  nodes.push(
-    node("dns-record:site-validation", ["certificate:site"], dnsRecord, (r) => ({
-      hostedZoneId: zone,
-      name: String(r.out("certificate:site").validationName),
-      type: "CNAME",
-      ttl: 300,
-      values: [String(r.out("certificate:site").validationValue)],
-    }), ["CDN-02"]),
-  );
-  nodes.push(node("certificate-validation:site", ["certificate:site", "dns-record:site-validation"], certificateValidation, (r) => ({ certificateArn: String(r.out("certificate:site").arn), region: "us-east-1" }), ["CDN-02"]));
+  // CloudFront only takes certificates from us-east-1 (CDN-02).
+  nodes.push(...certificateNodes("site", hosts.site, "us-east-1", zone, ["CDN-02"]));
   nodes.push(node("web-acl:site", [], webAcl, () => ({ name: `${env}-site`, rateLimit: 2000 }), ["CDN-03"]));
   nodes.push(node("origin-access-control:site", [], originAccessControl, () => ({ name: `${env}-site`, description: `opsctl ${env}: CloudFront to the web bucket (S3-02)` }), ["S3-02", "CDN-01"]));
   const webBucket = bucketName(config, "web", facts);
