@@ -4,6 +4,8 @@ import type { Session } from "../../src/operations/session.js";
 import type { Faults } from "../../src/sandbox/types.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import type { EngineEvent } from "../../src/engine/events.js";
+import type { Plan } from "../../src/engine/plan.js";
+import type { ResourceContext } from "../../src/resources/context.js";
 
 /** The config the scenario tests use (the demo config with a bastion CIDR). */
 export const TEST_CONFIG = { env: "demo", region: "eu-west-1", secondaryRegion: "eu-central-1", bastion: { allowedCidrs: ["203.0.113.0/24"] }, dns: { domain: "opsctl-demo.example.com" }, compute: { image: DEMO_IMAGE } };
@@ -64,4 +66,17 @@ export function liveInventory(sandbox: Sandbox, env: string): { key: string; nod
     if (rec.status === "INACTIVE" || rec.status === "DELETE_IN_PROGRESS" || rec.lastStatus === "STOPPED") return false;
     return true;
   });
+}
+
+/** The node `id` and everything it depends on, transitively (a module's sub-plan for its tests). */
+export function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext> {
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const keep = new Set<string>();
+  const visit = (n: string) => {
+    if (keep.has(n)) return;
+    keep.add(n);
+    byId.get(n)!.deps.forEach(visit);
+  };
+  visit(id);
+  return { name: id, nodes: plan.nodes.filter((n) => keep.has(n.id)) };
 }

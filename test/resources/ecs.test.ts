@@ -16,7 +16,7 @@ import { ecsService } from "../../src/resources/ecs-service.js";
 import { serviceDiscoveryNamespace, serviceDiscoveryService } from "../../src/resources/service-discovery.js";
 import { metricAlarm } from "../../src/resources/metric-alarm.js";
 import { ecsOneOffTask } from "../../src/resources/ecs-one-off-task.js";
-import { sandboxSession, taggedInventory } from "../helpers/env.js";
+import { sandboxSession, taggedInventory, subplan } from "../helpers/env.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 
 type Node = PlanNode<ResourceContext>;
@@ -112,18 +112,6 @@ function computeNodes(env: string, facts: Facts, v: Variant = {}): Node[] {
   ];
 }
 
-/** The node and everything it depends on, transitively. */
-function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext> {
-  const byId = new Map(plan.nodes.map((x) => [x.id, x]));
-  const keep = new Set<string>();
-  const visit = (x: string) => {
-    if (keep.has(x)) return;
-    keep.add(x);
-    byId.get(x)!.deps.forEach(visit);
-  };
-  visit(id);
-  return { name: id, nodes: plan.nodes.filter((x) => keep.has(x.id)) };
-}
 
 async function setup(v: Variant = {}, sandbox?: Sandbox) {
   const s = sandboxSession(sandbox ? { sandbox, faults: {} } : {});

@@ -14,7 +14,7 @@ import { cacheSubnetGroup } from "../../src/resources/cache-subnet-group.js";
 import { generateAuthToken, redisSecretValue, replicationGroup, writeRedisSecretEndpoint } from "../../src/resources/replication-group.js";
 import { slowMs, typicalMs } from "../../src/aws/durations.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
-import { sandboxSession, taggedInventory } from "../helpers/env.js";
+import { sandboxSession, taggedInventory, subplan } from "../helpers/env.js";
 
 const KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -56,18 +56,6 @@ function redisNodes(facts: Facts): PlanNode<ResourceContext>[] {
   ];
 }
 
-/** The node and everything it depends on, transitively. */
-function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext> {
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const keep = new Set<string>();
-  const visit = (n: string) => {
-    if (keep.has(n)) return;
-    keep.add(n);
-    byId.get(n)!.deps.forEach(visit);
-  };
-  visit(id);
-  return { name: id, nodes: plan.nodes.filter((n) => keep.has(n.id)) };
-}
 
 async function setup(sandbox?: Sandbox, faults?: Sandbox["faults"]) {
   const s = sandboxSession({ sandbox, faults });

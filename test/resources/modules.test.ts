@@ -2,22 +2,9 @@ import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import { environmentPlan } from "../../plans/environment.js";
 import { down, up } from "../../src/engine/reconcile.js";
-import type { Plan, PlanNode } from "../../src/engine/plan.js";
+import type { PlanNode } from "../../src/engine/plan.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
-import { sandboxSession, liveInventory } from "../helpers/env.js";
-
-/** The node and everything it depends on, transitively. */
-function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceContext> {
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const keep = new Set<string>();
-  const visit = (n: string) => {
-    if (keep.has(n)) return;
-    keep.add(n);
-    byId.get(n)!.deps.forEach(visit);
-  };
-  visit(id);
-  return { name: id, nodes: plan.nodes.filter((n) => keep.has(n.id)) };
-}
+import { sandboxSession, liveInventory, subplan } from "../helpers/env.js";
 
 async function setup() {
   const s = sandboxSession();
