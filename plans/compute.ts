@@ -12,6 +12,7 @@ import { ecsService } from "../src/resources/ecs-service.js";
 import { serviceDiscoveryNamespace, serviceDiscoveryService } from "../src/resources/service-discovery.js";
 import { metricAlarm } from "../src/resources/metric-alarm.js";
 import { ecsOneOffTask } from "../src/resources/ecs-one-off-task.js";
+import { targetHealth } from "../src/resources/target-health.js";
 import { bucketArn } from "../src/resources/bucket.js";
 import { viaService } from "../src/resources/kms-key.js";
 import { PURPOSES } from "../src/resources/signing-keys.js";
@@ -247,6 +248,10 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
       }),
       ["ECS-03", "ECS-04", "ALB-02"],
     ),
+  );
+  // Done means the tasks pass the load balancer's health check, not only that ECS runs them.
+  nodes.push(
+    node("target-health:api", ["ecs-service:api", "target-group:api"], targetHealth, (r) => ({ targetGroupArn: String(r.out("target-group:api").arn), minHealthy: config.compute.desiredCount }), ["ALB-02", "ECS-03"]),
   );
   return nodes;
 }

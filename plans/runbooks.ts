@@ -76,6 +76,7 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
   ];
   if (facts.image) {
     acting.push(from(config, facts, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
+    acting.push(from(config, facts, "target-health:api"));
   }
   return runbook("restore", config, facts, acting);
 }

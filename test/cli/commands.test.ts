@@ -47,8 +47,9 @@ describe("opsctl CLI on the sandbox", () => {
     expect(u.actions[0]).toMatchObject({ node: "vpc:main", action: "create", status: "done" });
     // Not created: the VPC's default security group (emptied), the Redis endpoint fields (written into
     // their secret) and the two certificate validations (they wait for ISSUED).
-    // … and the rotation schedules of the three signing secrets (set on secrets that exist).
-    expect(u.summary.create).toBe(nodes - 7);
+    // … the rotation schedules of the three signing secrets (set on secrets that exist) and the wait
+    // for healthy targets.
+    expect(u.summary.create).toBe(nodes - 8);
     expect(u.apiCalls.write).toBeGreaterThan(50);
     expect(up.stderr).toMatch(/✔ nat-gateway:a created nat-[0-9a-f]{17} \(1m45s simulated\)/);
 
@@ -87,7 +88,7 @@ describe("opsctl CLI on the sandbox", () => {
     // parents, the certificate validations and the one-off task are not resources, and the Lambda
     // permission is part of the function's policy.
     const untouched = d.actions.filter((a: { action: string }) => a.action !== "delete").map((a: { node: string }) => a.node).sort();
-    expect(untouched).toEqual(["certificate-validation:api", "certificate-validation:site", "default-security-group:main", "ecs-one-off-task:db-bootstrap", "lambda-permission:secret-rotation", "secret-fields:redis-endpoint"]);
+    expect(untouched).toEqual(["certificate-validation:api", "certificate-validation:site", "default-security-group:main", "ecs-one-off-task:db-bootstrap", "lambda-permission:secret-rotation", "secret-fields:redis-endpoint", "target-health:api"]);
     expect(d.kept.join(" ")).toContain("demo/bastion/ssh-key");
     const writes = sandboxWrites(w.state);
     const d2 = JSON.parse(opsctl(["down", "--sandbox", "--yes", "--json"], w).stdout);

@@ -70,6 +70,7 @@ const KINDS: Record<string, string> = {
   "lambda-function": "lambda-function:secret-rotation",
   "lambda-permission": "lambda-permission:secret-rotation",
   "secret-rotation": "secret-rotation:signing-active-session",
+  "target-health": "target-health:api",
 };
 
 describe("every resource module: create, run again with zero writes, delete leaves nothing", () => {

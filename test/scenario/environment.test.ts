@@ -37,7 +37,8 @@ describe("whole network plan on the sandbox", () => {
     expect(first.report.ok).toBe(true);
     // Everything is created except the VPC's default security group (AWS makes it, opsctl empties it),
     // the Redis endpoint written into its secret once the group exists, and the certificate
-    // validations, which only wait for ISSUED, and the rotation schedules, set on secrets that exist.
+    // validations, which only wait for ISSUED, the rotation schedules, set on secrets that exist, and
+    // the wait for healthy targets.
     const notCreated = first.report.outcomes.filter((o) => o.action !== "create").map((o) => `${o.node}:${o.action}`);
     expect(notCreated.sort()).toEqual([
       "certificate-validation:api:noop",
@@ -47,6 +48,7 @@ describe("whole network plan on the sandbox", () => {
       "secret-rotation:signing-active-session:update",
       "secret-rotation:signing-password-reset-session:update",
       "secret-rotation:signing-verify-email-session:update",
+      "target-health:api:noop",
     ]);
     const second = await runUp(s, { emit });
     expect(second.report.ok).toBe(true);
