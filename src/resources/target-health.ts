@@ -1,6 +1,6 @@
 import { DescribeTargetHealthCommand, type TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ResourceKind } from "../engine/resource.js";
-import { slowMs, typicalMs } from "../aws/durations.js";
+import { slowMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { elbOrUndefined } from "./load-balancer.js";
 
