@@ -6,6 +6,7 @@ import { absent, readOnly } from "../src/engine/wrappers.js";
 import type { ResourceContext } from "../src/resources/context.js";
 import { dbInstancePower } from "../src/resources/db-instance-power.js";
 import { instancePower } from "../src/resources/instance-power.js";
+import { ecsDrained } from "../src/resources/ecs-drained.js";
 import type { RouteTableSpec } from "../src/resources/route-table.js";
 import type { EcsServiceSpec } from "../src/resources/ecs-service.js";
 import { environmentPlan, type EnvironmentFacts } from "./environment.js";
@@ -96,15 +97,17 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
   // Only what the service's spec reads: the listeners and the ALB are going away, and the bootstrap
   // task (which depends on the private routes this runbook changes) is done already.
   const serviceReads = ["ecs-cluster:main", "task-definition:api", "subnet:private-a", "subnet:private-b", "security-group:ecs", "service-discovery-service:api", "target-group:api"];
-  const service = facts.image ? ["ecs-service:api"] : [];
+  // "Wait for the tasks to drain": ECS stops counting them at once, they stop a deregistration delay later.
+  const service = facts.image ? ["ecs-drained:api"] : [];
   const acting: Node[] = [
     ...(facts.image
       ? [
           (() => {
             const n = from(config, facts, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) });
-            // Scaling to 0 takes the drain time, not the steady-state time of a deployment.
-            return { ...n, resource: { ...n.resource, typicalCreateMs: typicalMs("ecs.service.drain") } };
+            // Setting the count takes no time of its own: the drain is the next node.
+            return { ...n, resource: { ...n.resource, typicalCreateMs: 0 } };
           })(),
+          node("ecs-drained:api", ["ecs-service:api", "ecs-cluster:main"], ecsDrained, (r) => ({ cluster: String(r.out("ecs-cluster:main").name), serviceName: "api" }), ["ECS-03"]),
         ]
       : []),
     gone("listener:https", service),
