@@ -20,8 +20,7 @@ const notUp = (config: Config, id: string) => () =>
  * Builds a runbook from the environment plan: `acting` nodes converge (their own spec, or an
  * override), and every node they depend on is read-only — it must exist, and it is never changed.
  */
-function runbook(name: string, config: Config, facts: EnvironmentFacts, acting: Node[]): Plan<ResourceContext> {
-  const env = new Map(environmentPlan(config, facts).nodes.map((n) => [n.id, n]));
+function runbook(name: string, config: Config, env: EnvNodes, acting: Node[]): Plan<ResourceContext> {
   const nodes = new Map(acting.map((n) => [n.id, n]));
   const visit = (id: string) => {
     if (nodes.has(id)) return;
@@ -36,9 +35,16 @@ function runbook(name: string, config: Config, facts: EnvironmentFacts, acting: 
   return plan;
 }
 
+/** The environment plan's nodes by id: built once per runbook. */
+type EnvNodes = Map<string, Node>;
+
+function envNodes(config: Config, facts: EnvironmentFacts): EnvNodes {
+  return new Map(environmentPlan(config, facts).nodes.map((n) => [n.id, n]));
+}
+
 /** A node of the environment plan, acting with its own spec (optionally other deps or spec). */
-function from(config: Config, facts: EnvironmentFacts, id: string, change: { deps?: (deps: string[]) => string[]; spec?: (spec: any, r: Refs) => unknown } = {}): Node {
-  const n = environmentPlan(config, facts).nodes.find((x) => x.id === id);
+function from(env: EnvNodes, id: string, change: { deps?: (deps: string[]) => string[]; spec?: (spec: any, r: Refs) => unknown } = {}): Node {
+  const n = env.get(id);
   if (!n) throw new Error(`no node ${id} in the environment plan`);
   return {
     ...n,
@@ -56,30 +62,30 @@ const natIds = (config: Config) => (config.network.natMode === "per-az" ? ["a", 
  * the NAT gateway for the image pull, the target group behind the HTTPS listener, the database.
  */
 export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
-  const env = config.env;
+  const env = envNodes(config, facts);
   const nats = natIds(config);
   const acting: Node[] = [
-    ...nats.flatMap((az) => [from(config, facts, `elastic-ip:nat-${az}`), from(config, facts, `nat-gateway:${az}`)]),
-    from(config, facts, "route-table:private-a"),
-    from(config, facts, "route-table:private-b"),
-    from(config, facts, "target-group:api"),
-    from(config, facts, "load-balancer:api"),
-    from(config, facts, "listener:http"),
-    from(config, facts, "listener:https"),
-    from(config, facts, "dns-record:api-a"),
-    from(config, facts, "dns-record:api-aaaa"),
+    ...nats.flatMap((az) => [from(env, `elastic-ip:nat-${az}`), from(env, `nat-gateway:${az}`)]),
+    from(env, "route-table:private-a"),
+    from(env, "route-table:private-b"),
+    from(env, "target-group:api"),
+    from(env, "load-balancer:api"),
+    from(env, "listener:http"),
+    from(env, "listener:https"),
+    from(env, "dns-record:api-a"),
+    from(env, "dns-record:api-aaaa"),
     // The new ALB has a new ARN: its alarms (MON-01) follow it.
-    from(config, facts, "metric-alarm:unhealthy-targets"),
-    from(config, facts, "metric-alarm:alb-5xx"),
-    from(config, facts, "metric-alarm:target-5xx"),
-    node("db-instance-power:main", ["db-instance:main"], dbInstancePower, () => ({ identifier: `${env}-main`, state: "available" }), ["RDS-02"]),
+    from(env, "metric-alarm:unhealthy-targets"),
+    from(env, "metric-alarm:alb-5xx"),
+    from(env, "metric-alarm:target-5xx"),
+    node("db-instance-power:main", ["db-instance:main"], dbInstancePower, () => ({ identifier: `${config.env}-main`, state: "available" }), ["RDS-02"]),
     node("instance-power:bastion", ["instance:bastion"], instancePower, (r) => ({ instanceId: r.id("instance:bastion"), state: "running" }), ["BAS-01"]),
   ];
   if (facts.image) {
-    acting.push(from(config, facts, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
-    acting.push(from(config, facts, "target-health:api"));
+    acting.push(from(env, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
+    acting.push(from(env, "target-health:api"));
   }
-  return runbook("restore", config, facts, acting);
+  return runbook("restore", config, env, acting);
 }
 
 /**
@@ -90,10 +96,9 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
  * pointing at it, so restore needs no change to the service's load balancer configuration.
  */
 export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
-  const env = config.env;
   const nats = natIds(config);
-  const envPlan = new Map(environmentPlan(config, facts).nodes.map((n) => [n.id, n]));
-  const gone = (id: string, deps: string[]): Node => ({ ...envPlan.get(id)!, deps, spec: () => ({}), resource: absent(envPlan.get(id)!.resource, (ctx) => ctx.clock) });
+  const env = envNodes(config, facts);
+  const gone = (id: string, deps: string[]): Node => ({ ...env.get(id)!, deps, spec: () => ({}), resource: absent(env.get(id)!.resource, (ctx) => ctx.clock) });
   // Only what the service's spec reads: the listeners and the ALB are going away, and the bootstrap
   // task (which depends on the private routes this runbook changes) is done already.
   const serviceReads = ["ecs-cluster:main", "task-definition:api", "subnet:private-a", "subnet:private-b", "security-group:ecs", "service-discovery-service:api", "target-group:api"];
@@ -103,7 +108,7 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
     ...(facts.image
       ? [
           (() => {
-            const n = from(config, facts, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) });
+            const n = from(env, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) });
             // Setting the count takes no time of its own: the drain is the next node.
             return { ...n, resource: { ...n.resource, typicalCreateMs: 0 } };
           })(),
@@ -117,14 +122,14 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
     gone("load-balancer:api", ["listener:https", "listener:http", "dns-record:api-a", "dns-record:api-aaaa", ...service]),
     // The private tables keep their subnets but lose the default route to the NAT gateway.
     ...(["a", "b"] as const).map((az) => ({
-      ...envPlan.get(`route-table:private-${az}`)!,
+      ...env.get(`route-table:private-${az}`)!,
       deps: ["vpc:main", `subnet:private-${az}`, ...service],
       spec: (r: Refs): RouteTableSpec => ({ vpcId: r.id("vpc:main"), routes: [], subnetIds: [r.id(`subnet:private-${az}`)] }),
     })),
     ...nats.map((az) => gone(`nat-gateway:${az}`, ["route-table:private-a", "route-table:private-b", ...service])),
     ...nats.map((az) => gone(`elastic-ip:nat-${az}`, [`nat-gateway:${az}`])),
     node("instance-power:bastion", ["instance:bastion"], { ...instancePower, typicalCreateMs: typicalMs("ec2.instance.stop") }, (r) => ({ instanceId: r.id("instance:bastion"), state: "stopped" }), ["BAS-01"]),
-    node("db-instance-power:main", ["db-instance:main", ...service], { ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, () => ({ identifier: `${env}-main`, state: "stopped" }), ["RDS-02"]),
+    node("db-instance-power:main", ["db-instance:main", ...service], { ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, () => ({ identifier: `${config.env}-main`, state: "stopped" }), ["RDS-02"]),
   ];
-  return runbook("pause", config, facts, acting);
+  return runbook("pause", config, env, acting);
 }

@@ -48,9 +48,9 @@ export async function gatherEnvironmentFacts(aws: Session["aws"], config: Sessio
 }
 
 /** Reads the facts and checks NET-10 (no overlap with another VPC) before any write. */
-async function prepare(session: Session, checkOverlap: boolean, image?: string): Promise<{ facts: EnvironmentFacts; plan: Plan<ResourceContext> }> {
+async function prepare(session: Session, checkOverlap: boolean, image?: string): Promise<EnvironmentFacts> {
   const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config, image), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
-  return { facts, plan: environmentPlan(session.config, facts) };
+  return facts;
 }
 
 function contexts(session: Session, facts: Facts, deleteData = false) {
@@ -65,9 +65,8 @@ export type PlanBuilder = (config: Session["config"], facts: EnvironmentFacts) =
 export async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions, build?: PlanBuilder): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
-  const prepared = await prepare(session, command === "up" || command === "plan", opts.image);
-  const facts = prepared.facts;
-  const plan = build ? build(session.config, facts) : prepared.plan;
+  const facts = await prepare(session, command === "up" || command === "plan", opts.image);
+  const plan = (build ?? environmentPlan)(session.config, facts);
   const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient };
   const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
