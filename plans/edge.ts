@@ -6,7 +6,7 @@ import { targetGroup } from "../src/resources/target-group.js";
 import { listener, DEFAULT_SSL_POLICY } from "../src/resources/listener.js";
 import { certificate } from "../src/resources/certificate.js";
 import { certificateValidation } from "../src/resources/certificate-validation.js";
-import { dnsRecord } from "../src/resources/dns-record.js";
+import { dnsRecord, type AliasSpec } from "../src/resources/dns-record.js";
 import { originAccessControl } from "../src/resources/origin-access-control.js";
 import { distribution, webBucketPolicyStatement } from "../src/resources/distribution.js";
 import { webAcl } from "../src/resources/web-acl.js";
@@ -65,6 +65,13 @@ function certificateNodes(name: string, host: string, region: string, zone: stri
   ];
 }
 
+/** The A and AAAA alias records (`dns-record:<name>-a`, `-aaaa`) of a host name pointing at `target`. */
+function aliasRecords(name: string, host: string, zone: string, target: string, alias: (r: Refs) => AliasSpec, controls: string[]): Node[] {
+  return (["A", "AAAA"] as const).map((type) =>
+    node(`dns-record:${name}-${type.toLowerCase()}`, [target], dnsRecord, (r) => ({ hostedZoneId: zone, name: host, type, alias: alias(r) }), controls),
+  );
+}
+
 /** ALB metric dimensions use the ARN suffixes (`app/<name>/<id>`, `targetgroup/<name>/<id>`). */
 const arnSuffix = (arn: string, marker: string) => arn.slice(arn.indexOf(marker));
 
@@ -100,16 +107,13 @@ export function edgeNodes(config: Config, facts: EnvironmentFacts & EdgeFacts): 
     }), ["ALB-03"]),
   );
   // ALB-04: alias records for the api host name.
-  for (const type of ["A", "AAAA"] as const) {
-    nodes.push(
-      node(`dns-record:api-${type.toLowerCase()}`, ["load-balancer:api"], dnsRecord, (r) => ({
-        hostedZoneId: zone,
-        name: hosts.api,
-        type,
-        alias: { dnsName: `dualstack.${String(r.out("load-balancer:api").dnsName)}`, hostedZoneId: String(r.out("load-balancer:api").canonicalHostedZoneId), evaluateTargetHealth: true },
-      }), ["ALB-04"]),
-    );
-  }
+  nodes.push(
+    ...aliasRecords("api", hosts.api, zone, "load-balancer:api", (r) => ({
+      dnsName: `dualstack.${String(r.out("load-balancer:api").dnsName)}`,
+      hostedZoneId: String(r.out("load-balancer:api").canonicalHostedZoneId),
+      evaluateTargetHealth: true,
+    }), ["ALB-04"]),
+  );
 
   // CDN-01..CDN-03, S3-02: OAC → distribution → the web bucket's policy naming that distribution.
   // CloudFront only takes certificates from us-east-1 (CDN-02).
@@ -137,16 +141,13 @@ export function edgeNodes(config: Config, facts: EnvironmentFacts & EdgeFacts): 
       policy: { Version: "2012-10-17", Statement: [tlsOnlyStatement(bucketArn(webBucket)), webBucketPolicyStatement(bucketArn(webBucket), String(r.out("distribution:site").arn))] },
     }), ["S3-02"]),
   );
-  for (const type of ["A", "AAAA"] as const) {
-    nodes.push(
-      node(`dns-record:site-${type.toLowerCase()}`, ["distribution:site"], dnsRecord, (r) => ({
-        hostedZoneId: zone,
-        name: hosts.site,
-        type,
-        alias: { dnsName: String(r.out("distribution:site").domainName), hostedZoneId: String(r.out("distribution:site").hostedZoneId), evaluateTargetHealth: false },
-      }), ["CDN-01"]),
-    );
-  }
+  nodes.push(
+    ...aliasRecords("site", hosts.site, zone, "distribution:site", (r) => ({
+      dnsName: String(r.out("distribution:site").domainName),
+      hostedZoneId: String(r.out("distribution:site").hostedZoneId),
+      evaluateTargetHealth: false,
+    }), ["CDN-01"]),
+  );
 
   // MON-02: CloudTrail, multi-region, validated, KMS-encrypted, into the logs bucket.
   // Found by its deterministic name (`<env>-<node name>`): CloudTrail lists trails without their tags.

@@ -4,26 +4,12 @@ import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetInvalidationCommand } from "@aws-sdk/client-cloudfront";
-import { opsctl, sandboxWrites, workdir } from "../helpers/cli.js";
-import { Sandbox } from "../../src/sandbox/sandbox.js";
-import { allServices } from "../../src/sandbox/services/index.js";
-import { AwsClients } from "../../src/aws/clients.js";
+import { opsctl, sandboxWrites, workdir, inspect } from "../helpers/cli.js";
 import { cacheControlOf, contentTypeOf, invalidationPaths, isHashed } from "../../src/operations/deploy-web.js";
 
 const FIXTURE = resolve("test/fixtures/web-dist");
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-/** Reads the CLI's sandbox state through the real SDK clients. */
-async function inspect<T>(state: string, fn: (aws: AwsClients) => Promise<T>, save = false): Promise<T> {
-  const sandbox = Sandbox.load(state, { services: allServices() });
-  const aws = new AwsClients({ region: "eu-west-1", sandbox });
-  try {
-    return await fn(aws);
-  } finally {
-    if (save) sandbox.save(state);
-    await aws.destroy();
-  }
-}
 
 describe("deploy-web: content types, cache headers, invalidation paths (CDN-01)", () => {
   it("hashed names and assets/ are immutable; index.html and plain names are no-cache", () => {

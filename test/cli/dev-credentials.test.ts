@@ -1,26 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CreateAccessKeyCommand, GetUserCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { DescribeSecretCommand, GetResourcePolicyCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { opsctl, sandboxWrites, workdir } from "../helpers/cli.js";
-import { Sandbox } from "../../src/sandbox/sandbox.js";
-import { allServices } from "../../src/sandbox/services/index.js";
-import { AwsClients } from "../../src/aws/clients.js";
+import { opsctl, sandboxWrites, workdir, inspect } from "../helpers/cli.js";
 import { isNotFound } from "../../src/aws/errors.js";
 
 const USER = "demo-dev";
 const SECRET = "demo/dev/access-key";
 
-/** Reads (and with `save`, changes) the CLI's sandbox state through the real SDK clients. */
-async function inspect<T>(state: string, fn: (aws: AwsClients) => Promise<T>, save = false): Promise<T> {
-  const sandbox = Sandbox.load(state, { services: allServices() });
-  const aws = new AwsClients({ region: "eu-west-1", sandbox });
-  try {
-    return await fn(aws);
-  } finally {
-    if (save) sandbox.save(state);
-    await aws.destroy();
-  }
-}
 
 async function keysOf(state: string): Promise<string[]> {
   return inspect(state, async (aws) => ((await (await aws.get("iam")).send(new ListAccessKeysCommand({ UserName: USER }))).AccessKeyMetadata ?? []).map((k) => k.AccessKeyId!).sort());

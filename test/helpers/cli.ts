@@ -2,6 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { AwsClients } from "../../src/aws/clients.js";
+import { Sandbox } from "../../src/sandbox/sandbox.js";
+import { allServices } from "../../src/sandbox/services/index.js";
 
 const BIN = resolve("bin/opsctl.js");
 
@@ -34,4 +37,16 @@ export function opsctl(args: string[], opts: { dir: string; state: string; env?:
 export function sandboxWrites(state: string): number {
   if (!existsSync(state)) return 0;
   return (JSON.parse(readFileSync(state, "utf8")) as { calls?: { write: number } }).calls?.write ?? 0;
+}
+
+/** Reads (and with `save`, changes) a CLI sandbox state file through the real SDK clients. */
+export async function inspect<T>(state: string, fn: (aws: AwsClients) => Promise<T>, save = false): Promise<T> {
+  const sandbox = Sandbox.load(state, { services: allServices() });
+  const aws = new AwsClients({ region: "eu-west-1", sandbox });
+  try {
+    return await fn(aws);
+  } finally {
+    if (save) sandbox.save(state);
+    await aws.destroy();
+  }
 }
