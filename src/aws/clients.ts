@@ -150,13 +150,39 @@ export class AwsClients {
       { step: "initialize", priority: "high", name: "opsctlCallCounter" },
     );
     if (sandbox) {
+      // The SDK sleeps its retry back-off in real time (1 ms here, see above). Simulated time must
+      // not jump during that gap, or a loaded machine sees minutes pass inside one throttled call:
+      // a failed attempt holds the clock until the SDK sends the next attempt or gives up.
+      const pending = new WeakMap<object, () => void>();
+      const releaseHold = (context: object) => {
+        pending.get(context)?.();
+        pending.delete(context);
+      };
+      client.middlewareStack.add(
+        (next: any, context: any) => async (args: any) => {
+          try {
+            return await next(args);
+          } finally {
+            releaseHold(context);
+          }
+        },
+        { step: "initialize", priority: "low", name: "opsctlSandboxRetryHold" },
+      );
       client.middlewareStack.add(
         (_next: any, context: any) => async (args: any) => {
+          releaseHold(context);
           const operation = String(context.commandName).replace(/Command$/, "");
           const latency = sandbox.latencyMs(String(context.clientName), operation);
           if (latency) await sandbox.clock.sleep(latency);
-          const output = sandbox.call(String(context.clientName), operation, args.input, region);
-          return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "sandbox" } }, response: undefined };
+          try {
+            const output = sandbox.call(String(context.clientName), operation, args.input, region);
+            return { output: { ...output, $metadata: { httpStatusCode: 200, requestId: "sandbox" } }, response: undefined };
+          } catch (e) {
+            let release!: () => void;
+            void sandbox.clock.hold(new Promise<void>((r) => (release = r)));
+            pending.set(context, release);
+            throw e;
+          }
         },
         // After the retry middleware, so simulated throttling goes through the SDK's real retry decisions.
         { step: "finalizeRequest", priority: "low", name: "opsctlSandbox" },

@@ -168,8 +168,18 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
         out.action = r.removes ? "delete" : "update";
         opts.emit({ type: "node-action", node: node.id, action: out.action, changes: out.changes, at: opts.clock.now() });
       }
-      const current = actual;
-      actual = await retrying(opts, node.id, budget, () => r.update(ctx, spec, current, out.changes));
+      // A retried update starts from a fresh read: part of the previous attempt may have landed.
+      let current = actual;
+      let attempt = 0;
+      actual = await retrying(opts, node.id, budget, async () => {
+        if (attempt++ > 0) {
+          current = (await r.refresh(ctx, current)) ?? current;
+          const left = r.diff(spec, current).filter((c) => !c.replace);
+          if (left.length === 0) return current;
+          return r.update(ctx, spec, current, left);
+        }
+        return r.update(ctx, spec, current, out.changes);
+      });
       actual = await waitReady(r, ctx, actual, opts, node.id);
     }
   }

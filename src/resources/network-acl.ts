@@ -10,6 +10,7 @@ import {
   type NetworkAclEntry,
 } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { deleted, envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
@@ -115,8 +116,15 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
           const want = spec.entries.find((e) => e.egress === egress && e.ruleNumber === rule);
           if (!want) return deleted(ec2.send(new DeleteNetworkAclEntryCommand({ NetworkAclId: id, RuleNumber: rule, Egress: egress })));
           const input = entryInput(id, want);
-          if (c.from === undefined) await retryOn(["InvalidNetworkAclID.NotFound"], what, () => ec2.send(new CreateNetworkAclEntryCommand(input)));
-          else await ec2.send(new ReplaceNetworkAclEntryCommand(input));
+          if (c.from === undefined) {
+            try {
+              return await retryOn(["InvalidNetworkAclID.NotFound"], what, () => ec2.send(new CreateNetworkAclEntryCommand(input)));
+            } catch (e) {
+              // Created by an earlier attempt that we did not see finish: make it what we want.
+              if (!isCode(e, "NetworkAclEntryAlreadyExists")) throw e;
+            }
+          }
+          await ec2.send(new ReplaceNetworkAclEntryCommand(input));
         }),
     );
     if (changes.some((c) => c.field === "associations")) {

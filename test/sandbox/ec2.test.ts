@@ -834,4 +834,19 @@ describe("EC2 more cases", () => {
     expect((await ec2.send(new E.DescribeVpcsCommand({}))).Vpcs).toHaveLength(5);
     expect(sandbox.journal.some((c) => c.error === "RequestLimitExceeded")).toBe(true);
   });
+
+  it("simulated time stands still while the SDK backs off between throttled attempts", async () => {
+    const { sandbox, aws } = newSandbox({ faults: { throttleRate: 0.6, seed: 3 } });
+    const ec2 = await aws.get("ec2");
+    const t0 = sandbox.clock.now();
+    let woke: number | undefined;
+    // Something else in the run is waiting on the clock (another node's poll).
+    void sandbox.clock.sleep(60_000).then(() => (woke = sandbox.clock.now()));
+    for (let i = 0; i < 10; i++) await ec2.send(new E.DescribeVpcsCommand({}));
+    const retried = sandbox.journal.filter((c) => c.error === "RequestLimitExceeded").length;
+    expect(retried).toBeGreaterThan(3);
+    // DescribeVpcs has no simulated latency: ten calls, retries included, take no simulated time.
+    expect(woke).toBeUndefined();
+    expect(sandbox.clock.now()).toBe(t0);
+  });
 });

@@ -74,8 +74,9 @@ describe("whole network plan on the sandbox", () => {
     expect(again.apiCalls.write).toBe(0);
   });
 
-  it("converges with 20 % of calls throttled and new resources hidden from describes for 20 s", async () => {
-    const s = sandboxSession({ faults: { throttleRate: 0.2, notFoundLagMs: 20_000, seed: 7 } });
+  // Seeds 2, 6 and 20 once failed on a loaded machine (time jumping during SDK back-off; stale retried updates).
+  it.each([7, 2, 6, 20])("converges with 20 %% of calls throttled and new resources hidden from describes for 20 s (seed %i)", async (seed) => {
+    const s = sandboxSession({ faults: { throttleRate: 0.2, notFoundLagMs: 20_000, seed } });
     const run = await runUp(s, { emit });
     expect(run.report.outcomes.filter((o) => o.status !== "done").map((o) => [o.node, String(o.error)])).toEqual([]);
     const throttled = s.sandbox.journal.filter((j) => j.error === "RequestLimitExceeded" || j.error === "ThrottlingException" || j.error === "Throttling").length;
