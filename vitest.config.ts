@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/build.ts"],
-    testTimeout: 30_000,
+    // A guard against hangs, not a speed check: CLI tests spawn processes and slow down on a loaded 2-core machine.
+    testTimeout: 120_000,
   },
 });

@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     include: ["test/**/*.itest.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Guards against hangs, not speed checks: the production test installs and starts a server.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: "forks",
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },

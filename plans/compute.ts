@@ -217,7 +217,7 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
   );
   const privateSubnets = ["subnet:private-a", "subnet:private-b"];
   nodes.push(
-    node("ecs-one-off-task:db-bootstrap", ["ecs-cluster:main", "task-definition:bootstrap", ...privateSubnets, "security-group:ecs", "route-table:private-a", "route-table:private-b"], ecsOneOffTask, (r) => ({
+    node("ecs-one-off-task:db-bootstrap", ["ecs-cluster:main", "task-definition:bootstrap", ...privateSubnets, "security-group:ecs", "security-group-rule:rds", "route-table:private-a", "route-table:private-b"], ecsOneOffTask, (r) => ({
       cluster: String(r.out("ecs-cluster:main").name),
       taskDefinitionArn: String(r.out("task-definition:bootstrap").arn),
       containerName: "bootstrap",
@@ -231,7 +231,7 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
   nodes.push(
     node(
       "ecs-service:api",
-      ["ecs-cluster:main", "task-definition:api", ...privateSubnets, "security-group:ecs", "service-discovery-service:api", "target-group:api", "listener:https", "ecs-one-off-task:db-bootstrap", "replication-group:redis", "secret-fields:redis-endpoint"],
+      ["ecs-cluster:main", "task-definition:api", ...privateSubnets, "security-group:ecs", "security-group-rule:ecs", "security-group-rule:redis", "service-discovery-service:api", "target-group:api", "listener:https", "ecs-one-off-task:db-bootstrap", "replication-group:redis", "secret-fields:redis-endpoint"],
       ecsService,
       (r) => ({
         cluster: String(r.out("ecs-cluster:main").name),

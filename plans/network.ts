@@ -13,7 +13,7 @@ import { networkAcl, type AclEntrySpec } from "../src/resources/network-acl.js";
 import { logGroup, logGroupName } from "../src/resources/log-group.js";
 import { iamRole } from "../src/resources/iam-role.js";
 import { flowLog } from "../src/resources/flow-log.js";
-import { securityGroup, defaultSecurityGroup, type SgRuleSpec } from "../src/resources/security-group.js";
+import { securityGroup, securityGroupRules, defaultSecurityGroup, type SgRuleSpec } from "../src/resources/security-group.js";
 import { secret } from "../src/resources/secret.js";
 import { keyPair } from "../src/resources/key-pair.js";
 import { instance } from "../src/resources/instance.js";
@@ -189,33 +189,32 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
     }), ["NET-09"]),
   );
 
-  const sg = (name: string, deps: string[], description: string, rules: (r: Refs) => { ingress: SgRuleSpec[]; egress: SgRuleSpec[] }, controls: string[]) =>
-    node(`security-group:${name}`, ["vpc:main", ...deps], securityGroup, (r) => ({ vpcId: vpcId(r), groupName: `${env}-${name}`, description, ...rules(r) }), controls);
+  // The groups wait only for the VPC; the rules naming another group are their own nodes (SG-02..SG-04).
+  const sg = (name: string, description: string, rules: { ingress: SgRuleSpec[]; egress: SgRuleSpec[] }, controls: string[], peerRulesElsewhere = false) =>
+    node(`security-group:${name}`, ["vpc:main"], securityGroup, (r) => ({ vpcId: vpcId(r), groupName: `${env}-${name}`, description, ...rules, peerRulesElsewhere }), controls);
+  const peerRules = (name: string, peers: string[], ingress: (r: Refs) => SgRuleSpec[], controls: string[]) =>
+    node(`security-group-rule:${name}`, [`security-group:${name}`, ...peers.map((p) => `security-group:${p}`)], securityGroupRules, (r) => ({ groupId: r.id(`security-group:${name}`), ingress: ingress(r), egress: [] }), controls);
   const allOut: SgRuleSpec[] = [{ protocol: "-1", cidr: ANY4, description: "all outbound" }];
   nodes.push(
-    sg("alb", [], `opsctl ${env}: load balancer`, () => ({
+    sg("alb", `opsctl ${env}: load balancer`, {
       ingress: [80, 443].flatMap((p) => [ANY4, ANY6].map((cidr) => ({ protocol: "tcp", from: p, to: p, cidr, description: `HTTP${p === 443 ? "S" : ""} from anywhere` }))),
       // Only to the app port inside the VPC (naming the ECS group here would make a cycle: it names this one).
       egress: [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, cidr: config.network.vpcCidr, description: "to the tasks' app port" }],
-    }), ["SG-01"]),
-  );
-  nodes.push(sg("ecs", ["security-group:alb"], `opsctl ${env}: ECS tasks`, (r) => ({ ingress: [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, groupId: r.id("security-group:alb"), description: "app port from the ALB" }], egress: allOut }), ["SG-02"]));
-  nodes.push(
-    sg("bastion", [], `opsctl ${env}: bastion`, () => ({
+    }, ["SG-01"]),
+    sg("ecs", `opsctl ${env}: ECS tasks`, { ingress: [], egress: allOut }, ["SG-02"], true),
+    peerRules("ecs", ["alb"], (r) => [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, groupId: r.id("security-group:alb"), description: "app port from the ALB" }], ["SG-02"]),
+    sg("bastion", `opsctl ${env}: bastion`, {
       ingress: config.bastion.allowedCidrs.map((cidr) => ({ protocol: "tcp", from: 22, to: 22, cidr, description: "SSH from an allowed network" })),
       egress: allOut,
-    }), ["SG-05", "BAS-01"]),
+    }, ["SG-05", "BAS-01"]),
+    sg("rds", `opsctl ${env}: RDS MySQL`, { ingress: [], egress: [] }, ["SG-03"], true),
+    peerRules("rds", ["ecs", "bastion"], (r) => [
+      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:ecs"), description: "MySQL from the ECS tasks" },
+      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:bastion"), description: "MySQL from the bastion" },
+    ], ["SG-03"]),
+    sg("redis", `opsctl ${env}: ElastiCache Redis`, { ingress: [], egress: [] }, ["SG-04"], true),
+    peerRules("redis", ["ecs"], (r) => [{ protocol: "tcp", from: 6379, to: 6379, groupId: r.id("security-group:ecs"), description: "Redis from the ECS tasks" }], ["SG-04"]),
   );
-  nodes.push(
-    sg("rds", ["security-group:ecs", "security-group:bastion"], `opsctl ${env}: RDS MySQL`, (r) => ({
-      ingress: [
-        { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:ecs"), description: "MySQL from the ECS tasks" },
-        { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:bastion"), description: "MySQL from the bastion" },
-      ],
-      egress: [],
-    }), ["SG-03"]),
-  );
-  nodes.push(sg("redis", ["security-group:ecs"], `opsctl ${env}: ElastiCache Redis`, (r) => ({ ingress: [{ protocol: "tcp", from: 6379, to: 6379, groupId: r.id("security-group:ecs"), description: "Redis from the ECS tasks" }], egress: [] }), ["SG-04"]));
   nodes.push(node("default-security-group:main", ["vpc:main"], defaultSecurityGroup, (r) => ({ vpcId: vpcId(r) }), ["SG-06"]));
 
   nodes.push(

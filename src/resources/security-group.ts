@@ -36,7 +36,15 @@ export interface SecurityGroupSpec {
   description: string;
   ingress: SgRuleSpec[];
   egress: SgRuleSpec[];
+  /**
+   * Rules naming another group belong to this group's `security-group-rule` node (see
+   * {@link securityGroupRules}), so that the group itself waits for no other group.
+   */
+  peerRulesElsewhere?: boolean;
 }
+
+/** Rules whose source or destination is another security group. */
+const isPeerRule = (r: SecurityGroupRule) => Boolean(r.ReferencedGroupInfo?.GroupId);
 
 /** A group and its rules. */
 export interface SecurityGroupActual {
@@ -165,7 +173,7 @@ export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual,
     const c: FieldChange[] = [];
     if (a.group.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: a.group.VpcId, to: spec.vpcId, replace: true });
     if (a.group.GroupName !== spec.groupName) c.push({ field: "GroupName", from: a.group.GroupName, to: spec.groupName, replace: true });
-    return [...c, ...ruleChanges(spec, a.rules)];
+    return [...c, ...ruleChanges(spec, spec.peerRulesElsewhere ? a.rules.filter((r) => !isPeerRule(r)) : a.rules)];
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
@@ -212,6 +220,67 @@ export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual,
     details: { name: a.group.GroupName, ingress: a.rules.filter((r) => !r.IsEgress).map((r) => ruleKey(fromAws(r))), egress: a.rules.filter((r) => r.IsEgress).map((r) => ruleKey(fromAws(r))) },
   }),
   outputs: (a) => ({ id: a.group.GroupId! }),
+};
+
+/** The group-to-group rules of one security group (all of them: any other one is drift). */
+export interface SecurityGroupRulesSpec {
+  groupId: string;
+  ingress: SgRuleSpec[];
+  egress: SgRuleSpec[];
+}
+
+/** The group and its rules that name another group. */
+async function peerRulesOf(ctx: ResourceContext, spec: SecurityGroupRulesSpec | undefined): Promise<SecurityGroupActual | undefined> {
+  const groups = await envGroups(ctx);
+  // Without a spec (down), the group is the one holding rules tagged with this node.
+  const g = spec ? groups.find((x) => x.group.GroupId === spec.groupId) : groups.find((x) => ofNode(ctx, x.rules).length > 0);
+  const rules = g?.rules.filter(isPeerRule) ?? [];
+  return g && rules.length ? { group: g.group, rules } : undefined;
+}
+
+/**
+ * SG-02..SG-04: the rules that admit one security group from another, as their own node. The
+ * groups are then created side by side, and RDS, ElastiCache and the ALB wait only for their
+ * own group; what needs the traffic to flow (the bootstrap task, the ECS service) waits for these.
+ * Found by the `opsctl:node` tag applied to each rule in the authorize call.
+ */
+export const securityGroupRules: ResourceKind<SecurityGroupRulesSpec, SecurityGroupActual, ResourceContext> = {
+  kind: "security-group-rule",
+  budget: { create: slowMs("ec2.security-group.create") * 6, delete: 20 * 60_000 },
+  typicalCreateMs: typicalMs("ec2.security-group.create"),
+
+  find: (ctx, spec) => peerRulesOf(ctx, spec),
+  diff: (spec, a) => ruleChanges(spec, a.rules),
+  async create(ctx, spec) {
+    await applyRuleChanges(ctx, spec.groupId, spec, ruleChanges(spec, []));
+    return { group: { GroupId: spec.groupId }, rules: [] };
+  },
+  async update(ctx, spec, a, changes) {
+    await applyRuleChanges(ctx, a.group.GroupId!, spec, changes);
+    return (await this.refresh(ctx, a)) ?? a;
+  },
+  async delete(ctx, a) {
+    const ec2 = await ctx.aws.get("ec2");
+    const GroupId = a.group.GroupId!;
+    const ids = (egress: boolean) => a.rules.filter((r) => Boolean(r.IsEgress) === egress).map((r) => r.SecurityGroupRuleId!);
+    try {
+      if (ids(false).length) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: ids(false) }));
+      if (ids(true).length) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, SecurityGroupRuleIds: ids(true) }));
+    } catch (e) {
+      if (!isCode(e, "InvalidGroup.NotFound", "InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound")) throw e;
+    }
+  },
+  async refresh(ctx, a) {
+    const rules = (await describeRules(ctx, [a.group.GroupId!])).filter(isPeerRule);
+    return rules.length ? { group: a.group, rules } : undefined;
+  },
+  describe: (a) => ({
+    id: a.rules.map((r) => r.SecurityGroupRuleId).join(","),
+    state: "active",
+    healthy: true,
+    details: { group: a.group.GroupId, ingress: a.rules.filter((r) => !r.IsEgress).map((r) => ruleKey(fromAws(r))), egress: a.rules.filter((r) => r.IsEgress).map((r) => ruleKey(fromAws(r))) },
+  }),
+  outputs: (a) => ({ groupId: a.group.GroupId! }),
 };
 
 /** SG-06: the VPC's default security group, kept without any rule. Created and deleted by AWS with the VPC. */

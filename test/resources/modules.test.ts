@@ -34,6 +34,7 @@ const KINDS: Record<string, string> = {
   "iam-role": "iam-role:flow-logs",
   "flow-log": "flow-log:vpc",
   "security-group": "security-group:rds",
+  "security-group-rule": "security-group-rule:rds",
   "default-security-group": "default-security-group:main",
   secret: "secret:bastion-ssh-key",
   "key-pair": "key-pair:bastion",

@@ -44,5 +44,5 @@ describe("crash after the k-th write of a from-zero up, then up again", () => {
       if (third.apiCalls.write !== 0) failures.push(`k=${k}: a third up still wrote ${third.apiCalls.write} times`);
     }
     expect(failures).toEqual([]);
-  }, 120_000);
+  }, 600_000); // about 70 s on a quiet 2-core machine; CI runs it beside the other files
 });
