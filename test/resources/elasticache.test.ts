@@ -259,7 +259,8 @@ describe("replication-group: crash after every write of a from-zero up, then up 
     const sub = subplan(clean.plan, "replication-group:redis");
     expect((await up(sub, clean.opts())).ok).toBe(true);
     const total = writes(clean.s);
-    expect(total).toBeGreaterThan(10);
+    // VPC, isolated subnets, cache subnet group, security group, key, secret, replication group…
+    expect(total).toBeGreaterThan(6);
     const expected = live(clean.s).map((r) => `${r.key.split("/").slice(1, 3).join("/")} ${r.node}`).sort();
 
     const failures: string[] = [];
