@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthorizeSecurityGroupIngressCommand, DeleteRouteCommand, ModifyVpcAttributeCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
-import { runDown, runPlan, runStatus, runUp, statusDocument, isHealthy } from "../../src/operations/environment.js";
+import { controlStates, runDown, runPlan, runStatus, runUp, statusDocument, isHealthy } from "../../src/operations/environment.js";
 import { validateGraph } from "../../src/engine/graph.js";
 import { environmentPlan } from "../../plans/environment.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -98,6 +98,9 @@ describe("whole network plan on the sandbox", () => {
     await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id("security-group:rds"), IpPermissions: [{ IpProtocol: "tcp", FromPort: 3306, ToPort: 3306, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
     await ec2.send(new DeleteRouteCommand({ RouteTableId: id("route-table:private-a"), DestinationCidrBlock: "0.0.0.0/0" }));
     await ec2.send(new ModifyVpcAttributeCommand({ VpcId: id("vpc:main"), EnableDnsHostnames: { Value: false } }));
+    // A group-to-group rule nobody asked for: MySQL from the load balancer's group (SG-03 forbids it).
+    const albGroup = id("security-group:alb");
+    await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: id("security-group:rds"), IpPermissions: [{ IpProtocol: "tcp", FromPort: 3306, ToPort: 3306, UserIdGroupPairs: [{ GroupId: albGroup }] }] }));
 
     const status = await runStatus(s, { emit });
     expect(isHealthy(status)).toBe(false);
@@ -106,15 +109,17 @@ describe("whole network plan on the sandbox", () => {
       "vpc:main": ["EnableDnsHostnames"],
       "route-table:private-a": ["route 0.0.0.0/0"],
       "security-group:rds": ["ingress tcp:3306-3306 0.0.0.0/0"],
+      "security-group-rule:rds": [`ingress tcp:3306-3306 ${albGroup}`],
     });
+    expect(controlStates(status)["SG-03"]).toMatchObject({ pass: false, nodes: [{ node: "security-group:rds", ok: false }, { node: "security-group-rule:rds", ok: false }] });
 
     const plan = await runPlan(s, { emit });
     expect(plan.apiCalls.write).toBe(0);
-    expect(plan.report.outcomes.filter((o) => o.action === "update").map((o) => o.node).sort()).toEqual(["route-table:private-a", "security-group:rds", "vpc:main"]);
+    expect(plan.report.outcomes.filter((o) => o.action === "update").map((o) => o.node).sort()).toEqual(["route-table:private-a", "security-group-rule:rds", "security-group:rds", "vpc:main"]);
 
     const fix = await runUp(s, { emit });
     expect(fix.report.ok).toBe(true);
-    expect(fix.apiCalls.write).toBe(3);
+    expect(fix.apiCalls.write).toBe(4);
     expect(isHealthy(await runStatus(s, { emit }))).toBe(true);
   });
 
