@@ -172,9 +172,11 @@ export function appBucketPolicy(bucketArn: string, vpcEndpointId: string): Polic
 }
 
 /**
- * Elastic Load Balancing account per Region that opened before August 2022 (ELB user guide,
- * "Enable access logs for your Application Load Balancer", step 2, "Regions available before
- * August 2022"). Newer Regions only know the service principal.
+ * Elastic Load Balancing account per Region for the legacy access-log bucket policy (ELB user
+ * guide, "Enable access logs", step 2: "here are the IDs of the ELB accounts to specify in
+ * `Principal`. Note that Regions that are not in this list never supported the legacy bucket
+ * policy"). Checked against that list on 2026-11-29 (GovCloud left out: opsctl builds `aws`
+ * partition ARNs). Other Regions only know the service principal.
  */
 const LEGACY_ELB_ACCOUNTS: Record<string, string> = {
   "us-east-1": "127311923021",
@@ -183,6 +185,7 @@ const LEGACY_ELB_ACCOUNTS: Record<string, string> = {
   "us-west-2": "797873946194",
   "af-south-1": "098369216593",
   "ap-east-1": "754344448648",
+  "ap-southeast-3": "589379963580",
   "ap-south-1": "718504428378",
   "ap-northeast-1": "582318560864",
   "ap-northeast-2": "600734575887",
