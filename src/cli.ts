@@ -15,6 +15,7 @@ import { devCredentialsCommand } from "../commands/dev-credentials.js";
 import { secretsCommand } from "../commands/secrets.js";
 import { pauseCommand, restoreCommand } from "../commands/runbook.js";
 import { auditCommand } from "../commands/audit.js";
+import { tunnelCommand } from "../commands/tunnel.js";
 
 /** Builds the program. Command modules only import commander: the SDK loads on first AWS call. */
 export function program(): Command {
@@ -33,7 +34,7 @@ export function program(): Command {
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")
     .exitOverride();
-  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand(), auditCommand()]) p.addCommand(c);
+  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), tunnelCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand(), auditCommand()]) p.addCommand(c);
   return p;
 }
 

@@ -21,7 +21,7 @@ export const CONTROL_IDS: readonly string[] = [
 
 /** Controls that no AWS resource can show, and where they are checked instead. */
 export const CHECKED_ELSEWHERE: Readonly<Record<string, string>> = {
-  "BAS-03": "reachability from the bastion: SG-03 admits it to MySQL; SG-04 keeps Redis to ECS only (no tunnel command yet)",
+  "BAS-03": "reachability from the bastion: SG-03 admits it to MySQL, which `opsctl tunnel` forwards to a local port; SG-04 keeps Redis to ECS only (RED-01), so there is no Redis tunnel",
   ...Object.fromEntries(range("API", 11).map((id) => [id, "the API package's tests (npm test -w api)"])),
 };
 
