@@ -122,7 +122,7 @@ export class AwsClients {
       customUserAgent: [["opsctl", VERSION]],
     };
     if (sandbox) {
-      // Fixed fake credentials: the request is signed (real code path) but never sent.
+      // Fixed fake credentials: the sandbox answers before the request is signed, and nothing is sent.
       config.credentials = { accessKeyId: "ASIASANDBOX", secretAccessKey: "sandbox", sessionToken: "sandbox" };
       // Same retry decisions as AWS, but the back-off is not slept in real time (see SANDBOX-NOTES).
       config.retryStrategy = new retry.ConfiguredRetryStrategy(maxAttempts, () => 1);
@@ -168,7 +168,7 @@ export class AwsClients {
         },
         { step: "initialize", priority: "low", name: "opsctlSandboxRetryHold" },
       );
-      client.middlewareStack.add(
+      client.middlewareStack.addRelativeTo(
         (_next: any, context: any) => async (args: any) => {
           releaseHold(context);
           const operation = String(context.commandName).replace(/Command$/, "");
@@ -184,8 +184,9 @@ export class AwsClients {
             throw e;
           }
         },
-        // After the retry middleware, so simulated throttling goes through the SDK's real retry decisions.
-        { step: "finalizeRequest", priority: "low", name: "opsctlSandbox" },
+        // After the retry middleware, so simulated throttling goes through the SDK's real retry
+        // decisions; before signing, which would cost CPU for a request that is never sent.
+        { relation: "before", toMiddleware: "httpSigningMiddleware", name: "opsctlSandbox" },
       );
     }
     return client as ClientTypes[K];
