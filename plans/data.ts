@@ -22,6 +22,9 @@ import { rotationRoleArn } from "./rotate-keys.js";
 export const KEY_FAMILIES = ["database", "smtp", "signing"] as const;
 export type KeyFamily = (typeof KEY_FAMILIES)[number];
 
+/** The services that use a family's keys on a principal's behalf (kms:ViaService). */
+export const keyServices = (family: KeyFamily): string[] => (family === "database" ? ["secretsmanager", "rds", "elasticache"] : ["secretsmanager"]);
+
 /** Facts the data layer adds (read before planning; see gatherDataFacts). */
 export interface DataFacts {
   /** RDS-01: the newest available MySQL version, or the pin. */
@@ -82,13 +85,15 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
   const secondary = config.secondaryRegion;
 
   for (const family of KEY_FAMILIES) {
-    const services = family === "database" ? ["secretsmanager", "rds", "elasticache"] : ["secretsmanager"];
+    const services = keyServices(family);
     for (const [suffix, region] of [["", facts.region], ["-replica", secondary]] as const) {
       nodes.push(
         node(`kms-key:${family}${suffix}`, [], kmsKeyIn(region), () => ({
           description: `opsctl ${env}: ${family} ${family === "signing" ? "keys" : "credentials"}${suffix ? ` (replicas in ${region})` : ""}`,
-          // The app roles come with the compute layer: they read the secrets, and Secrets Manager decrypts for them (kms:ViaService).
+          // The roles that use the key come later (their IAM policies name it): the primary key's
+          // `key-policy` node (plans/key-policies.ts) adds them once they exist.
           policy: keyPolicy(facts.accountId, family, [], services.map((s) => viaService(s, region))),
+          policyOwnedElsewhere: suffix === "",
           rotationPeriodDays: 365,
           alias: `alias/${env}/${family}`,
           region,

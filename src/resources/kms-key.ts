@@ -38,6 +38,11 @@ export interface KmsKeySpec {
   alias: string;
   /** Region of the key (default: the context's region; the secret replicas need a key in the secondary region). */
   region?: string;
+  /**
+   * The key's `key-policy` node owns the policy once the roles that use the key exist (it names
+   * them); this node then creates the key with `policy` and leaves the policy alone afterwards.
+   */
+  policyOwnedElsewhere?: boolean;
 }
 
 /** A key as read from KMS, with what the diff needs. */
@@ -268,7 +273,7 @@ export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual
       const c: FieldChange[] = [];
       if (a.key.KeyState !== "Enabled") c.push({ field: "KeyState", from: a.key.KeyState, to: "Enabled" });
       if ((a.key.Description ?? "") !== spec.description) c.push({ field: "Description", from: a.key.Description, to: spec.description });
-      if (canonicalPolicy(a.policy) !== canonicalPolicy(spec.policy)) c.push({ field: "Policy", from: a.policy ? "(other policy)" : undefined, to: "(plan)" });
+      if (!spec.policyOwnedElsewhere && canonicalPolicy(a.policy) !== canonicalPolicy(spec.policy)) c.push({ field: "Policy", from: a.policy ? "(other policy)" : undefined, to: "(plan)" });
       if (!a.rotation.enabled) c.push({ field: "KeyRotationEnabled", from: false, to: true });
       else if (a.rotation.periodDays !== spec.rotationPeriodDays) c.push({ field: "RotationPeriodInDays", from: a.rotation.periodDays, to: spec.rotationPeriodDays });
       if (!a.aliases.includes(spec.alias)) c.push({ field: "Alias", from: a.aliases.length ? a.aliases : undefined, to: spec.alias });

@@ -5,6 +5,7 @@ import type { Plan, PlanNode } from "../../src/engine/plan.js";
 import { contextFactory, type Facts, type ResourceContext } from "../../src/resources/context.js";
 import { keyPolicy, kmsKey, kmsKeyIn, viaService, type KmsKeySpec } from "../../src/resources/kms-key.js";
 import { canonicalPolicy } from "../../src/resources/policy.js";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { newSandbox } from "../helpers/sandbox.js";
 import { AwsClients } from "../../src/aws/clients.js";
 import { taggedInventory } from "../helpers/env.js";
@@ -281,6 +282,10 @@ describe("keyPolicy (KMS-01)", () => {
 
   it("is accepted by KMS's policy lockout safety check", async () => {
     const s = session();
+    // KMS resolves the principals a key policy names: the roles must exist.
+    const iam = await s.aws.get("iam");
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    for (const arn of roles) await iam.send(new CreateRoleCommand({ RoleName: arn.split("/").pop()!, AssumeRolePolicyDocument: trust }));
     const r = await up(plan(spec({ policy: keyPolicy(ACCOUNT, "database", roles, services) })), s.run());
     expect(r.ok).toBe(true);
   });

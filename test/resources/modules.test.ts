@@ -40,6 +40,7 @@ const KINDS: Record<string, string> = {
   "key-pair": "key-pair:bastion",
   instance: "instance:bastion",
   "kms-key": "kms-key:smtp-replica",
+  "key-policy": "key-policy:smtp",
   bucket: "bucket:app",
   "db-subnet-group": "db-subnet-group:main",
   "db-parameter-group": "db-parameter-group:main",

@@ -27,6 +27,7 @@ import {
   UpdateKeyDescriptionCommand,
 } from "@aws-sdk/client-kms";
 import { createDecipheriv } from "node:crypto";
+import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { newSandbox } from "../helpers/sandbox.js";
 
 const DAY = 86_400_000;
@@ -41,6 +42,13 @@ async function setup(opts: Parameters<typeof newSandbox>[0] = {}) {
   const kms = await aws.get("kms");
   const newKey = async (extra: Record<string, unknown> = {}) => (await kms.send(new CreateKeyCommand({ Description: "test key", ...extra }))).KeyMetadata!;
   return { sandbox, aws, kms, newKey };
+}
+
+/** Creates an IAM role (key policies may only name principals that exist). */
+async function createRole(aws: Awaited<ReturnType<typeof setup>>["aws"], name: string): Promise<void> {
+  const iam = await aws.get("iam");
+  const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] };
+  await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }));
 }
 
 /** The rejection of `p`, asserting it is a KMS service exception. */
@@ -100,14 +108,17 @@ describe("KMS: keys", () => {
     expect(k.MultiRegionConfiguration?.MultiRegionKeyType).toBe("PRIMARY");
   });
 
-  it("refuses a malformed policy, a policy that locks the account out, and reserved tag keys", async () => {
-    const { kms } = await setup();
+  it("refuses a malformed policy, a policy that locks the account out, an unknown principal and reserved tag keys", async () => {
+    const { kms, aws } = await setup();
     expect((await failure(kms.send(new CreateKeyCommand({ Policy: "{not json" })))).name).toBe("MalformedPolicyDocumentException");
     const lockout = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` }, Action: "kms:Decrypt", Resource: "*" }] };
     const e = await failure(kms.send(new CreateKeyCommand({ Policy: JSON.stringify(lockout) })));
     expect(e.name).toBe("MalformedPolicyDocumentException");
     expect(e.message).toMatch(/will not allow you to update the key policy/);
-    // The safety check can be bypassed, as the reference says.
+    // The safety check can be bypassed, as the reference says; the role it names must exist, though.
+    const missing = await failure(kms.send(new CreateKeyCommand({ Policy: JSON.stringify(lockout), BypassPolicyLockoutSafetyCheck: true })));
+    expect([missing.name, missing.message]).toEqual(["MalformedPolicyDocumentException", "Policy contains a statement with one or more invalid principals."]);
+    await createRole(aws, "app");
     await kms.send(new CreateKeyCommand({ Policy: JSON.stringify(lockout), BypassPolicyLockoutSafetyCheck: true }));
     expect((await failure(kms.send(new CreateKeyCommand({ Tags: [{ TagKey: "aws:x", TagValue: "y" }] })))).name).toBe("TagException");
     // Nothing of the refused calls was created.
@@ -172,8 +183,9 @@ describe("KMS: keys", () => {
   });
 
   it("replaces the key policy; only the policy name `default` exists", async () => {
-    const { kms, newKey } = await setup();
+    const { kms, newKey, aws } = await setup();
     const k = await newKey();
+    await createRole(aws, "app");
     const doc = { ...ROOT_POLICY, Statement: [...ROOT_POLICY.Statement, { Sid: "use", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` }, Action: ["kms:Decrypt"], Resource: "*" }] };
     await kms.send(new PutKeyPolicyCommand({ KeyId: k.KeyId, Policy: JSON.stringify(doc) }));
     expect(JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: k.KeyId, PolicyName: "default" }))).Policy!)).toEqual(doc);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AuthorizeSecurityGroupIngressCommand, DeleteRouteCommand, ModifyVpcAttributeCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { GetKeyPolicyCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { controlStates, runDown, runPlan, runStatus, runUp, statusDocument, isHealthy } from "../../src/operations/environment.js";
 import { validateGraph } from "../../src/engine/graph.js";
 import { environmentPlan } from "../../plans/environment.js";
@@ -121,6 +122,42 @@ describe("whole network plan on the sandbox", () => {
     expect(fix.report.ok).toBe(true);
     expect(fix.apiCalls.write).toBe(4);
     expect(isHealthy(await runStatus(s, { emit }))).toBe(true);
+  });
+
+  it("KMS-01: each key's policy names the roles and the user that use it; a policy reset behind opsctl's back is drift that up repairs", async () => {
+    const s = sandboxSession();
+    const first = await runUp(s, { emit });
+    expect(first.report.ok).toBe(true);
+    const users = (node: string) => (first.report.outcomes.find((o) => o.node === node)!.description!.details!.users as string[]).slice().sort();
+    const kms = await s.aws.get("kms");
+    const policyOf = async (keyNode: string) => {
+      const keyId = first.report.outcomes.find((o) => o.node === keyNode)!.id!;
+      return JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: "default" }))).Policy!) as { Statement: { Sid?: string; Principal?: { AWS?: string | string[] }; Action?: string | string[] }[] };
+    };
+    const named = async (keyNode: string) =>
+      (await policyOf(keyNode)).Statement.filter((x) => x.Sid?.startsWith("UseOfTheKey")).flatMap((x) => [x.Principal?.AWS ?? []].flat()).sort();
+    const account = s.sandbox.state.accountId;
+    const role = (name: string) => `arn:aws:iam::${account}:role/opsctl/${name}`;
+    const dev = `arn:aws:iam::${account}:user/opsctl/demo-dev`;
+    expect(await named("kms-key:database")).toEqual([role("demo-app-task"), role("demo-bootstrap-task"), dev].sort());
+    expect(await named("kms-key:smtp")).toEqual([role("demo-app-task"), dev].sort());
+    expect((await named("kms-key:signing")).length).toBe(3);
+    expect(await named("kms-key:signing")).toContain(dev);
+    expect(users("key-policy:smtp")).toEqual(await named("kms-key:smtp"));
+    // Least privilege: the users may only decrypt, describe and make data keys.
+    const use = (await policyOf("kms-key:database")).Statement.find((x) => x.Sid?.startsWith("UseOfTheKey"))!;
+    expect([use.Action].flat().sort()).toEqual(["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]);
+
+    // Someone puts the default key policy back: the key-policy node sees it, up puts the plan's back.
+    const smtpKey = first.report.outcomes.find((o) => o.node === "kms-key:smtp")!.id!;
+    const rootOnly = { Version: "2012-10-17", Statement: [{ Sid: "EnableIAMPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }] };
+    await kms.send(new PutKeyPolicyCommand({ KeyId: smtpKey, PolicyName: "default", Policy: JSON.stringify(rootOnly) }));
+    const status = await runStatus(s, { emit });
+    expect(status.report.outcomes.filter((o) => o.action !== "noop").map((o) => `${o.node}:${o.action}`)).toEqual(["key-policy:smtp:create"]);
+    const fix = await runUp(s, { emit });
+    expect(fix.apiCalls.write).toBe(1);
+    expect(await named("kms-key:smtp")).toEqual([role("demo-app-task"), dev].sort());
+    expect((await runUp(s, { emit })).apiCalls.write).toBe(0);
   });
 
   it("down names the resource that blocks a delete (an ENI opsctl does not own)", async () => {

@@ -169,6 +169,16 @@ function checkPolicy(ctx: HandlerContext, text: string | undefined, bypass: bool
     );
     if (!ok) ctx.fail("MalformedPolicyDocumentException", LOCKOUT);
   }
+  // Principals are resolved when the policy is set: an IAM role or user of this account that does not
+  // exist (or that IAM has not propagated yet, under the NotFound-lag fault) is refused.
+  for (const s of statements) {
+    for (const p of list<string>(typeof s.Principal === "object" ? s.Principal.AWS : undefined)) {
+      const m = /^arn:aws:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(p);
+      if (!m || m[1] !== ctx.accountId) continue;
+      const rec = ctx.tableOf("iam", m[2] === "role" ? "roles" : "users", "us-east-1")[m[3]];
+      if (!rec || !ctx.visible(rec)) ctx.fail("MalformedPolicyDocumentException", "Policy contains a statement with one or more invalid principals.");
+    }
+  }
   return text!;
 }
 
