@@ -85,10 +85,21 @@ describe("opsctl CLI on the sandbox", () => {
     expect(down.code, down.stderr).toBe(0);
     const d = JSON.parse(down.stdout);
     // Nothing of their own to delete: the default security group and the secret fields go with their
-    // parents, the certificate validations and the one-off task are not resources, and the Lambda
-    // permission is part of the function's policy.
+    // parents, the certificate validations and the one-off task are not resources, the Lambda
+    // permission is part of the function's policy and a key policy goes with its key.
     const untouched = d.actions.filter((a: { action: string }) => a.action !== "delete").map((a: { node: string }) => a.node).sort();
-    expect(untouched).toEqual(["certificate-validation:api", "certificate-validation:site", "default-security-group:main", "ecs-one-off-task:db-bootstrap", "lambda-permission:secret-rotation", "secret-fields:redis-endpoint", "target-health:api"]);
+    expect(untouched).toEqual([
+      "certificate-validation:api",
+      "certificate-validation:site",
+      "default-security-group:main",
+      "ecs-one-off-task:db-bootstrap",
+      "key-policy:database",
+      "key-policy:signing",
+      "key-policy:smtp",
+      "lambda-permission:secret-rotation",
+      "secret-fields:redis-endpoint",
+      "target-health:api",
+    ]);
     expect(d.kept.join(" ")).toContain("demo/bastion/ssh-key");
     const writes = sandboxWrites(w.state);
     const d2 = JSON.parse(opsctl(["down", "--sandbox", "--yes", "--json"], w).stdout);
