@@ -121,7 +121,8 @@ describe("paging", () => {
 });
 
 describe("attachments", () => {
-  const bytes = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256));
+  // A PNG signature, then arbitrary bytes (the API checks the magic number, not the whole image).
+  const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256))]);
 
   it("streams an upload to S3 and back to members only", async () => {
     const up = await t.app.inject({ method: "POST", url: "/v1/attachments", headers: { ...bearer(alice), "content-type": "image/png" }, payload: bytes });
@@ -167,6 +168,38 @@ describe("attachments", () => {
     expect(empty.statusCode).toBe(400);
     const rows = await t.db.db.selectFrom("attachments").select("size").where("uploader_id", "=", alice.userId).execute();
     expect(rows.every((r) => Number(r.size) <= 64 * 1024)).toBe(true);
+  });
+
+  it("refuses content that is not what its Content-Type says (415), and stores nothing of it", async () => {
+    const post = (contentType: string, payload: Buffer | string) => t.app.inject({ method: "POST", url: "/v1/attachments", headers: { ...bearer(alice), "content-type": contentType }, payload });
+    const count = async () => Number((await t.db.db.selectFrom("attachments").select(sql<number>`count(*)`.as("n")).where("uploader_id", "=", alice.userId).executeTakeFirst())?.n);
+    const before = await count();
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+    const refused = [
+      ["image/jpeg", png],
+      ["image/png", "<html><script>alert(1)</script></html>"],
+      ["image/png", Buffer.from([0x89, 0x50])],
+      ["application/pdf", "not a pdf"],
+      ["image/webp", Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(4), Buffer.from("WAVE")])],
+      ["text/plain", Buffer.from([0x68, 0x69, 0x00, 0x21])],
+      ["text/plain", Buffer.from([0x68, 0xc3, 0x28])],
+    ] as const;
+    for (const [type, payload] of refused) {
+      const r = await post(type, payload);
+      expect([type, r.statusCode, r.json().error.code]).toEqual([type, 415, "unsupported_media_type"]);
+      expect(r.json().error.message).toContain(type);
+    }
+    expect(await count()).toBe(before);
+    const accepted = [
+      ["image/png", png],
+      ["image/jpeg", Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])],
+      ["image/gif", Buffer.from("GIF89a\x01\x00")],
+      ["image/webp", Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(4), Buffer.from("WEBPVP8 ")])],
+      ["application/pdf", Buffer.from("%PDF-1.7\n")],
+      ["text/plain", "grüße, 你好\n"],
+    ] as const;
+    for (const [type, payload] of accepted) expect([type, (await post(type, payload)).statusCode]).toEqual([type, 201]);
+    expect(await count()).toBe(before + accepted.length);
   });
 });
 

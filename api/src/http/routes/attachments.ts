@@ -31,6 +31,64 @@ class SizeLimit extends Transform {
   }
 }
 
+class WrongContent extends Error {}
+
+/** The first bytes of each binary type (the formats' magic numbers); `undefined` bytes match anything. */
+const SIGNATURES: Record<string, (number | undefined)[][]> = {
+  "image/png": [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]],
+  "image/jpeg": [[0xff, 0xd8, 0xff]],
+  "image/gif": [[...Buffer.from("GIF87a")], [...Buffer.from("GIF89a")]],
+  // RIFF <size> WEBP
+  "image/webp": [[...Buffer.from("RIFF"), undefined, undefined, undefined, undefined, ...Buffer.from("WEBP")]],
+  "application/pdf": [[...Buffer.from("%PDF-")]],
+};
+
+/**
+ * Passes bytes through while checking that they are what the declared Content-Type says: the magic
+ * number of a binary type, or UTF-8 without NUL for text/plain. A file that lies about its type is
+ * refused (415) instead of being stored and served under the wrong type.
+ */
+class ContentCheck extends Transform {
+  private head = Buffer.alloc(0);
+  private checked = false;
+  private readonly utf8 = new TextDecoder("utf-8", { fatal: true });
+  constructor(private readonly contentType: string) {
+    super();
+  }
+  private headMatches(final: boolean): boolean | undefined {
+    const sigs = SIGNATURES[this.contentType];
+    if (!sigs) return true;
+    const need = Math.max(...sigs.map((x) => x.length));
+    if (this.head.length < need && !final) return undefined;
+    return sigs.some((sig) => this.head.length >= sig.length && sig.every((b, i) => b === undefined || this.head[i] === b));
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      if (this.contentType === "text/plain") {
+        if (chunk.includes(0)) throw new WrongContent();
+        this.utf8.decode(chunk, { stream: true });
+      } else if (!this.checked) {
+        this.head = Buffer.concat([this.head, chunk]).subarray(0, 16);
+        const ok = this.headMatches(false);
+        if (ok === false) throw new WrongContent();
+        this.checked = ok === true;
+      }
+      cb(null, chunk);
+    } catch {
+      cb(new WrongContent(`the content is not ${this.contentType}`));
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    try {
+      if (this.contentType === "text/plain") this.utf8.decode();
+      else if (!this.checked && this.head.length > 0 && !this.headMatches(true)) throw new WrongContent();
+      cb();
+    } catch {
+      cb(new WrongContent(`the content is not ${this.contentType}`));
+    }
+  }
+}
+
 export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
   const { services } = app;
   const max = services.config.attachmentMaxBytes;
@@ -66,12 +124,18 @@ export const attachmentRoutes: FastifyPluginAsyncZod = async (app) => {
       const id = uuidv7();
       const key = `attachments/${id}`;
       const limiter = new SizeLimit(max);
+      const check = new ContentCheck(contentType);
       body.on("error", (err) => limiter.destroy(err));
-      body.pipe(limiter);
+      limiter.on("error", (err) => check.destroy(err));
+      body.pipe(limiter).pipe(check);
       try {
-        await services.store.put(key, limiter, contentType);
+        await services.store.put(key, check, contentType);
       } catch (err) {
         if (err instanceof TooLarge || limiter.seen > max) throw new ApiError(413, "payload_too_large", `An attachment may have at most ${max} bytes.`);
+        if (err instanceof WrongContent) {
+          body.resume();
+          throw new ApiError(415, "unsupported_media_type", `The content does not match its Content-Type (${contentType}).`);
+        }
         if ((err as { code?: string }).code === "ECONNRESET" || body.destroyed) throw new ApiError(400, "bad_request", "The upload was interrupted.");
         throw err;
       }
