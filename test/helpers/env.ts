@@ -1,4 +1,6 @@
+import { expect } from "vitest";
 import { newSandbox } from "./sandbox.js";
+import { up, type RunOptions } from "../../src/engine/reconcile.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { Session } from "../../src/operations/session.js";
 import type { Faults } from "../../src/sandbox/types.js";
@@ -79,4 +81,16 @@ export function subplan(plan: Plan<ResourceContext>, id: string): Plan<ResourceC
   };
   visit(id);
   return { name: id, nodes: plan.nodes.filter((n) => keep.has(n.id)) };
+}
+
+/** Writes the simulated AWS answered without an error. */
+export const effectiveWrites = (sandbox: Sandbox): number => sandbox.journal.filter((j) => j.write && !j.error).length;
+
+/** Runs `up` of `plan` again: it must succeed with every node a no-op and not one write. */
+export async function expectNoopRerun(plan: Plan<ResourceContext>, opts: RunOptions<ResourceContext>, sandbox: Sandbox): Promise<void> {
+  const before = effectiveWrites(sandbox);
+  const second = await up(plan, opts);
+  expect(second.ok).toBe(true);
+  expect(second.outcomes.map((o) => `${o.node}:${o.action}`)).toEqual(plan.nodes.map((n) => `${n.id}:noop`));
+  expect(effectiveWrites(sandbox) - before).toBe(0);
 }

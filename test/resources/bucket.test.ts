@@ -29,7 +29,7 @@ import { networkNodes } from "../../plans/network.js";
 /** The network layer only: these tests add their own nodes on top. */
 const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { newSandbox } from "../helpers/sandbox.js";
-import { sandboxSession } from "../helpers/env.js";
+import { sandboxSession, effectiveWrites } from "../helpers/env.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import type { AwsClients } from "../../src/aws/clients.js";
 
@@ -58,7 +58,7 @@ function opts(aws: AwsClients, sandbox: Sandbox, deleteData = false, facts: Fact
   return { clock: sandbox.clock, makeContext: (n) => make(n.id), emit: () => {} };
 }
 
-const writes = (sandbox: Sandbox) => sandbox.journal.filter((j) => j.write && !j.error).length;
+const writes = effectiveWrites;
 const writeOps = (sandbox: Sandbox, from = 0) => sandbox.journal.slice(from).filter((j) => j.write && !j.error).map((j) => j.operation);
 const stored = (sandbox: Sandbox, name: string) => sandbox.state.regions.global?.s3?.buckets?.[name];
 

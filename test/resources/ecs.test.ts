@@ -16,7 +16,7 @@ import { ecsService } from "../../src/resources/ecs-service.js";
 import { serviceDiscoveryNamespace, serviceDiscoveryService } from "../../src/resources/service-discovery.js";
 import { metricAlarm } from "../../src/resources/metric-alarm.js";
 import { ecsOneOffTask } from "../../src/resources/ecs-one-off-task.js";
-import { sandboxSession, taggedInventory, subplan } from "../helpers/env.js";
+import { sandboxSession, taggedInventory, subplan, expectNoopRerun, effectiveWrites } from "../helpers/env.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 
 type Node = PlanNode<ResourceContext>;
@@ -125,7 +125,7 @@ async function setup(v: Variant = {}, sandbox?: Sandbox) {
   return { s, plan, opts };
 }
 
-const writes = (s: ReturnType<typeof sandboxSession>) => s.sandbox.journal.filter((j) => j.write && !j.error).length;
+const writes = (s: ReturnType<typeof sandboxSession>) => effectiveWrites(s.sandbox);
 
 /** Tagged records `down` leaves on purpose: AWS keeps INACTIVE clusters/services/revisions and STOPPED tasks visible for a while. */
 const remaining = (sandbox: Sandbox) =>
@@ -157,11 +157,7 @@ describe("compute modules: create, run again with zero writes, delete leaves not
       expect(target.exists).toBe(true);
       expect(target.description?.healthy).toBe(true);
 
-      const before = writes(s);
-      const second = await up(sub, opts());
-      expect(second.ok).toBe(true);
-      expect(second.outcomes.map((o) => `${o.node}:${o.action}`)).toEqual(sub.nodes.map((x) => `${x.id}:noop`));
-      expect(writes(s) - before).toBe(0);
+      await expectNoopRerun(sub, opts(), s.sandbox);
 
       const gone = await down(sub, opts());
       expect(failedOutcome(gone)?.error).toBeUndefined();

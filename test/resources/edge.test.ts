@@ -16,7 +16,7 @@ import { trail } from "../../src/resources/trail.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import type { Faults } from "../../src/sandbox/types.js";
 import { newSandbox } from "../helpers/sandbox.js";
-import { taggedInventory } from "../helpers/env.js";
+import { taggedInventory, expectNoopRerun, effectiveWrites } from "../helpers/env.js";
 
 const ACCOUNT = "123456789012";
 const CERT = `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/0a1b2c3d-1111-2222-3333-444455556666`;
@@ -95,7 +95,7 @@ function run(sandbox: Sandbox, events: EngineEvent[] = []) {
   return { clock: sandbox.clock, makeContext: (n: PlanNode<ResourceContext>) => make(n.id), emit: (e: EngineEvent) => void events.push(e) };
 }
 
-const writes = (sandbox: Sandbox) => sandbox.journal.filter((j) => j.write && !j.error).length;
+const writes = effectiveWrites;
 const edgeRecords = (sandbox: Sandbox) => ({
   oacs: sandbox.records("us-east-1", "cloudfront", "oacs"),
   distributions: sandbox.records("us-east-1", "cloudfront", "distributions"),
@@ -140,11 +140,7 @@ describe("edge modules: origin-access-control, distribution, web-acl, trail", ()
     expect(sandbox.journal.filter((j) => j.operation === "StartLogging").length).toBe(1);
     expect(first.outcomes.find((o) => o.node === "web-acl:web")!.description!.details!.rules).toEqual(["aws-common", "aws-known-bad-inputs", "rate-limit"]);
 
-    const before = writes(sandbox);
-    const second = await up(plan, run(sandbox));
-    expect(second.ok).toBe(true);
-    expect(second.outcomes.map((o) => `${o.node}:${o.action}`)).toEqual(plan.nodes.map((n) => `${n.id}:noop`));
-    expect(writes(sandbox) - before).toBe(0);
+    await expectNoopRerun(plan, run(sandbox), sandbox);
 
     const gone = await down(plan, run(sandbox));
     expect(gone.ok, String((gone.outcomes.find((o) => o.error)?.error as Error)?.message)).toBe(true);

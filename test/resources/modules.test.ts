@@ -4,7 +4,7 @@ import { environmentPlan } from "../../plans/environment.js";
 import { down, up } from "../../src/engine/reconcile.js";
 import type { PlanNode } from "../../src/engine/plan.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
-import { sandboxSession, liveInventory, subplan } from "../helpers/env.js";
+import { sandboxSession, liveInventory, subplan, expectNoopRerun, effectiveWrites } from "../helpers/env.js";
 
 async function setup() {
   const s = sandboxSession();
@@ -18,7 +18,7 @@ async function setup() {
   return { s, plan, opts };
 }
 
-const writes = (s: ReturnType<typeof sandboxSession>) => s.sandbox.journal.filter((j) => j.write && !j.error).length;
+const writes = (s: ReturnType<typeof sandboxSession>) => effectiveWrites(s.sandbox);
 
 /** One representative node per resource kind of the network plan. */
 const KINDS: Record<string, string> = {
@@ -92,11 +92,7 @@ describe("every resource module: create, run again with zero writes, delete leav
       // A certificate alone is not ISSUED: its validation record is another node.
       if (kind !== "certificate") expect(target.description?.healthy).toBe(true);
 
-      const before = writes(s);
-      const second = await up(sub, opts());
-      expect(second.ok).toBe(true);
-      expect(second.outcomes.map((o) => `${o.node}:${o.action}`)).toEqual(sub.nodes.map((n) => `${n.id}:noop`));
-      expect(writes(s) - before).toBe(0);
+      await expectNoopRerun(sub, opts(), s.sandbox);
 
       const gone = await down(sub, opts());
       expect(gone.ok).toBe(true);
