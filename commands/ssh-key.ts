@@ -1,7 +1,6 @@
 import { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { withSession } from "./command-runner.js";
-import { InputError } from "../src/engine/errors.js";
 
 /** `opsctl ssh-key`: fetches the bastion's private key (BAS-02) from Secrets Manager for its owner. */
 export function sshKeyCommand(): Command {
@@ -11,19 +10,8 @@ export function sshKeyCommand(): Command {
     .option("--public", "print the public key only")
     .action(async (o: { out?: string; public?: boolean }, cmd: Command) => {
       process.exitCode = await withSession(cmd, async (session) => {
-        const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-        const { sshKeySecretName } = await import("../plans/environment.js");
-        const { isNotFound } = await import("../src/aws/errors.js");
-        const sm = await session.aws.get("secrets");
-        const name = sshKeySecretName(session.config.env);
-        let value: string | undefined;
-        try {
-          value = (await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
-        } catch (e) {
-          if (isNotFound(e)) throw new InputError("env", `no bastion key for environment ${session.config.env} (secret ${name} not found)`, "run `opsctl up` first");
-          throw e;
-        }
-        const key = JSON.parse(value ?? "{}") as { privateKey: string; publicKey: string };
+        const { bastionKeyPair } = await import("../src/operations/bastion-key.js");
+        const key = await bastionKeyPair(session);
         if (o.public) process.stdout.write(key.publicKey + "\n");
         else if (o.out) {
           writeFileSync(o.out, key.privateKey, { mode: 0o600 });

@@ -29,7 +29,7 @@ export function tunnelCommand(): Command {
           if (simulated && !o.print) process.stderr.write("sandbox: simulated bastion, no ssh started\n");
           return 0;
         }
-        const privateKey = await t.bastionPrivateKey(session);
+        const { privateKey } = await (await import("../src/operations/bastion-key.js")).bastionKeyPair(session);
         progress.stop();
         t.ensureKnownHostsDir(knownHosts);
         const key = t.writeKeyDir(privateKey);

@@ -112,27 +112,33 @@ export async function resolveTunnelTarget(session: Session): Promise<TunnelTarge
   const { isNotFound } = await import("../aws/errors.js");
   const { TAG_ENV, TAG_NODE } = await import("../resources/context.js");
 
-  const ec2 = await session.aws.get("ec2");
-  const r = await ec2.send(
-    new DescribeInstancesCommand({
-      Filters: [
-        { Name: `tag:${TAG_ENV}`, Values: [env] },
-        { Name: `tag:${TAG_NODE}`, Values: ["instance:bastion"] },
-        { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
-      ],
-    }),
-  );
-  const instances = (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
-  const instance = instances.find((i) => i.State?.Name === "running") ?? instances[0];
-
-  const rds = await session.aws.get("rds");
   const identifier = `${env}-main`.toLowerCase();
-  let db;
-  try {
-    db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-  }
+  // Both reads at once: the bastion (by its tags) and the database (by its identifier).
+  const [instances, db] = await Promise.all([
+    (async () => {
+      const ec2 = await session.aws.get("ec2");
+      const r = await ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${TAG_ENV}`, Values: [env] },
+            { Name: `tag:${TAG_NODE}`, Values: ["instance:bastion"] },
+            { Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] },
+          ],
+        }),
+      );
+      return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
+    })(),
+    (async () => {
+      const rds = await session.aws.get("rds");
+      try {
+        return (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0];
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        return undefined;
+      }
+    })(),
+  ]);
+  const instance = instances.find((i) => i.State?.Name === "running") ?? instances[0];
 
   if (!instance && !db) throw new InputError("env", `environment ${env} has no bastion and no database in ${session.config.region}`, upFirst);
   if (!instance) throw new InputError("env", `environment ${env} has no bastion (instance:bastion) in ${session.config.region}`, upFirst);
@@ -153,28 +159,6 @@ export async function resolveTunnelTarget(session: Session): Promise<TunnelTarge
     bastion: { instanceId: instance.InstanceId!, publicIp: instance.PublicIpAddress, state },
     database: { identifier, host: db.Endpoint.Address, port: db.Endpoint.Port ?? 3306, status },
   };
-}
-
-/**
- * The bastion's private key (BAS-02) from Secrets Manager: the secret and JSON `opsctl ssh-key` reads.
- * @throws InputError when the secret does not exist (`opsctl up`)
- */
-export async function bastionPrivateKey(session: Session): Promise<string> {
-  const { GetSecretValueCommand } = await import("@aws-sdk/client-secrets-manager");
-  const { sshKeySecretName } = await import("../../plans/environment.js");
-  const { isNotFound } = await import("../aws/errors.js");
-  const name = sshKeySecretName(session.config.env);
-  const sm = await session.aws.get("secrets");
-  let value: string | undefined;
-  try {
-    value = (await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
-  } catch (e) {
-    if (isNotFound(e)) throw new InputError("env", `no bastion key for environment ${session.config.env} (secret ${name} not found)`, upFirst);
-    throw e;
-  }
-  const key = (JSON.parse(value ?? "{}") as { privateKey?: string }).privateKey;
-  if (!key) throw new OpsError("bastion_key_unreadable", `secret ${name} holds no privateKey`, { hint: "run `opsctl up` to repair it", fault: "aws" });
-  return key;
 }
 
 /** A fresh private folder (0700) holding the key (0600). `remove` is idempotent. */
