@@ -31,19 +31,10 @@ export interface KeyPolicyActual {
 /** The statement that names the key's users (see `keyPolicy` in kms-key.ts): its Sid starts so. */
 const USERS_SID = "UseOfTheKey";
 
-const hasUsers = (policy: string) => {
-  try {
-    const doc = JSON.parse(policy) as { Statement?: { Sid?: string }[] | { Sid?: string } };
-    return [doc.Statement ?? []].flat().some((s) => s.Sid?.startsWith(USERS_SID));
-  } catch {
-    return false;
-  }
-};
-
-/** The principals of the users statement (for `status`). */
+/** The principals of the users statement(s); empty when there is none (or the policy is not JSON). */
 const usersOf = (policy: string): string[] => {
   try {
-    const doc = JSON.parse(policy) as { Statement?: { Sid?: string; Principal?: { AWS?: string | string[] } }[] };
+    const doc = JSON.parse(policy) as { Statement?: { Sid?: string; Principal?: { AWS?: string | string[] } }[] | { Sid?: string; Principal?: { AWS?: string | string[] } } };
     return [doc.Statement ?? []].flat().filter((s) => s.Sid?.startsWith(USERS_SID)).flatMap((s) => [s.Principal?.AWS ?? []].flat());
   } catch {
     return [];
@@ -80,7 +71,7 @@ export const keyPolicyKind: ResourceKind<KeyPolicySpec, KeyPolicyActual, Resourc
     // `down`: the policy goes with the key (scheduled for deletion by its own node).
     if (!spec) return undefined;
     const a = await read(ctx, spec.keyId, spec.region);
-    return a && hasUsers(a.policy) ? a : undefined;
+    return a && usersOf(a.policy).length > 0 ? a : undefined;
   },
   diff(spec, a): FieldChange[] {
     return canonicalPolicy(a.policy) === canonicalPolicy(spec.policy) ? [] : [{ field: "Policy", from: usersOf(a.policy), to: usersOf(JSON.stringify(spec.policy)) }];

@@ -69,6 +69,11 @@ function fromAws(r: SecurityGroupRule): SgRuleSpec {
   };
 }
 
+/** The rules as `status` shows them: one key per rule, by direction. */
+function ruleDetails(rules: SecurityGroupRule[]): { ingress: string[]; egress: string[] } {
+  return { ingress: rules.filter((r) => !r.IsEgress).map((r) => ruleKey(fromAws(r))), egress: rules.filter((r) => r.IsEgress).map((r) => ruleKey(fromAws(r))) };
+}
+
 function permission(r: SgRuleSpec): IpPermission {
   const p: IpPermission = { IpProtocol: r.protocol };
   if (r.protocol !== "-1") {
@@ -217,7 +222,7 @@ export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual,
     id: a.group.GroupId!,
     state: "active",
     healthy: true,
-    details: { name: a.group.GroupName, ingress: a.rules.filter((r) => !r.IsEgress).map((r) => ruleKey(fromAws(r))), egress: a.rules.filter((r) => r.IsEgress).map((r) => ruleKey(fromAws(r))) },
+    details: { name: a.group.GroupName, ...ruleDetails(a.rules) },
   }),
   outputs: (a) => ({ id: a.group.GroupId! }),
 };
@@ -260,15 +265,9 @@ export const securityGroupRules: ResourceKind<SecurityGroupRulesSpec, SecurityGr
     return (await this.refresh(ctx, a)) ?? a;
   },
   async delete(ctx, a) {
-    const ec2 = await ctx.aws.get("ec2");
-    const GroupId = a.group.GroupId!;
-    const ids = (egress: boolean) => a.rules.filter((r) => Boolean(r.IsEgress) === egress).map((r) => r.SecurityGroupRuleId!);
-    try {
-      if (ids(false).length) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId, SecurityGroupRuleIds: ids(false) }));
-      if (ids(true).length) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId, SecurityGroupRuleIds: ids(true) }));
-    } catch (e) {
-      if (!isCode(e, "InvalidGroup.NotFound", "InvalidPermission.NotFound", "InvalidSecurityGroupRuleId.NotFound")) throw e;
-    }
+    // Revoke them all: the same path as an update to an empty rule set.
+    const none = { ingress: [], egress: [] };
+    await applyRuleChanges(ctx, a.group.GroupId!, none, ruleChanges(none, a.rules));
   },
   async refresh(ctx, a) {
     const rules = (await describeRules(ctx, [a.group.GroupId!])).filter(isPeerRule);
@@ -278,7 +277,7 @@ export const securityGroupRules: ResourceKind<SecurityGroupRulesSpec, SecurityGr
     id: a.rules.map((r) => r.SecurityGroupRuleId).join(","),
     state: "active",
     healthy: true,
-    details: { group: a.group.GroupId, ingress: a.rules.filter((r) => !r.IsEgress).map((r) => ruleKey(fromAws(r))), egress: a.rules.filter((r) => r.IsEgress).map((r) => ruleKey(fromAws(r))) },
+    details: { group: a.group.GroupId, ...ruleDetails(a.rules) },
   }),
   outputs: (a) => ({ groupId: a.group.GroupId! }),
 };
