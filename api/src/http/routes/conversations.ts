@@ -37,6 +37,12 @@ export function encodeCursor(id: string): string {
   return Buffer.from(id, "latin1").toString("base64url");
 }
 
+/** One page of rows fetched with `limit + 1`: the first `limit`, and the cursor of the next page if there is one. */
+function pageOf<T extends { id: string }>(rows: T[], limit: number): { items: T[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].id) : null };
+}
+
 function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, "base64url").toString("latin1");
@@ -146,12 +152,11 @@ export const conversationRoutes: FastifyPluginAsyncZod = async (app) => {
         .limit(req.query.limit + 1);
       if (before) q = q.where("c.id", "<", before);
       const rows = await q.execute();
-      const more = rows.length > req.query.limit;
-      const items = rows.slice(0, req.query.limit);
+      const { items, nextCursor } = pageOf(rows, req.query.limit);
       const members = await membersOf(app, items.map((r) => r.id));
       return {
         items: items.map((r) => ({ id: r.id, title: r.title, members: members.get(r.id) ?? [], createdAt: new Date(r.created_at).toISOString() })),
-        nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
+        nextCursor,
       };
     },
   );
@@ -243,8 +248,7 @@ export const conversationRoutes: FastifyPluginAsyncZod = async (app) => {
         .limit(req.query.limit + 1);
       if (before) q = q.where("id", "<", before);
       const rows = await q.execute();
-      const more = rows.length > req.query.limit;
-      const items = rows.slice(0, req.query.limit);
+      const { items, nextCursor } = pageOf(rows, req.query.limit);
       const attachments = new Map<string, string[]>();
       if (items.length) {
         const links = await services.db.db
@@ -270,7 +274,7 @@ export const conversationRoutes: FastifyPluginAsyncZod = async (app) => {
           attachmentIds: attachments.get(m.id) ?? [],
           createdAt: new Date(m.created_at).toISOString(),
         })),
-        nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
+        nextCursor,
       };
     },
   );
