@@ -61,6 +61,18 @@ function mergeTags(rec: SimRecord, tags: { Key: string; Value: string }[]): void
 }
 
 /** Finds an image by digest and/or tag; the reason when it does not match. */
+/**
+ * The ids of a batch operation, one at a time (each looked up after the previous one was handled, as
+ * a delete may remove what a later id names); an id not found becomes an entry of `failures`.
+ */
+function* eachImage(rec: SimRecord, ids: SimRecord[] | undefined, failures: SimRecord[]): Generator<{ id: SimRecord; digest: string }> {
+  for (const id of ids ?? []) {
+    const r = lookup(rec, id);
+    if (r.digest) yield { id, digest: r.digest };
+    else failures.push({ imageId: { ...id }, failureCode: r.code, failureReason: r.reason });
+  }
+}
+
 function lookup(rec: SimRecord, id: SimRecord): { digest?: string; code?: string; reason?: string } {
   const all = images(rec);
   const byTag = id.imageTag ? Object.keys(all).find((d) => all[d].tags.includes(id.imageTag)) : undefined;
@@ -240,14 +252,9 @@ export const ecrService: SimService = {
       const rec = repo(ctx, input);
       const out: SimRecord[] = [];
       const failures: SimRecord[] = [];
-      for (const id of input.imageIds ?? []) {
-        const r = lookup(rec, id);
-        if (!r.digest) {
-          failures.push({ imageId: { ...id }, failureCode: r.code, failureReason: r.reason });
-          continue;
-        }
-        const img = images(rec)[r.digest];
-        out.push({ registryId: ctx.accountId, repositoryName: rec.repositoryName, imageId: { imageDigest: r.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) }, imageManifest: img.manifest, imageManifestMediaType: img.mediaType });
+      for (const { id, digest } of eachImage(rec, input.imageIds, failures)) {
+        const img = images(rec)[digest];
+        out.push({ registryId: ctx.accountId, repositoryName: rec.repositoryName, imageId: { imageDigest: digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) }, imageManifest: img.manifest, imageManifestMediaType: img.mediaType });
       }
       return { images: out, failures };
     },
@@ -276,17 +283,12 @@ export const ecrService: SimService = {
       const rec = repo(ctx, input);
       const imageIds: SimRecord[] = [];
       const failures: SimRecord[] = [];
-      for (const id of input.imageIds ?? []) {
-        const r = lookup(rec, id);
-        if (!r.digest) {
-          failures.push({ imageId: { ...id }, failureCode: r.code, failureReason: r.reason });
-          continue;
-        }
-        const img = images(rec)[r.digest];
+      for (const { id, digest } of eachImage(rec, input.imageIds, failures)) {
+        const img = images(rec)[digest];
         // Deleting by tag removes the tag; the image goes with its last tag (or when named by digest).
         if (id.imageTag && !id.imageDigest) img.tags = img.tags.filter((t: string) => t !== id.imageTag);
-        if (id.imageDigest || img.tags.length === 0) delete images(rec)[r.digest];
-        imageIds.push({ imageDigest: r.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) });
+        if (id.imageDigest || img.tags.length === 0) delete images(rec)[digest];
+        imageIds.push({ imageDigest: digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) });
       }
       return { imageIds, failures };
     },
