@@ -1,6 +1,6 @@
 import type { Config } from "../src/config/schema.js";
 import { hostNames } from "../src/config/load.js";
-import type { Refs } from "../src/engine/plan.js";
+import { node, ref, type PlanRefs } from "../src/engine/plan.js";
 import type { PolicyDocument } from "../src/resources/policy.js";
 import { iamRole } from "../src/resources/iam-role.js";
 import { iamUser } from "../src/resources/iam-user.js";
@@ -16,13 +16,21 @@ import { targetHealth } from "../src/resources/target-health.js";
 import { bucketArn } from "../src/resources/bucket.js";
 import { viaService } from "../src/resources/kms-key.js";
 import { PURPOSES } from "../src/resources/signing-keys.js";
-import { APP_PORT, bucketName, node, type Node } from "./network.js";
-import type { EnvironmentFacts } from "./environment.js";
+import { secret } from "../src/resources/secret.js";
+import { kmsKey } from "../src/resources/kms-key.js";
+import { dbInstance } from "../src/resources/db-instance.js";
+import { subnet } from "../src/resources/subnet.js";
+import { securityGroup, securityGroupRules } from "../src/resources/security-group.js";
+import { routeTable } from "../src/resources/route-table.js";
+import { vpc } from "../src/resources/vpc.js";
+import { targetGroup } from "../src/resources/target-group.js";
+import { listener } from "../src/resources/listener.js";
+import { replicationGroup } from "../src/resources/replication-group.js";
+import { secretFields } from "../src/resources/secret-fields.js";
+import { APP_PORT, bucketName, type Node } from "./names.js";
+import type { ComputeFacts, EnvironmentFacts } from "./facts.js";
 
-/** Facts the compute layer adds: the API image, pinned by digest (absent: no image yet). */
-export interface ComputeFacts {
-  image?: string;
-}
+export type { ComputeFacts } from "./facts.js";
 
 const ECS_TRUST = (facts: EnvironmentFacts): PolicyDocument => ({
   Version: "2012-10-17",
@@ -37,18 +45,24 @@ const ECS_TRUST = (facts: EnvironmentFacts): PolicyDocument => ({
   ],
 });
 
-const signingNodes = PURPOSES.map((p) => `secret:signing-${p.replace(/_/g, "-")}`);
+const signingNodes = PURPOSES.map((p) => ref(secret, `secret:signing-${p.replace(/_/g, "-")}`));
+// Nodes of the data and network layers this layer reads.
+const appSecret = ref(secret, "secret:database-app");
+const redisSecret = ref(secret, "secret:redis");
+const smtpSecret = ref(secret, "secret:smtp");
+const databaseKey = ref(kmsKey, "kms-key:database");
+const database = ref(dbInstance, "db-instance:main");
 
 /**
  * IAM-01: what the API may do — its bucket's objects, GetSecretValue on its own secrets, kms:Decrypt
  * with its keys through Secrets Manager, rds-db:connect as its IAM database user. Real ARNs only.
  * The local-development user (IAM-04) gets the same document.
  */
-export function appPolicy(r: Refs, config: Config, facts: EnvironmentFacts): PolicyDocument {
+export function appPolicy(r: PlanRefs, config: Config, facts: EnvironmentFacts): PolicyDocument {
   const bucket = bucketArn(bucketName(config, "app", facts));
-  const secrets = ["secret:database-app", "secret:redis", "secret:smtp", ...signingNodes].map((n) => String(r.out(n).arn)).sort();
-  const keys = ["kms-key:database", "kms-key:smtp", "kms-key:signing"].map((n) => String(r.out(n).arn)).sort();
-  const dbi = String(r.out("db-instance:main").dbiResourceId);
+  const secrets = [appSecret, redisSecret, smtpSecret, ...signingNodes].map((n) => String(r.out(n).arn)).sort();
+  const keys = [databaseKey, ref(kmsKey, "kms-key:smtp"), ref(kmsKey, "kms-key:signing")].map((n) => String(r.out(n).arn)).sort();
+  const dbi = String(r.out(database).dbiResourceId);
   return {
     Version: "2012-10-17",
     Statement: [
@@ -62,29 +76,27 @@ export function appPolicy(r: Refs, config: Config, facts: EnvironmentFacts): Pol
   };
 }
 
-const APP_POLICY_DEPS = ["secret:database-app", "secret:redis", "secret:smtp", ...signingNodes, "kms-key:database", "kms-key:smtp", "kms-key:signing", "db-instance:main"];
-
 /** The container of the API (ECS-02): configuration by environment, per SPEC.md's contract. */
-function apiContainer(r: Refs, config: Config, facts: EnvironmentFacts & ComputeFacts, group: string): ContainerSpec {
+function apiContainer(r: PlanRefs, config: Config, facts: EnvironmentFacts & ComputeFacts, group: string): ContainerSpec {
   const hosts = hostNames(config);
   const env: Record<string, string> = {
     NODE_ENV: "production",
     PORT: String(APP_PORT),
     // Secrets are passed by ARN and read by the API with the SDK at run time (cached for minutes),
     // so a rotation needs no redeploy; nothing is injected at start (no `secrets` in the definition).
-    DATABASE_SECRET_ARN: String(r.out("secret:database-app").arn),
+    DATABASE_SECRET_ARN: String(r.out(appSecret).arn),
     DATABASE_IAM_AUTH: "true",
-    REDIS_SECRET_ARN: String(r.out("secret:redis").arn),
-    SMTP_SECRET_ARN: String(r.out("secret:smtp").arn),
+    REDIS_SECRET_ARN: String(r.out(redisSecret).arn),
+    SMTP_SECRET_ARN: String(r.out(smtpSecret).arn),
     MAIL_FROM: `no-reply@${config.dns.domain}`,
     APP_ORIGINS: `https://${hosts.site}`,
     PUBLIC_URL: `https://${hosts.site}`,
-    TRUST_PROXY: [String(r.out("subnet:public-a").cidr), String(r.out("subnet:public-b").cidr)].join(","),
+    TRUST_PROXY: [String(r.out(ref(subnet, "subnet:public-a")).cidr), String(r.out(ref(subnet, "subnet:public-b")).cidr)].join(","),
     AUTH_RATE_LIMIT: config.compute.authRateLimit,
     S3_BUCKET: bucketName(config, "app", facts),
     AWS_REGION: facts.region,
   };
-  for (const p of PURPOSES) env[`SIGNING_KEY_${p.toUpperCase()}_SECRET_ARN`] = String(r.out(`secret:signing-${p.replace(/_/g, "-")}`).arn);
+  for (const p of PURPOSES) env[`SIGNING_KEY_${p.toUpperCase()}_SECRET_ARN`] = String(r.out(ref(secret, `secret:signing-${p.replace(/_/g, "-")}`)).arn);
   return {
     name: "api",
     image: facts.image!,
@@ -105,21 +117,21 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
   const nodes: Node[] = [];
   const trust = ECS_TRUST(facts);
 
-  nodes.push(node("log-group:api", [], logGroup, () => ({ name: group, retentionDays: config.compute.logRetentionDays }), ["MON-01", "ECS-02"]));
-  nodes.push(node("ecr-repository:api", [], ecrRepository, () => ({ name: `${env}-api`, keepLastImages: config.compute.keepLastImages }), ["ECS-05"]));
-  nodes.push(
-    node("iam-role:app-task", APP_POLICY_DEPS, iamRole, (r) => ({
+  const apiLogs = node(logGroup, "log-group:api", () => ({ name: group, retentionDays: config.compute.logRetentionDays }), ["MON-01", "ECS-02"]);
+  nodes.push(apiLogs);
+  const repository = node(ecrRepository, "ecr-repository:api", () => ({ name: `${env}-api`, keepLastImages: config.compute.keepLastImages }), ["ECS-05"]);
+  nodes.push(repository);
+  const appRole = node(iamRole, "iam-role:app-task", (r) => ({
       name: `${env}-app-task`,
       description: `opsctl ${env}: the API's task role (IAM-01)`,
       assumeRolePolicy: trust,
       inlinePolicies: { app: appPolicy(r, config, facts) },
-    }), ["IAM-01"]),
-  );
+    }), ["IAM-01"]);
+  nodes.push(appRole);
   nodes.push(
-    node("iam-user:dev", APP_POLICY_DEPS, iamUser, (r) => ({ name: `${env}-dev`, inlinePolicies: { app: appPolicy(r, config, facts) } }), ["IAM-04"]),
+    node(iamUser, "iam-user:dev", (r) => ({ name: `${env}-dev`, inlinePolicies: { app: appPolicy(r, config, facts) } }), ["IAM-04"]),
   );
-  nodes.push(
-    node("iam-role:task-execution", ["log-group:api", "ecr-repository:api"], iamRole, (r) => ({
+  const executionRole = node(iamRole, "iam-role:task-execution", (r) => ({
       name: `${env}-task-execution`,
       description: `opsctl ${env}: ECS task execution role: image pull and logs (IAM-02)`,
       assumeRolePolicy: trust,
@@ -129,15 +141,14 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
           Statement: [
             // GetAuthorizationToken has no resource-level permissions: AWS requires "*" (ECR user guide).
             { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            { Sid: "PullApiImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: String(r.out("ecr-repository:api").arn) },
-            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${String(r.out("log-group:api").arn)}:*` },
+            { Sid: "PullApiImage", Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], Resource: String(r.out(repository).arn) },
+            { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${String(r.out(apiLogs).arn)}:*` },
           ],
         },
       },
-    }), ["IAM-02"]),
-  );
-  nodes.push(
-    node("iam-role:bootstrap-task", ["db-instance:main", "secret:database-app", "kms-key:database"], iamRole, (r) => ({
+    }), ["IAM-02"]);
+  nodes.push(executionRole);
+  const bootstrapRole = node(iamRole, "iam-role:bootstrap-task", (r) => ({
       name: `${env}-bootstrap-task`,
       description: `opsctl ${env}: the one-off task that creates the app database user (RDS-07)`,
       assumeRolePolicy: trust,
@@ -145,24 +156,27 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
         bootstrap: {
           Version: "2012-10-17",
           Statement: [
-            { Sid: "MasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: String(r.out("db-instance:main").masterSecretArn) },
-            { Sid: "AppUserSecret", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: String(r.out("secret:database-app").arn) },
-            { Sid: "DatabaseKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: String(r.out("kms-key:database").arn), Condition: { StringEquals: { "kms:ViaService": viaService("secretsmanager", facts.region) } } },
+            { Sid: "MasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: String(r.out(database).masterSecretArn) },
+            { Sid: "AppUserSecret", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], Resource: String(r.out(appSecret).arn) },
+            { Sid: "DatabaseKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: String(r.out(databaseKey).arn), Condition: { StringEquals: { "kms:ViaService": viaService("secretsmanager", facts.region) } } },
           ],
         },
       },
-    }), ["RDS-07", "IAM-01"]),
-  );
-  nodes.push(node("ecs-cluster:main", [], ecsCluster, () => ({ name: `${env}-main` }), ["ECS-01", "MON-01"]));
-  nodes.push(node("service-discovery-namespace:main", ["vpc:main"], serviceDiscoveryNamespace, (r) => ({ name: `${env}.internal`, vpcId: r.id("vpc:main") }), ["ECS-04"]));
-  nodes.push(node("service-discovery-service:api", ["service-discovery-namespace:main"], serviceDiscoveryService, (r) => ({ name: "api", namespaceId: r.id("service-discovery-namespace:main") }), ["ECS-04"]));
+    }), ["RDS-07", "IAM-01"]);
+  nodes.push(bootstrapRole);
+  const cluster = node(ecsCluster, "ecs-cluster:main", () => ({ name: `${env}-main` }), ["ECS-01", "MON-01"]);
+  nodes.push(cluster);
+  const namespace = node(serviceDiscoveryNamespace, "service-discovery-namespace:main", (r) => ({ name: `${env}.internal`, vpcId: r.id(ref(vpc, "vpc:main")) }), ["ECS-04"]);
+  nodes.push(namespace);
+  const discovery = node(serviceDiscoveryService, "service-discovery-service:api", (r) => ({ name: "api", namespaceId: r.id(namespace) }), ["ECS-04"]);
+  nodes.push(discovery);
   nodes.push(
-    node("metric-alarm:ecs-running", ["ecs-cluster:main"], metricAlarm, (r) => ({
+    node(metricAlarm, "metric-alarm:ecs-running", (r) => ({
       name: `${env}-ecs-running`,
       description: "ECS running task count below desired (MON-01)",
       namespace: "ECS/ContainerInsights",
       metricName: "RunningTaskCount",
-      dimensions: { ClusterName: String(r.out("ecs-cluster:main").name), ServiceName: "api" },
+      dimensions: { ClusterName: String(r.out(cluster).name), ServiceName: "api" },
       statistic: "Minimum",
       period: 60,
       evaluationPeriods: 3,
@@ -175,24 +189,23 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
   // Without an image, everything else still converges; the service waits for `opsctl image push` or --image.
   if (!facts.image) return nodes;
 
-  const taskDeps = ["iam-role:task-execution", "iam-role:app-task", "log-group:api", "subnet:public-a", "subnet:public-b", ...APP_POLICY_DEPS];
-  nodes.push(
-    node("task-definition:api", [...new Set(taskDeps)], taskDefinition, (r) => ({
+  // The API's task also waits for everything its role's policy (IAM-01) names: the keys and the database.
+  const appPolicyReads = appRole.reads ?? [];
+  const apiTask = node(taskDefinition, "task-definition:api", (r) => ({
       family: `${env}-api`,
       cpu: config.compute.cpu,
       memory: config.compute.memory,
-      executionRoleArn: String(r.out("iam-role:task-execution").arn),
-      taskRoleArn: String(r.out("iam-role:app-task").arn),
+      executionRoleArn: String(r.out(executionRole).arn),
+      taskRoleArn: String(r.out(appRole).arn),
       containers: [apiContainer(r, config, facts, group)],
-    }), ["ECS-02"]),
-  );
-  nodes.push(
-    node("task-definition:bootstrap", ["iam-role:task-execution", "iam-role:bootstrap-task", "log-group:api", "db-instance:main", "secret:database-app"], taskDefinition, (r) => ({
+    }), ["ECS-02"], [apiLogs, ...appPolicyReads]);
+  nodes.push(apiTask);
+  const bootstrapTask = node(taskDefinition, "task-definition:bootstrap", (r) => ({
       family: `${env}-bootstrap`,
       cpu: 256,
       memory: 512,
-      executionRoleArn: String(r.out("iam-role:task-execution").arn),
-      taskRoleArn: String(r.out("iam-role:bootstrap-task").arn),
+      executionRoleArn: String(r.out(executionRole).arn),
+      taskRoleArn: String(r.out(bootstrapRole).arn),
       containers: [
         {
           name: "bootstrap",
@@ -200,12 +213,12 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
           essential: true,
           command: ["bootstrap-db"],
           environment: {
-            DATABASE_ADMIN_SECRET_ARN: String(r.out("db-instance:main").masterSecretArn),
-            DATABASE_HOST: String(r.out("db-instance:main").endpoint),
-            DATABASE_PORT: String(r.out("db-instance:main").port ?? 3306),
+            DATABASE_ADMIN_SECRET_ARN: String(r.out(database).masterSecretArn),
+            DATABASE_HOST: String(r.out(database).endpoint),
+            DATABASE_PORT: String(r.out(database).port ?? 3306),
             DATABASE_NAME: config.database.databaseName,
             DATABASE_APP_USER: "app",
-            DATABASE_SECRET_ARN: String(r.out("secret:database-app").arn),
+            DATABASE_SECRET_ARN: String(r.out(appSecret).arn),
             AWS_REGION: facts.region,
           },
           logConfiguration: { logGroup: group, region: facts.region, streamPrefix: "bootstrap" },
@@ -213,45 +226,47 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
           user: "node",
         },
       ],
-    }), ["RDS-07"]),
-  );
-  const privateSubnets = ["subnet:private-a", "subnet:private-b"];
-  nodes.push(
-    node("ecs-one-off-task:db-bootstrap", ["ecs-cluster:main", "task-definition:bootstrap", ...privateSubnets, "security-group:ecs", "security-group-rule:rds", "route-table:private-a", "route-table:private-b"], ecsOneOffTask, (r) => ({
-      cluster: String(r.out("ecs-cluster:main").name),
-      taskDefinitionArn: String(r.out("task-definition:bootstrap").arn),
+    }), ["RDS-07"], [apiLogs]);
+  nodes.push(bootstrapTask);
+  const privateSubnets = ["subnet:private-a", "subnet:private-b"].map((id) => ref(subnet, id));
+  const ecsGroup = ref(securityGroup, "security-group:ecs");
+  const sgRules = (name: string) => ref(securityGroupRules, `security-group-rule:${name}`);
+  const privateRoutes = [ref(routeTable, "route-table:private-a"), ref(routeTable, "route-table:private-b")];
+  const dbBootstrap = node(ecsOneOffTask, "ecs-one-off-task:db-bootstrap", (r) => ({
+      cluster: String(r.out(cluster).name),
+      taskDefinitionArn: String(r.out(bootstrapTask).arn),
       containerName: "bootstrap",
       command: ["bootstrap-db"],
       subnetIds: privateSubnets.map((s) => r.id(s)),
-      securityGroupIds: [r.id("security-group:ecs")],
+      securityGroupIds: [r.id(ecsGroup)],
       logGroupName: group,
       logStreamPrefix: "bootstrap",
-    }), ["RDS-07"]),
-  );
-  nodes.push(
-    node(
-      "ecs-service:api",
-      ["ecs-cluster:main", "task-definition:api", ...privateSubnets, "security-group:ecs", "security-group-rule:ecs", "security-group-rule:redis", "service-discovery-service:api", "target-group:api", "listener:https", "ecs-one-off-task:db-bootstrap", "replication-group:redis", "secret-fields:redis-endpoint"],
+    }), ["RDS-07"], [sgRules("rds"), ...privateRoutes]);
+  nodes.push(dbBootstrap);
+  const apiTargets = ref(targetGroup, "target-group:api");
+  const service = node(
       ecsService,
+      "ecs-service:api",
       (r) => ({
-        cluster: String(r.out("ecs-cluster:main").name),
+        cluster: String(r.out(cluster).name),
         name: "api",
-        taskDefinitionArn: String(r.out("task-definition:api").arn),
+        taskDefinitionArn: String(r.out(apiTask).arn),
         desiredCount: config.compute.desiredCount,
         subnetIds: privateSubnets.map((s) => r.id(s)),
-        securityGroupIds: [r.id("security-group:ecs")],
-        targetGroupArn: String(r.out("target-group:api").arn),
+        securityGroupIds: [r.id(ecsGroup)],
+        targetGroupArn: String(r.out(apiTargets).arn),
         containerName: "api",
         containerPort: APP_PORT,
-        registryArn: String(r.out("service-discovery-service:api").arn),
+        registryArn: String(r.out(discovery).arn),
         healthCheckGracePeriodSeconds: 60,
       }),
       ["ECS-03", "ECS-04", "ALB-02"],
-    ),
-  );
+      [sgRules("ecs"), sgRules("redis"), ref(listener, "listener:https"), dbBootstrap, ref(replicationGroup, "replication-group:redis"), ref(secretFields, "secret-fields:redis-endpoint")],
+    );
+  nodes.push(service);
   // Done means the tasks pass the load balancer's health check, not only that ECS runs them.
   nodes.push(
-    node("target-health:api", ["ecs-service:api", "target-group:api"], targetHealth, (r) => ({ targetGroupArn: String(r.out("target-group:api").arn), minHealthy: config.compute.desiredCount }), ["ALB-02", "ECS-03"]),
+    node(targetHealth, "target-health:api", (r) => ({ targetGroupArn: String(r.out(apiTargets).arn), minHealthy: config.compute.desiredCount }), ["ALB-02", "ECS-03"], [service]),
   );
   return nodes;
 }

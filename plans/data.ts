@@ -1,8 +1,8 @@
 import type { Config } from "../src/config/schema.js";
-import type { Refs } from "../src/engine/plan.js";
+import { node, ref, type PlanRefs } from "../src/engine/plan.js";
 import type { Facts } from "../src/resources/context.js";
 import type { PolicyDocument } from "../src/resources/policy.js";
-import { kmsKeyIn, keyPolicy, viaService } from "../src/resources/kms-key.js";
+import { kmsKey, kmsKeyIn, keyPolicy, viaService } from "../src/resources/kms-key.js";
 import { secret, type SecretSpec } from "../src/resources/secret.js";
 import { secretFields } from "../src/resources/secret-fields.js";
 import { bucket, bucketArn, appBucketPolicy, logsBucketPolicy } from "../src/resources/bucket.js";
@@ -15,8 +15,14 @@ import { cacheSubnetGroup } from "../src/resources/cache-subnet-group.js";
 import { replicationGroup, generateAuthToken, redisSecretValue } from "../src/resources/replication-group.js";
 import { generateSigningKey, PURPOSES, signingSecretName } from "../src/resources/signing-keys.js";
 import { randomBytes } from "node:crypto";
-import { bucketName, node, type Node } from "./network.js";
-import { rotationRoleArn } from "./rotate-keys.js";
+import { vpcEndpoint } from "../src/resources/vpc-endpoint.js";
+import { subnet } from "../src/resources/subnet.js";
+import { securityGroup } from "../src/resources/security-group.js";
+import { bucketName, roleArn, rotationRoleArn, type Node } from "./names.js";
+import type { DataFacts } from "./facts.js";
+
+export { roleArn } from "./names.js";
+export type { DataFacts } from "./facts.js";
 
 /** The three key families of KMS-01. */
 export const KEY_FAMILIES = ["database", "smtp", "signing"] as const;
@@ -25,18 +31,6 @@ export type KeyFamily = (typeof KEY_FAMILIES)[number];
 /** The services that use a family's keys on a principal's behalf (kms:ViaService). */
 export const keyServices = (family: KeyFamily): string[] => (family === "database" ? ["secretsmanager", "rds", "elasticache"] : ["secretsmanager"]);
 
-/** Facts the data layer adds (read before planning; see gatherDataFacts). */
-export interface DataFacts {
-  /** RDS-01: the newest available MySQL version, or the pin. */
-  mysqlVersion: string;
-  /** RDS-09: the log types to export, checked against the version. */
-  logExports: string[];
-}
-
-/** Role ARNs are deterministic (path /opsctl/), so policies can name them before the roles exist. */
-export function roleArn(config: Pick<Config, "env">, facts: Pick<Facts, "accountId">, name: string): string {
-  return `arn:aws:iam::${facts.accountId}:role/opsctl/${config.env}-${name}`;
-}
 
 /** Who may read each secret (SM-03): the operator, plus the roles that use it at run time. */
 export function secretReaders(config: Config, facts: Facts, purpose: "smtp" | "database-app" | "redis" | "signing" | "ssh"): string[] {
@@ -88,7 +82,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
     const services = keyServices(family);
     for (const [suffix, region] of [["", facts.region], ["-replica", secondary]] as const) {
       nodes.push(
-        node(`kms-key:${family}${suffix}`, [], kmsKeyIn(region), () => ({
+        node(kmsKeyIn(region), `kms-key:${family}${suffix}`, () => ({
           description: `opsctl ${env}: ${family} ${family === "signing" ? "keys" : "credentials"}${suffix ? ` (replicas in ${region})` : ""}`,
           // The roles that use the key come later (their IAM policies name it): the primary key's
           // `key-policy` node (plans/key-policies.ts) adds them once they exist.
@@ -103,12 +97,12 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
   }
 
   const secretNode = (name: string, family: KeyFamily, secretName: string, description: string, generate: () => string, readers: string[], controls: string[]): Node =>
-    node(`secret:${name}`, [`kms-key:${family}`, `kms-key:${family}-replica`], secret, (r: Refs): SecretSpec => ({
+    node(secret, `secret:${name}`, (r: PlanRefs): SecretSpec => ({
       name: secretName,
       description,
-      kmsKeyId: String(r.out(`kms-key:${family}`).arn),
+      kmsKeyId: String(r.out(ref(kmsKey, `kms-key:${family}`)).arn),
       generate,
-      replicas: [{ region: secondary, kmsKeyId: String(r.out(`kms-key:${family}-replica`).arn) }],
+      replicas: [{ region: secondary, kmsKeyId: String(r.out(ref(kmsKey, `kms-key:${family}-replica`)).arn) }],
       resourcePolicy: secretPolicy(readers),
     }), controls);
 
@@ -161,7 +155,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
 
   const logsName = bucketName(config, "logs", facts);
   nodes.push(
-    node("bucket:logs", [], bucket, () => ({
+    node(bucket, "bucket:logs", () => ({
       name: logsName,
       purpose: "logs",
       versioning: true,
@@ -171,52 +165,50 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
   );
   const appName = bucketName(config, "app", facts);
   nodes.push(
-    node("bucket:app", ["vpc-endpoint:s3"], bucket, (r) => ({
+    node(bucket, "bucket:app", (r) => ({
       name: appName,
       purpose: "app",
       versioning: true,
-      policy: appBucketPolicy(bucketArn(appName), r.id("vpc-endpoint:s3")),
+      policy: appBucketPolicy(bucketArn(appName), r.id(ref(vpcEndpoint, "vpc-endpoint:s3"))),
     }), ["S3-01", "NET-07"]),
   );
 
-  const isolated = ["subnet:isolated-a", "subnet:isolated-b"];
-  nodes.push(
-    node("db-subnet-group:main", isolated, dbSubnetGroup, (r) => ({
+  const isolated = ["subnet:isolated-a", "subnet:isolated-b"].map((id) => ref(subnet, id));
+  const dbSubnets = node(dbSubnetGroup, "db-subnet-group:main", (r) => ({
       name: `${env}-main`,
       description: `opsctl ${env}: isolated subnets, dual-stack (RDS-05, RDS-11)`,
       subnetIds: isolated.map((s) => r.id(s)),
-    }), ["RDS-05", "RDS-11"]),
-  );
-  nodes.push(
-    node("db-parameter-group:main", [], dbParameterGroup, () => ({
+    }), ["RDS-05", "RDS-11"]);
+  nodes.push(dbSubnets);
+  const dbParameters = node(dbParameterGroup, "db-parameter-group:main", () => ({
       name: `${env}-mysql${majorVersion(facts.mysqlVersion).replace(".", "")}`,
       family: parameterGroupFamily(facts.mysqlVersion),
       description: `opsctl ${env}: TLS required, general and slow query logs (RDS-06, RDS-09)`,
       parameters: { require_secure_transport: "1", general_log: "1", slow_query_log: "1", log_output: "FILE" },
-    }), ["RDS-06", "RDS-09"]),
-  );
-  nodes.push(
-    node("db-option-group:main", [], dbOptionGroup, () => ({
+    }), ["RDS-06", "RDS-09"]);
+  nodes.push(dbParameters);
+  const dbOptions = node(dbOptionGroup, "db-option-group:main", () => ({
       name: `${env}-mysql${majorVersion(facts.mysqlVersion).replace(".", "")}`,
       engineName: "mysql",
       majorEngineVersion: majorVersion(facts.mysqlVersion),
       description: `opsctl ${env}: MariaDB audit plugin for the audit log export (RDS-09)`,
       options: ["MARIADB_AUDIT_PLUGIN"],
-    }), ["RDS-09"]),
-  );
+    }), ["RDS-09"]);
+  nodes.push(dbOptions);
+  const databaseKey = ref(kmsKey, "kms-key:database");
   nodes.push(
-    node("db-instance:main", ["db-subnet-group:main", "db-parameter-group:main", "db-option-group:main", "security-group:rds", "kms-key:database"], dbInstance, (r) => ({
+    node(dbInstance, "db-instance:main", (r) => ({
       identifier: `${env}-main`,
       engineVersion: facts.mysqlVersion,
       instanceClass: config.database.instanceClass,
       allocatedStorageGiB: config.database.allocatedStorageGiB,
       maxAllocatedStorageGiB: config.database.maxAllocatedStorageGiB,
       multiAz: true,
-      subnetGroupName: r.id("db-subnet-group:main"),
-      securityGroupIds: [r.id("security-group:rds")],
-      parameterGroupName: r.id("db-parameter-group:main"),
-      optionGroupName: r.id("db-option-group:main"),
-      kmsKeyId: String(r.out("kms-key:database").arn),
+      subnetGroupName: r.id(dbSubnets),
+      securityGroupIds: [r.id(ref(securityGroup, "security-group:rds"))],
+      parameterGroupName: r.id(dbParameters),
+      optionGroupName: r.id(dbOptions),
+      kmsKeyId: String(r.out(databaseKey).arn),
       dbName: config.database.databaseName,
       masterUsername: config.database.masterUsername,
       backupRetentionDays: config.database.backupRetentionDays,
@@ -225,31 +217,30 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
     }), ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-08", "RDS-09", "RDS-10", "RDS-11", "RDS-12"]),
   );
 
-  nodes.push(
-    node("cache-subnet-group:redis", isolated, cacheSubnetGroup, (r) => ({
+  const cacheSubnets = node(cacheSubnetGroup, "cache-subnet-group:redis", (r) => ({
       name: `${env}-redis`,
       description: `opsctl ${env}: isolated subnets for Redis (RED-01)`,
       subnetIds: isolated.map((s) => r.id(s)),
-    }), ["RED-01"]),
-  );
-  nodes.push(
-    node("replication-group:redis", ["cache-subnet-group:redis", "security-group:redis", "kms-key:database", "secret:redis"], replicationGroup, (r) => ({
+    }), ["RED-01"]);
+  nodes.push(cacheSubnets);
+  const redisSecret = ref(secret, "secret:redis");
+  const redis = node(replicationGroup, "replication-group:redis", (r) => ({
       id: `${env}-redis`,
       description: `opsctl ${env}: rate-limit store of the API (RED-01)`,
       engine: config.cache.engine,
       engineVersion: config.cache.engineVersion,
       nodeType: config.cache.nodeType,
-      subnetGroupName: r.id("cache-subnet-group:redis"),
-      securityGroupIds: [r.id("security-group:redis")],
-      kmsKeyId: String(r.out("kms-key:database").arn),
-      authTokenSecretArn: String(r.out("secret:redis").arn),
+      subnetGroupName: r.id(cacheSubnets),
+      securityGroupIds: [r.id(ref(securityGroup, "security-group:redis"))],
+      kmsKeyId: String(r.out(databaseKey).arn),
+      authTokenSecretArn: String(r.out(redisSecret).arn),
       azs: facts.azs,
-    }), ["RED-01", "SG-04"]),
-  );
+    }), ["RED-01", "SG-04"]);
+  nodes.push(redis);
   nodes.push(
-    node("secret-fields:redis-endpoint", ["secret:redis", "replication-group:redis"], secretFields, (r) => ({
-      secretArn: String(r.out("secret:redis").arn),
-      fields: { host: String(r.out("replication-group:redis").primaryEndpoint), port: Number(r.out("replication-group:redis").port ?? 6379) },
+    node(secretFields, "secret-fields:redis-endpoint", (r) => ({
+      secretArn: String(r.out(redisSecret).arn),
+      fields: { host: String(r.out(redis).primaryEndpoint), port: Number(r.out(redis).port ?? 6379) },
     }), ["RED-01"]),
   );
   return nodes;

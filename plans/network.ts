@@ -1,7 +1,7 @@
 import type { Config } from "../src/config/schema.js";
 import { planSubnets, ipv6Subnet64 } from "../src/config/cidr.js";
-import { UNKNOWN, type PlanNode, type Refs } from "../src/engine/plan.js";
-import type { Facts, ResourceContext } from "../src/resources/context.js";
+import { UNKNOWN, node, ref, type PlanRefs } from "../src/engine/plan.js";
+import type { Facts } from "../src/resources/context.js";
 import { vpc } from "../src/resources/vpc.js";
 import { subnet } from "../src/resources/subnet.js";
 import { internetGateway } from "../src/resources/internet-gateway.js";
@@ -19,26 +19,12 @@ import { keyPair } from "../src/resources/key-pair.js";
 import { instance } from "../src/resources/instance.js";
 import { instanceProfile } from "../src/resources/instance-profile.js";
 import { generateSshKeyPair } from "../src/resources/ssh-key.js";
+import { APP_PORT, bucketName, sshKeySecretName, type Node } from "./names.js";
 
-/** A node of the environment plan. */
-export type Node = PlanNode<ResourceContext>;
+export { APP_PORT, bucketName, sshKeySecretName, type Node } from "./names.js";
 
-/** Port the bundled API listens on (its PORT default); the target of SG-02. */
-export const APP_PORT = 3000;
-
-/** Globally unique, stable S3 bucket name of a purpose (S3-01..03): derived from prefix, env, account and region. */
-export function bucketName(config: Pick<Config, "env" | "storage">, purpose: string, facts: Pick<Facts, "accountId" | "region">): string {
-  // Same layout as bucketNameFor (src/resources/bucket.ts), which also validates it; "*" makes the endpoint policy's pattern.
-  return `${config.storage.bucketPrefix}-${config.env}-${purpose}-${facts.accountId}-${facts.region}`;
-}
-
-/** The secret holding the bastion's private key (BAS-02). */
-export function sshKeySecretName(env: string): string {
-  return `${env}/bastion/ssh-key`;
-}
-
-/** Shorthand for a plan node. */
-export const node = (id: string, deps: string[], resource: Node["resource"], spec: (r: Refs) => unknown, controls: string[]): Node => ({ id, deps, resource, spec, controls });
+/** The subnet node of a tier and zone letter (`subnet:public-a` …). */
+const subnetRef = (name: string) => ref(subnet, `subnet:${name}`);
 const ANY4 = "0.0.0.0/0";
 const ANY6 = "::/0";
 
@@ -51,14 +37,15 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
   const subnets = planSubnets(config.network.vpcCidr);
   const azLetter = ["a", "b"] as const;
   const nodes: Node[] = [];
-  const vpcId = (r: Refs) => r.id("vpc:main");
+  const vpcMain = node(vpc, "vpc:main", () => ({ cidr: config.network.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true }), ["NET-01", "NET-03", "NET-10"]);
+  const vpcId = (r: PlanRefs) => r.id(vpcMain);
 
-  nodes.push(node("vpc:main", [], vpc, () => ({ cidr: config.network.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true }), ["NET-01", "NET-03", "NET-10"]));
+  nodes.push(vpcMain);
 
   for (const s of subnets) {
     nodes.push(
-      node(`subnet:${s.name}`, ["vpc:main"], subnet, (r) => {
-        const v6 = r.out("vpc:main").ipv6Cidr;
+      node(subnet, `subnet:${s.name}`, (r) => {
+        const v6 = r.out(vpcMain).ipv6Cidr;
         return {
           vpcId: vpcId(r),
           cidr: s.cidr,
@@ -70,53 +57,55 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
     );
   }
 
-  nodes.push(node("internet-gateway:main", ["vpc:main"], internetGateway, (r) => ({ vpcId: vpcId(r) }), ["NET-04"]));
+  const igw = node(internetGateway, "internet-gateway:main", (r) => ({ vpcId: vpcId(r) }), ["NET-04"]);
+  nodes.push(igw);
 
   const natAzs = config.network.natMode === "per-az" ? azLetter : (["a"] as const);
   for (const az of natAzs) {
-    nodes.push(node(`elastic-ip:nat-${az}`, [], elasticIp, () => ({}), ["NET-05"]));
+    const eip = node(elasticIp, `elastic-ip:nat-${az}`, () => ({}), ["NET-05"]);
+    nodes.push(eip);
     nodes.push(
-      node(`nat-gateway:${az}`, [`subnet:public-${az}`, `elastic-ip:nat-${az}`, "internet-gateway:main"], natGateway, (r) => ({
-        subnetId: r.id(`subnet:public-${az}`),
-        allocationId: r.id(`elastic-ip:nat-${az}`),
-      }), ["NET-05"]),
+      node(natGateway, `nat-gateway:${az}`, (r) => ({
+        subnetId: r.id(subnetRef(`public-${az}`)),
+        allocationId: r.id(eip),
+      }), ["NET-05"], [igw]),
     );
   }
 
   nodes.push(
-    node("route-table:public", ["vpc:main", "internet-gateway:main", "subnet:public-a", "subnet:public-b"], routeTable, (r) => ({
+    node(routeTable, "route-table:public", (r) => ({
       vpcId: vpcId(r),
       routes: [
-        { destination: ANY4, gatewayId: r.id("internet-gateway:main") },
-        { destination: ANY6, gatewayId: r.id("internet-gateway:main") },
+        { destination: ANY4, gatewayId: r.id(igw) },
+        { destination: ANY6, gatewayId: r.id(igw) },
       ] satisfies RouteSpec[],
-      subnetIds: [r.id("subnet:public-a"), r.id("subnet:public-b")],
+      subnetIds: [r.id(subnetRef("public-a")), r.id(subnetRef("public-b"))],
     }), ["NET-04"]),
   );
   for (const az of azLetter) {
-    const nat = `nat-gateway:${natAzs.includes(az as never) ? az : "a"}`;
+    const nat = ref(natGateway, `nat-gateway:${natAzs.includes(az as never) ? az : "a"}`);
     nodes.push(
-      node(`route-table:private-${az}`, ["vpc:main", nat, `subnet:private-${az}`], routeTable, (r) => ({
+      node(routeTable, `route-table:private-${az}`, (r) => ({
         vpcId: vpcId(r),
         routes: [{ destination: ANY4, natGatewayId: r.id(nat) }] satisfies RouteSpec[],
-        subnetIds: [r.id(`subnet:private-${az}`)],
+        subnetIds: [r.id(subnetRef(`private-${az}`))],
       }), ["NET-05"]),
     );
   }
   nodes.push(
-    node("route-table:isolated", ["vpc:main", "subnet:isolated-a", "subnet:isolated-b"], routeTable, (r) => ({
+    node(routeTable, "route-table:isolated", (r) => ({
       vpcId: vpcId(r),
       routes: [],
-      subnetIds: [r.id("subnet:isolated-a"), r.id("subnet:isolated-b")],
+      subnetIds: [r.id(subnetRef("isolated-a")), r.id(subnetRef("isolated-b"))],
     }), ["NET-06"]),
   );
 
   const projectBuckets = `arn:aws:s3:::${bucketName(config, "*", facts)}`;
   nodes.push(
-    node("vpc-endpoint:s3", ["vpc:main", "route-table:private-a", "route-table:private-b", "route-table:isolated"], vpcEndpoint, (r) => ({
+    node(vpcEndpoint, "vpc-endpoint:s3", (r) => ({
       vpcId: vpcId(r),
       serviceName: `com.amazonaws.${facts.region}.s3`,
-      routeTableIds: [r.id("route-table:private-a"), r.id("route-table:private-b"), r.id("route-table:isolated")],
+      routeTableIds: [r.id(ref(routeTable, "route-table:private-a")), r.id(ref(routeTable, "route-table:private-b")), r.id(ref(routeTable, "route-table:isolated"))],
       policy: {
         Version: "2012-10-17",
         Statement: [
@@ -142,19 +131,19 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
 
   for (const tier of ["public", "private", "isolated"] as const) {
     nodes.push(
-      node(`network-acl:${tier}`, ["vpc:main", `subnet:${tier}-a`, `subnet:${tier}-b`], networkAcl, (r) => ({
+      node(networkAcl, `network-acl:${tier}`, (r) => ({
         vpcId: vpcId(r),
-        subnetIds: [r.id(`subnet:${tier}-a`), r.id(`subnet:${tier}-b`)],
-        entries: aclEntries(tier, config.network.vpcCidr, String(r.out("vpc:main").ipv6Cidr), config.bastion.allowedCidrs),
+        subnetIds: [r.id(subnetRef(`${tier}-a`)), r.id(subnetRef(`${tier}-b`))],
+        entries: aclEntries(tier, config.network.vpcCidr, String(r.out(vpcMain).ipv6Cidr), config.bastion.allowedCidrs),
       }), ["NET-08"]),
     );
   }
 
   const flowGroup = logGroupName(env, "flow-logs");
-  nodes.push(node("log-group:flow-logs", [], logGroup, () => ({ name: flowGroup, retentionDays: config.network.flowLogRetentionDays }), ["NET-09", "MON-01"]));
-  nodes.push(
-    node("iam-role:flow-logs", ["log-group:flow-logs"], iamRole, (r) => {
-      const arn = String(r.out("log-group:flow-logs").arn);
+  const flowLogGroup = node(logGroup, "log-group:flow-logs", () => ({ name: flowGroup, retentionDays: config.network.flowLogRetentionDays }), ["NET-09", "MON-01"]);
+  nodes.push(flowLogGroup);
+  const flowRole = node(iamRole, "iam-role:flow-logs", (r) => {
+      const arn = String(r.out(flowLogGroup).arn);
       return {
         name: `${env}-flow-logs`,
         description: `opsctl ${env}: VPC flow logs delivery to ${flowGroup}`,
@@ -179,21 +168,23 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
           },
         },
       };
-    }, ["IAM-03", "NET-09"]),
-  );
+    }, ["IAM-03", "NET-09"]);
+  nodes.push(flowRole);
   nodes.push(
-    node("flow-log:vpc", ["vpc:main", "log-group:flow-logs", "iam-role:flow-logs"], flowLog, (r) => ({
+    node(flowLog, "flow-log:vpc", (r) => ({
       vpcId: vpcId(r),
       logGroupName: flowGroup,
-      roleArn: String(r.out("iam-role:flow-logs").arn),
-    }), ["NET-09"]),
+      roleArn: String(r.out(flowRole).arn),
+    }), ["NET-09"], [flowLogGroup]),
   );
 
   // The groups wait only for the VPC; the rules naming another group are their own nodes (SG-02..SG-04).
   const sg = (name: string, description: string, rules: { ingress: SgRuleSpec[]; egress: SgRuleSpec[] }, controls: string[], peerRulesElsewhere = false) =>
-    node(`security-group:${name}`, ["vpc:main"], securityGroup, (r) => ({ vpcId: vpcId(r), groupName: `${env}-${name}`, description, ...rules, peerRulesElsewhere }), controls);
-  const peerRules = (name: string, peers: string[], ingress: (r: Refs) => SgRuleSpec[], controls: string[]) =>
-    node(`security-group-rule:${name}`, [`security-group:${name}`, ...peers.map((p) => `security-group:${p}`)], securityGroupRules, (r) => ({ groupId: r.id(`security-group:${name}`), ingress: ingress(r), egress: [] }), controls);
+    node(securityGroup, `security-group:${name}`, (r) => ({ vpcId: vpcId(r), groupName: `${env}-${name}`, description, ...rules, peerRulesElsewhere }), controls);
+  const sgRef = (name: string) => ref(securityGroup, `security-group:${name}`);
+  // The peer groups are the ones `ingress` reads.
+  const peerRules = (name: string, ingress: (r: PlanRefs) => SgRuleSpec[], controls: string[]) =>
+    node(securityGroupRules, `security-group-rule:${name}`, (r) => ({ groupId: r.id(sgRef(name)), ingress: ingress(r), egress: [] }), controls);
   const allOut: SgRuleSpec[] = [{ protocol: "-1", cidr: ANY4, description: "all outbound" }];
   nodes.push(
     sg("alb", `opsctl ${env}: load balancer`, {
@@ -202,33 +193,33 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
       egress: [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, cidr: config.network.vpcCidr, description: "to the tasks' app port" }],
     }, ["SG-01"]),
     sg("ecs", `opsctl ${env}: ECS tasks`, { ingress: [], egress: allOut }, ["SG-02"], true),
-    peerRules("ecs", ["alb"], (r) => [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, groupId: r.id("security-group:alb"), description: "app port from the ALB" }], ["SG-02"]),
+    peerRules("ecs", (r) => [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, groupId: r.id(sgRef("alb")), description: "app port from the ALB" }], ["SG-02"]),
     sg("bastion", `opsctl ${env}: bastion`, {
       ingress: config.bastion.allowedCidrs.map((cidr) => ({ protocol: "tcp", from: 22, to: 22, cidr, description: "SSH from an allowed network" })),
       egress: allOut,
     }, ["SG-05", "BAS-01"]),
     sg("rds", `opsctl ${env}: RDS MySQL`, { ingress: [], egress: [] }, ["SG-03"], true),
-    peerRules("rds", ["ecs", "bastion"], (r) => [
-      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:ecs"), description: "MySQL from the ECS tasks" },
-      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id("security-group:bastion"), description: "MySQL from the bastion" },
+    peerRules("rds", (r) => [
+      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id(sgRef("ecs")), description: "MySQL from the ECS tasks" },
+      { protocol: "tcp", from: 3306, to: 3306, groupId: r.id(sgRef("bastion")), description: "MySQL from the bastion" },
     ], ["SG-03"]),
     sg("redis", `opsctl ${env}: ElastiCache Redis`, { ingress: [], egress: [] }, ["SG-04"], true),
-    peerRules("redis", ["ecs"], (r) => [{ protocol: "tcp", from: 6379, to: 6379, groupId: r.id("security-group:ecs"), description: "Redis from the ECS tasks" }], ["SG-04"]),
+    peerRules("redis", (r) => [{ protocol: "tcp", from: 6379, to: 6379, groupId: r.id(sgRef("ecs")), description: "Redis from the ECS tasks" }], ["SG-04"]),
   );
-  nodes.push(node("default-security-group:main", ["vpc:main"], defaultSecurityGroup, (r) => ({ vpcId: vpcId(r) }), ["SG-06"]));
+  nodes.push(node(defaultSecurityGroup, "default-security-group:main", (r) => ({ vpcId: vpcId(r) }), ["SG-06"]));
 
-  nodes.push(
-    node("secret:bastion-ssh-key", [], secret, () => ({
+  const sshKey = node(secret, "secret:bastion-ssh-key", () => ({
       name: sshKeySecretName(env),
       description: `opsctl ${env}: bastion ED25519 SSH key (fetch it with \`opsctl ssh-key\`)`,
       generate: () => JSON.stringify(generateSshKeyPair(`${env}-bastion`)),
-      recoveryWindowDays: 7,
-    }), ["BAS-02"]),
-  );
-  nodes.push(node("key-pair:bastion", ["secret:bastion-ssh-key"], keyPair, (r) => ({ keyName: `${env}-bastion`, secretArn: String(r.out("secret:bastion-ssh-key").arn) }), ["BAS-02"]));
+      // (A `recoveryWindowDays: 7` stood here: no field of the secret kind, so it was never applied;
+      // `down` uses storage.secretRecoveryWindowDays for every secret. Caught by the typed builder.)
+    }), ["BAS-02"]);
+  nodes.push(sshKey);
+  const bastionKey = node(keyPair, "key-pair:bastion", (r) => ({ keyName: `${env}-bastion`, secretArn: String(r.out(sshKey).arn) }), ["BAS-02"]);
+  nodes.push(bastionKey);
   // IAM-03: the bastion's role lets Session Manager reach it (no inbound port needed for that).
-  nodes.push(
-    node("iam-role:bastion", [], iamRole, () => ({
+  const bastionRole = node(iamRole, "iam-role:bastion", () => ({
       name: `${env}-bastion`,
       description: `opsctl ${env}: bastion instance role (IAM-03)`,
       assumeRolePolicy: {
@@ -237,19 +228,20 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
       },
       inlinePolicies: {},
       managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
-    }), ["IAM-03"]),
-  );
-  nodes.push(node("instance-profile:bastion", ["iam-role:bastion"], instanceProfile, () => ({ name: `${env}-bastion`, roleName: `${env}-bastion` }), ["IAM-03"]));
+    }), ["IAM-03"]);
+  nodes.push(bastionRole);
+  const bastionProfile = node(instanceProfile, "instance-profile:bastion", () => ({ name: `${env}-bastion`, roleName: `${env}-bastion` }), ["IAM-03"], [bastionRole]);
+  nodes.push(bastionProfile);
   nodes.push(
-    node("instance:bastion", ["subnet:public-a", "security-group:bastion", "key-pair:bastion", "route-table:public", "instance-profile:bastion"], instance, (r) => ({
+    node(instance, "instance:bastion", (r) => ({
       imageId: facts.bastionAmi,
       instanceType: config.bastion.instanceType,
-      subnetId: r.id("subnet:public-a"),
-      securityGroupIds: [r.id("security-group:bastion")],
-      keyName: String(r.out("key-pair:bastion").name),
+      subnetId: r.id(subnetRef("public-a")),
+      securityGroupIds: [r.id(sgRef("bastion"))],
+      keyName: String(r.out(bastionKey).name),
       rootVolumeGiB: 8,
-      instanceProfileArn: String(r.out("instance-profile:bastion").arn),
-    }), ["BAS-01", "IAM-03"]),
+      instanceProfileArn: String(r.out(bastionProfile).arn),
+    }), ["BAS-01", "IAM-03"], [ref(routeTable, "route-table:public")]),
   );
   return nodes;
 }

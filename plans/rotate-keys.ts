@@ -1,5 +1,5 @@
 import type { Config } from "../src/config/schema.js";
-import type { Plan, Refs } from "../src/engine/plan.js";
+import { node, ref, type Plan, type PlanRefs } from "../src/engine/plan.js";
 import type { Facts, ResourceContext } from "../src/resources/context.js";
 import { PURPOSES, signingSecretName, type Purpose } from "../src/resources/signing-keys.js";
 import { ROTATION_PERIOD_DAYS, signingKeyRotation, type SigningKeyRotationSpec } from "../src/resources/signing-key-rotation.js";
@@ -9,8 +9,11 @@ import { lambdaFunction, lambdaPermission, type LambdaFunctionSpec, type LambdaP
 import { secretRotation, type SecretRotationSpec } from "../src/resources/secret-rotation.js";
 import { GRACE_MS } from "../src/rotation-lambda/grace.js";
 import { ROTATION_HANDLER, rotationLambdaZip } from "../src/rotation-lambda/package.js";
-import { roleArn } from "./data.js";
-import { node, type Node } from "./network.js";
+import { secret } from "../src/resources/secret.js";
+import { kmsKey } from "../src/resources/kms-key.js";
+import { rotationFunctionName, type Node } from "./names.js";
+
+export { rotationFunctionName, rotationRoleArn } from "./names.js";
 
 /** What one `rotate-keys` run does (validated flags plus the run's time). */
 export interface RotateKeysOptions {
@@ -37,7 +40,7 @@ export function rotationNodeId(purpose: Purpose): string {
  */
 export function rotateKeysPlan(config: Pick<Config, "env">, opts: RotateKeysOptions): Plan<ResourceContext> {
   const nodes: Node[] = opts.purposes.map((purpose) =>
-    node(rotationNodeId(purpose), [], signingKeyRotation, (): SigningKeyRotationSpec => ({
+    node(signingKeyRotation, rotationNodeId(purpose), (): SigningKeyRotationSpec => ({
       secretName: signingSecretName(config.env, purpose),
       purpose,
       maxAgeMs: opts.maxAgeMs,
@@ -51,20 +54,7 @@ export function rotateKeysPlan(config: Pick<Config, "env">, opts: RotateKeysOpti
 }
 
 /** The environment plan's node of a purpose's signing-key secret (plans/data.ts). */
-const signingSecretNode = (purpose: Purpose) => `secret:signing-${purpose.replace(/_/g, "-")}`;
-
-/** Name of the rotation function (and of its role): `<env>-secret-rotation`. */
-export function rotationFunctionName(config: Pick<Config, "env">): string {
-  return `${config.env}-secret-rotation`;
-}
-
-/**
- * ARN of the rotation function's role (deterministic, path /opsctl/): the signing secrets' resource
- * policy (SM-03, secretReaders "signing" in plans/data.ts) must list it, or the function cannot read them.
- */
-export function rotationRoleArn(config: Pick<Config, "env">, facts: Pick<Facts, "accountId">): string {
-  return roleArn(config, facts, "secret-rotation");
-}
+const signingSecretNode = (purpose: Purpose) => ref(secret, `secret:signing-${purpose.replace(/_/g, "-")}`);
 
 /**
  * SM-04 (Security Hub SecretsManager.1 and .4): automatic rotation of the three signing keys every
@@ -82,10 +72,11 @@ export function rotationNodes(config: Config, facts: Facts): Node[] {
   const secretNodes = PURPOSES.map(signingSecretNode);
   const nodes: Node[] = [];
 
-  nodes.push(node("log-group:secret-rotation", [], logGroup, () => ({ name: logs, retentionDays: config.compute.logRetentionDays }), ["SM-04", "MON-01"]));
-  nodes.push(
-    node("iam-role:secret-rotation", ["log-group:secret-rotation", "kms-key:signing", ...secretNodes], iamRole, (r: Refs): IamRoleSpec => {
-      const logArn = String(r.out("log-group:secret-rotation").arn);
+  const logGroupNode = node(logGroup, "log-group:secret-rotation", () => ({ name: logs, retentionDays: config.compute.logRetentionDays }), ["SM-04", "MON-01"]);
+  nodes.push(logGroupNode);
+  const signingKey = ref(kmsKey, "kms-key:signing");
+  const role = node(iamRole, "iam-role:secret-rotation", (r: PlanRefs): IamRoleSpec => {
+      const logArn = String(r.out(logGroupNode).arn);
       return {
         name: fn,
         description: `opsctl ${env}: rotation function of the signing keys (SM-04)`,
@@ -109,44 +100,42 @@ export function rotationNodes(config: Config, facts: Facts): Node[] {
               {
                 Effect: "Allow",
                 Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-                Resource: String(r.out("kms-key:signing").arn),
+                Resource: String(r.out(signingKey).arn),
                 Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${facts.region}.amazonaws.com` } },
               },
             ],
           },
         },
       };
-    }, ["SM-04", "IAM-03"]),
-  );
-  nodes.push(
-    node("lambda-function:secret-rotation", ["iam-role:secret-rotation", "log-group:secret-rotation"], lambdaFunction, (r: Refs): LambdaFunctionSpec => ({
+    }, ["SM-04", "IAM-03"]);
+  nodes.push(role);
+  const fnNode = node(lambdaFunction, "lambda-function:secret-rotation", (r: PlanRefs): LambdaFunctionSpec => ({
       name: fn,
-      roleArn: String(r.out("iam-role:secret-rotation").arn),
+      roleArn: String(r.out(role).arn),
       handler: ROTATION_HANDLER,
       runtime: "nodejs22.x",
       code: rotationLambdaZip,
       timeoutSeconds: 30,
       logGroup: logs,
       description: `opsctl ${env}: rotates the PASETO signing keys (createSecret/setSecret/testSecret/finishSecret)`,
-    }), ["SM-04"]),
-  );
-  nodes.push(
-    node("lambda-permission:secret-rotation", ["lambda-function:secret-rotation"], lambdaPermission, (): LambdaPermissionSpec => ({
+    }), ["SM-04"], [logGroupNode]);
+  nodes.push(fnNode);
+  const permission = node(lambdaPermission, "lambda-permission:secret-rotation", (): LambdaPermissionSpec => ({
       functionName: fn,
       statementId: "secretsmanager-rotation",
       principal: "secretsmanager.amazonaws.com",
       action: "lambda:InvokeFunction",
       sourceAccount: facts.accountId,
-    }), ["SM-04"]),
-  );
+    }), ["SM-04"], [fnNode]);
+  nodes.push(permission);
   for (const purpose of PURPOSES) {
     const secretNode = signingSecretNode(purpose);
     nodes.push(
-      node(`secret-rotation:${secretNode.slice("secret:".length)}`, [secretNode, "lambda-function:secret-rotation", "lambda-permission:secret-rotation"], secretRotation, (r: Refs): SecretRotationSpec => ({
+      node(secretRotation, `secret-rotation:${secretNode.id.slice("secret:".length)}`, (r: PlanRefs): SecretRotationSpec => ({
         secretArn: String(r.out(secretNode).arn),
-        lambdaArn: String(r.out("lambda-function:secret-rotation").arn),
+        lambdaArn: String(r.out(fnNode).arn),
         afterDays: ROTATION_PERIOD_DAYS,
-      }), ["SM-04"]),
+      }), ["SM-04"], [permission]),
     );
   }
   return nodes;

@@ -1,17 +1,22 @@
 import type { Config } from "../src/config/schema.js";
 import { InputError } from "../src/engine/errors.js";
 import { validateGraph } from "../src/engine/graph.js";
-import type { Plan, Refs } from "../src/engine/plan.js";
+import { node, ref, type Plan, type Refs } from "../src/engine/plan.js";
 import { absent, readOnly } from "../src/engine/wrappers.js";
 import type { ResourceContext } from "../src/resources/context.js";
 import { dbInstancePower } from "../src/resources/db-instance-power.js";
 import { instancePower } from "../src/resources/instance-power.js";
 import { ecsDrained } from "../src/resources/ecs-drained.js";
-import type { RouteTableSpec } from "../src/resources/route-table.js";
-import type { EcsServiceSpec } from "../src/resources/ecs-service.js";
+import { routeTable } from "../src/resources/route-table.js";
+import { ecsService, type EcsServiceSpec } from "../src/resources/ecs-service.js";
+import { ecsCluster } from "../src/resources/ecs-cluster.js";
+import { dbInstance } from "../src/resources/db-instance.js";
+import { instance } from "../src/resources/instance.js";
+import { subnet } from "../src/resources/subnet.js";
+import { vpc } from "../src/resources/vpc.js";
 import { environmentPlan, type EnvironmentFacts } from "./environment.js";
 import { typicalMs } from "../src/aws/durations.js";
-import { node, type Node } from "./network.js";
+import type { Node } from "./names.js";
 
 const notUp = (config: Config, id: string) => () =>
   new InputError("environment", `${config.env} has no ${id}: it was never brought up (or is incomplete)`, "run `opsctl up` first");
@@ -46,14 +51,20 @@ function envNodes(config: Config, facts: EnvironmentFacts): EnvNodes {
 function from(env: EnvNodes, id: string, change: { deps?: (deps: string[]) => string[]; spec?: (spec: any, r: Refs) => unknown } = {}): Node {
   const n = env.get(id);
   if (!n) throw new Error(`no node ${id} in the environment plan`);
+  const deps = change.deps ? change.deps(n.deps) : n.deps;
   return {
     ...n,
-    deps: change.deps ? change.deps(n.deps) : n.deps,
+    deps,
     spec: change.spec ? (r: Refs) => change.spec!(n.spec(r), r) : n.spec,
+    reads: n.reads?.filter((r) => deps.includes(r.id)),
   };
 }
 
 const natIds = (config: Config) => (config.network.natMode === "per-az" ? ["a", "b"] : ["a"]);
+
+// The environment plan's nodes the runbooks' own nodes read.
+const database = ref(dbInstance, "db-instance:main");
+const bastion = ref(instance, "instance:bastion");
 
 /**
  * restore (notes §17) as a dependency graph, not as the list: RDS starts at once (it takes longest);
@@ -78,8 +89,8 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
     from(env, "metric-alarm:unhealthy-targets"),
     from(env, "metric-alarm:alb-5xx"),
     from(env, "metric-alarm:target-5xx"),
-    node("db-instance-power:main", ["db-instance:main"], dbInstancePower, () => ({ identifier: `${config.env}-main`, state: "available" }), ["RDS-02"]),
-    node("instance-power:bastion", ["instance:bastion"], instancePower, (r) => ({ instanceId: r.id("instance:bastion"), state: "running" }), ["BAS-01"]),
+    node(dbInstancePower, "db-instance-power:main", () => ({ identifier: `${config.env}-main`, state: "available" }), ["RDS-02"], [database]),
+    node(instancePower, "instance-power:bastion", (r) => ({ instanceId: r.id(bastion), state: "running" }), ["BAS-01"]),
   ];
   if (facts.image) {
     acting.push(from(env, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
@@ -98,12 +109,15 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
 export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
   const nats = natIds(config);
   const env = envNodes(config, facts);
-  const gone = (id: string, deps: string[]): Node => ({ ...env.get(id)!, deps, spec: () => ({}), resource: absent(env.get(id)!.resource, (ctx) => ctx.clock) });
+  const gone = (id: string, deps: string[]): Node => ({ ...env.get(id)!, deps, spec: () => ({}), resource: absent(env.get(id)!.resource, (ctx) => ctx.clock), reads: [] });
   // Only what the service's spec reads: the listeners and the ALB are going away, and the bootstrap
   // task (which depends on the private routes this runbook changes) is done already.
   const serviceReads = ["ecs-cluster:main", "task-definition:api", "subnet:private-a", "subnet:private-b", "security-group:ecs", "service-discovery-service:api", "target-group:api"];
   // "Wait for the tasks to drain": ECS stops counting them at once, they stop a deregistration delay later.
-  const service = facts.image ? ["ecs-drained:api"] : [];
+  const drained = facts.image
+    ? [node(ecsDrained, "ecs-drained:api", (r) => ({ cluster: String(r.out(ref(ecsCluster, "ecs-cluster:main")).name), serviceName: "api" }), ["ECS-03"], [ref(ecsService, "ecs-service:api")])]
+    : [];
+  const service = drained.map((n) => n.id);
   const acting: Node[] = [
     ...(facts.image
       ? [
@@ -112,7 +126,7 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
             // Setting the count takes no time of its own: the drain is the next node.
             return { ...n, resource: { ...n.resource, typicalCreateMs: 0 } };
           })(),
-          node("ecs-drained:api", ["ecs-service:api", "ecs-cluster:main"], ecsDrained, (r) => ({ cluster: String(r.out("ecs-cluster:main").name), serviceName: "api" }), ["ECS-03"]),
+          ...drained,
         ]
       : []),
     gone("listener:https", service),
@@ -121,15 +135,13 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
     gone("dns-record:api-aaaa", []),
     gone("load-balancer:api", ["listener:https", "listener:http", "dns-record:api-a", "dns-record:api-aaaa", ...service]),
     // The private tables keep their subnets but lose the default route to the NAT gateway.
-    ...(["a", "b"] as const).map((az) => ({
-      ...env.get(`route-table:private-${az}`)!,
-      deps: ["vpc:main", `subnet:private-${az}`, ...service],
-      spec: (r: Refs): RouteTableSpec => ({ vpcId: r.id("vpc:main"), routes: [], subnetIds: [r.id(`subnet:private-${az}`)] }),
-    })),
+    ...(["a", "b"] as const).map((az) =>
+      node(routeTable, `route-table:private-${az}`, (r) => ({ vpcId: r.id(ref(vpc, "vpc:main")), routes: [], subnetIds: [r.id(ref(subnet, `subnet:private-${az}`))] }), env.get(`route-table:private-${az}`)!.controls ?? [], drained),
+    ),
     ...nats.map((az) => gone(`nat-gateway:${az}`, ["route-table:private-a", "route-table:private-b", ...service])),
     ...nats.map((az) => gone(`elastic-ip:nat-${az}`, [`nat-gateway:${az}`])),
-    node("instance-power:bastion", ["instance:bastion"], { ...instancePower, typicalCreateMs: typicalMs("ec2.instance.stop") }, (r) => ({ instanceId: r.id("instance:bastion"), state: "stopped" }), ["BAS-01"]),
-    node("db-instance-power:main", ["db-instance:main", ...service], { ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, () => ({ identifier: `${config.env}-main`, state: "stopped" }), ["RDS-02"]),
+    node({ ...instancePower, typicalCreateMs: typicalMs("ec2.instance.stop") }, "instance-power:bastion", (r) => ({ instanceId: r.id(bastion), state: "stopped" }), ["BAS-01"]),
+    node({ ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, "db-instance-power:main", () => ({ identifier: `${config.env}-main`, state: "stopped" }), ["RDS-02"], [database, ...drained]),
   ];
   return runbook("pause", config, env, acting);
 }

@@ -32,9 +32,10 @@ export type Outputs = Record<string, string | string[] | number | boolean | unde
 
 /**
  * A resource kind. `S` is the desired spec (plain data), `A` the actual
- * resource as read from AWS, `C` the context (clients, tags, clock).
+ * resource as read from AWS, `C` the context (clients, tags, clock), `O` the outputs it hands
+ * to dependents (a type literal, so plan refs to an output it does not have fail to type-check).
  */
-export interface ResourceKind<S, A, C> {
+export interface ResourceKind<S, A, C, O extends Outputs = Outputs> {
   /** kebab-case AWS noun: `vpc`, `nat-gateway`, … */
   kind: string;
   /** The actual resource of this node, or undefined. `spec` is absent when only the node id is known (down, status). */
@@ -53,7 +54,7 @@ export interface ResourceKind<S, A, C> {
   delete(ctx: C, actual: A): Promise<void | Kept>;
   describe(actual: A): Description;
   /** Values for dependents. */
-  outputs(actual: A): Outputs;
+  outputs(actual: A): O;
   /** False while the resource is in a transitional state (pending, creating …). Default: always ready. */
   isReady?(actual: A): boolean;
   /** A state from which it will never become ready (failed, deleted …): message, or undefined. */

@@ -1,12 +1,12 @@
 import type { Clock } from "./clock.js";
 import { BudgetExceeded } from "./errors.js";
-import type { Description, FieldChange, ResourceKind } from "./resource.js";
+import type { Description, FieldChange, Outputs, ResourceKind } from "./resource.js";
 
 /**
  * A node a runbook only reads: it must exist (its outputs feed the nodes that act); drift is not
  * its business (`up` repairs drift), so it never writes. A missing one fails with `missing(node)`.
  */
-export function readOnly<S, A, C>(r: ResourceKind<S, A, C>, missing: () => Error): ResourceKind<S, A, C> {
+export function readOnly<S, A, C, O extends Outputs>(r: ResourceKind<S, A, C, O>, missing: () => Error): ResourceKind<S, A, C, O> {
   return {
     ...r,
     // Nothing happens to it: it takes no time on the runbook's critical path.

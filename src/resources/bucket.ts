@@ -415,7 +415,7 @@ async function contents(s3: S3Client, name: string, cap = 100_000): Promise<{ ob
   }
 }
 
-export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext> = {
+export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext, { id: string; arn: string }> = {
   kind: "bucket",
   budget: { create: slowMs("s3.bucket.create") * 3, delete: slowMs("s3.bucket.create") * 6 },
   typicalCreateMs: typicalMs("s3.bucket.create"),

@@ -70,7 +70,7 @@ function allSubnetGroups(ctx: ResourceContext): Promise<CacheSubnetGroup[]> {
 
 const subnetIdsOf = (g: CacheSubnetGroup) => (g.Subnets ?? []).map((s) => s.SubnetIdentifier!);
 
-export const cacheSubnetGroup: ResourceKind<CacheSubnetGroupSpec, CacheSubnetGroup, ResourceContext> = {
+export const cacheSubnetGroup: ResourceKind<CacheSubnetGroupSpec, CacheSubnetGroup, ResourceContext, { id: string; arn: string | undefined; vpcId: string | undefined; subnetIds: string[] }> = {
   kind: "cache-subnet-group",
   // The durations table has no ElastiCache subnet-group entry; it is the same metadata-only call as RDS's.
   budget: { create: slowMs("rds.subnet-group.create"), delete: slowMs("elasticache.replication-group.delete") },

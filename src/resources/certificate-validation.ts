@@ -15,7 +15,7 @@ export interface CertificateValidationSpec {
   region: string;
 }
 
-export const certificateValidation: ResourceKind<CertificateValidationSpec, CertificateActual, ResourceContext> = {
+export const certificateValidation: ResourceKind<CertificateValidationSpec, CertificateActual, ResourceContext, { id: string; arn: string; status: string | undefined }> = {
   kind: "certificate-validation",
   budget: { create: slowMs("acm.certificate.issue"), delete: 60_000 },
   typicalCreateMs: typicalMs("acm.certificate.issue"),

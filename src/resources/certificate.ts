@@ -80,7 +80,7 @@ async function ours(ctx: ResourceContext, region: string, domain?: string): Prom
 
 const record = (c: CertificateDetail) => c.DomainValidationOptions?.[0]?.ResourceRecord;
 
-export const certificate: ResourceKind<CertificateSpec, CertificateActual, ResourceContext> = {
+export const certificate: ResourceKind<CertificateSpec, CertificateActual, ResourceContext, { id: string; arn: string; validationName: string | undefined; validationValue: string | undefined; status: string | undefined }> = {
   kind: "certificate",
   budget: { create: 5 * 60_000, delete: 5 * 60_000 },
   // Requesting is quick; issuance is waited for by the certificate-validation node.

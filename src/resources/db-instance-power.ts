@@ -20,7 +20,7 @@ async function read(ctx: ResourceContext, id: string): Promise<DBInstance | unde
 }
 
 
-export const dbInstancePower: ResourceKind<DbInstancePowerSpec, DBInstance, ResourceContext> = {
+export const dbInstancePower: ResourceKind<DbInstancePowerSpec, DBInstance, ResourceContext, { id: string; state: string | undefined; autoStartAt: string | undefined }> = {
   kind: "db-instance-power",
   budget: { create: slowMs("rds.instance.start"), delete: 0 },
   typicalCreateMs: typicalMs("rds.instance.start"),

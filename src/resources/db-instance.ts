@@ -94,7 +94,7 @@ interface Deleted extends DBInstance {
   finalSnapshot?: string;
 }
 
-export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext> = {
+export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, { id: string; arn: string; dbiResourceId: string; endpoint: string | undefined; port: number; masterSecretArn: string | undefined }> = {
   kind: "db-instance",
   budget: { create: slowMs("rds.instance.create.multi-az"), delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.instance.create.multi-az"),

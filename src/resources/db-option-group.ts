@@ -38,7 +38,7 @@ function allGroups(ctx: ResourceContext): Promise<OptionGroup[]> {
   });
 }
 
-export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, ResourceContext> = {
+export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, ResourceContext, { id: string; name: string; arn: string }> = {
   kind: "db-option-group",
   budget: { create: slowMs("rds.option-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.option-group.create"),

@@ -60,7 +60,7 @@ function allGroups(ctx: ResourceContext): Promise<DBParameterGroup[]> {
 /** The value a group holds for a parameter set by the user (undefined: engine default). */
 const userValue = (p: Parameter | undefined) => (p?.Source === "user" ? p.ParameterValue : undefined);
 
-export const dbParameterGroup: ResourceKind<DbParameterGroupSpec, DbParameterGroupActual, ResourceContext> = {
+export const dbParameterGroup: ResourceKind<DbParameterGroupSpec, DbParameterGroupActual, ResourceContext, { id: string; name: string; arn: string; family: string | undefined }> = {
   kind: "db-parameter-group",
   budget: { create: slowMs("rds.parameter-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.parameter-group.create"),

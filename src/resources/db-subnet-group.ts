@@ -37,7 +37,7 @@ function allGroups(ctx: ResourceContext): Promise<DBSubnetGroup[]> {
   });
 }
 
-export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, ResourceContext> = {
+export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, ResourceContext, { id: string; name: string; arn: string; vpcId: string | undefined }> = {
   kind: "db-subnet-group",
   budget: { create: slowMs("rds.subnet-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.subnet-group.create"),

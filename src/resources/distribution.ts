@@ -145,7 +145,7 @@ async function ofNode(ctx: ResourceContext): Promise<DistributionActual[]> {
 
 const cfgOf = (a: DistributionActual) => a.distribution.DistributionConfig!;
 
-export const distribution: ResourceKind<DistributionSpec, DistributionActual, ResourceContext> = {
+export const distribution: ResourceKind<DistributionSpec, DistributionActual, ResourceContext, { id: string; arn: string; domainName: string; hostedZoneId: string }> = {
   kind: "distribution",
   // Delete = disable, wait for that change to deploy, then delete: two deployments at worst.
   budget: { create: slowMs("cloudfront.distribution.deploy"), delete: 2 * slowMs("cloudfront.distribution.deploy") },

@@ -141,7 +141,7 @@ async function publicZones(ctx: ResourceContext): Promise<HostedZone[]> {
   });
 }
 
-export const dnsRecord: ResourceKind<DnsRecordSpec, DnsRecordActual, ResourceContext> = {
+export const dnsRecord: ResourceKind<DnsRecordSpec, DnsRecordActual, ResourceContext, { id: string; name: string; type: string }> = {
   kind: "dns-record",
   budget: { create: slowMs("route53.change.insync"), delete: slowMs("route53.change.insync") },
   typicalCreateMs: typicalMs("route53.change.insync"),

@@ -73,7 +73,7 @@ function envRepos(ctx: ResourceContext): Promise<{ repo: Repository; tags: { Key
   });
 }
 
-export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual, ResourceContext> = {
+export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual, ResourceContext, { id: string; name: string; arn: string; uri: string }> = {
   kind: "ecr-repository",
   budget: { create: slowMs("ecr.repository.create") * 6, delete: slowMs("ecr.repository.create") * 6 },
   typicalCreateMs: typicalMs("ecr.repository.create"),

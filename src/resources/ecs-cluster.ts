@@ -55,7 +55,7 @@ export function allClusters(ctx: ResourceContext): Promise<Cluster[]> {
 
 const insights = (c: Cluster) => c.settings?.find((s) => s.name === "containerInsights")?.value;
 
-export const ecsCluster: ResourceKind<EcsClusterSpec, Cluster, ResourceContext> = {
+export const ecsCluster: ResourceKind<EcsClusterSpec, Cluster, ResourceContext, { id: string; name: string; arn: string }> = {
   kind: "ecs-cluster",
   budget: { create: slowMs("ecs.cluster.create"), delete: slowMs("ecs.service.drain") },
   typicalCreateMs: typicalMs("ecs.cluster.create"),

@@ -27,7 +27,7 @@ async function read(ctx: ResourceContext, cluster: string, serviceName: string):
   return { cluster, serviceName, draining: tasks.filter((t) => t.lastStatus !== "STOPPED") };
 }
 
-export const ecsDrained: ResourceKind<EcsDrainedSpec, EcsDrainedActual, ResourceContext> = {
+export const ecsDrained: ResourceKind<EcsDrainedSpec, EcsDrainedActual, ResourceContext, { id: string }> = {
   kind: "ecs-drained",
   budget: { create: slowMs("ecs.service.drain"), delete: 0 },
   typicalCreateMs: typicalMs("ecs.service.drain"),

@@ -84,7 +84,7 @@ async function logTail(ctx: ResourceContext, a: OneOffTaskActual, task: Task): P
   }
 }
 
-export const ecsOneOffTask: ResourceKind<OneOffTaskSpec, OneOffTaskActual, ResourceContext> = {
+export const ecsOneOffTask: ResourceKind<OneOffTaskSpec, OneOffTaskActual, ResourceContext, { id: string; startedBy: string; succeeded: boolean }> = {
   kind: "ecs-one-off-task",
   budget: { create: slowMs("ecs.service.steady"), delete: 60_000 },
   typicalCreateMs: typicalMs("ecs.service.steady") / 2,

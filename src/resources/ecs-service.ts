@@ -79,7 +79,7 @@ const DEPLOYMENT = { deploymentCircuitBreaker: { enable: true, rollback: true },
 const primary = (s: Service) => s.deployments?.find((d) => d.status === "PRIMARY");
 const lastEvents = (s: Service) => (s.events ?? []).slice(0, EVENTS_SHOWN).map((e) => e.message).join(" | ");
 
-export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext> = {
+export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, { id: string; name: string; arn: string; cluster: string }> = {
   kind: "ecs-service",
   budget: { create: slowMs("ecs.service.steady"), delete: slowMs("ecs.service.drain") * 2 },
   typicalCreateMs: typicalMs("ecs.service.steady"),

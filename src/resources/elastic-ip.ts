@@ -14,7 +14,7 @@ function envAddresses(ctx: ResourceContext): Promise<Address[]> {
   });
 }
 
-export const elasticIp: ResourceKind<ElasticIpSpec, Address, ResourceContext> = {
+export const elasticIp: ResourceKind<ElasticIpSpec, Address, ResourceContext, { id: string; publicIp: string | undefined }> = {
   kind: "elastic-ip",
   budget: { create: slowMs("ec2.elastic-ip.allocate"), delete: slowMs("ec2.nat-gateway.delete") },
   typicalCreateMs: typicalMs("ec2.elastic-ip.allocate"),

@@ -20,7 +20,7 @@ function envFlowLogs(ctx: ResourceContext): Promise<FlowLog[]> {
   });
 }
 
-export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext> = {
+export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: string }> = {
   kind: "flow-log",
   budget: { create: slowMs("ec2.flow-log.create") + slowMs("iam.propagation"), delete: slowMs("ec2.flow-log.create") },
   typicalCreateMs: typicalMs("ec2.flow-log.create"),

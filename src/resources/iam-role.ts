@@ -51,7 +51,7 @@ async function read(ctx: ResourceContext, name: string): Promise<IamRoleActual |
   return { role: r.Role, inline: Object.fromEntries(docs.map((d) => [d.PolicyName!, d.PolicyDocument!])), attached };
 }
 
-export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext> = {
+export const iamRole: ResourceKind<IamRoleSpec, IamRoleActual, ResourceContext, { id: string; arn: string }> = {
   kind: "iam-role",
   budget: { create: slowMs("iam.role.create") + slowMs("iam.propagation"), delete: 5 * 60_000 },
   typicalCreateMs: typicalMs("iam.role.create"),

@@ -44,7 +44,7 @@ async function read(ctx: ResourceContext, name: string): Promise<IamUserActual |
   return { user: u.User, inline: Object.fromEntries(docs.map((d) => [d.PolicyName!, d.PolicyDocument!])), accessKeys: keys };
 }
 
-export const iamUser: ResourceKind<IamUserSpec, IamUserActual, ResourceContext> = {
+export const iamUser: ResourceKind<IamUserSpec, IamUserActual, ResourceContext, { id: string; arn: string }> = {
   kind: "iam-user",
   budget: { create: slowMs("iam.role.create") + slowMs("iam.propagation"), delete: 5 * 60_000 },
   typicalCreateMs: typicalMs("iam.role.create"),

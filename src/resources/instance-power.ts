@@ -17,7 +17,7 @@ async function read(ctx: ResourceContext, id: string): Promise<Instance | undefi
   return (await orUndefined(ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))))?.Reservations?.[0]?.Instances?.[0];
 }
 
-export const instancePower: ResourceKind<InstancePowerSpec, Instance, ResourceContext> = {
+export const instancePower: ResourceKind<InstancePowerSpec, Instance, ResourceContext, { id: string; state: string | undefined }> = {
   kind: "instance-power",
   budget: { create: slowMs("ec2.instance.start"), delete: 0 },
   typicalCreateMs: typicalMs("ec2.instance.start"),

@@ -24,7 +24,7 @@ const read = async (ctx: ResourceContext, name: string) => {
   return (await orUndefined(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }))))?.InstanceProfile;
 };
 
-export const instanceProfile: ResourceKind<InstanceProfileSpec, InstanceProfile, ResourceContext> = {
+export const instanceProfile: ResourceKind<InstanceProfileSpec, InstanceProfile, ResourceContext, { id: string; arn: string; name: string }> = {
   kind: "instance-profile",
   // IAM is eventually consistent: EC2 may refuse a brand-new profile for several seconds (iam.propagation).
   budget: { create: slowMs("iam.role.create") + slowMs("iam.propagation"), delete: 5 * 60_000 },

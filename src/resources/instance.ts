@@ -48,7 +48,7 @@ function envInstances(ctx: ResourceContext): Promise<Instance[]> {
   });
 }
 
-export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContext> = {
+export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContext, { id: string; publicIp: string | undefined }> = {
   kind: "instance",
   budget: { create: slowMs("ec2.instance.run"), delete: slowMs("ec2.instance.stop") },
   typicalCreateMs: typicalMs("ec2.instance.run"),

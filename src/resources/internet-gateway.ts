@@ -26,7 +26,7 @@ function envGateways(ctx: ResourceContext): Promise<InternetGateway[]> {
   });
 }
 
-export const internetGateway: ResourceKind<InternetGatewaySpec, InternetGateway, ResourceContext> = {
+export const internetGateway: ResourceKind<InternetGatewaySpec, InternetGateway, ResourceContext, { id: string }> = {
   kind: "internet-gateway",
   budget: { create: slowMs("ec2.internet-gateway.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.internet-gateway.create"),

@@ -25,7 +25,7 @@ function envKeys(ctx: ResourceContext): Promise<KeyPairInfo[]> {
   });
 }
 
-export const keyPair: ResourceKind<KeyPairSpec, KeyPairInfo, ResourceContext> = {
+export const keyPair: ResourceKind<KeyPairSpec, KeyPairInfo, ResourceContext, { id: string; name: string }> = {
   kind: "key-pair",
   budget: { create: slowMs("ec2.key-pair.create") * 3, delete: slowMs("ec2.key-pair.create") * 3 },
   typicalCreateMs: typicalMs("ec2.key-pair.create"),

@@ -60,7 +60,7 @@ async function put(ctx: ResourceContext, spec: KeyPolicySpec): Promise<void> {
   }
 }
 
-export const keyPolicyKind: ResourceKind<KeyPolicySpec, KeyPolicyActual, ResourceContext> = {
+export const keyPolicyKind: ResourceKind<KeyPolicySpec, KeyPolicyActual, ResourceContext, { keyId: string }> = {
   kind: "key-policy",
   // IAM propagation can take a while; the call itself is quick.
   budget: { create: 5 * 60_000, delete: 0 },

@@ -235,7 +235,7 @@ const day = (d: Date | undefined) => d?.toISOString().slice(0, 10);
  * `status` of a node know no spec, so a node whose key is in another region (the secondary
  * region's key for the secret replicas) must use the kind bound to that region to be found there.
  */
-export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual, ResourceContext> {
+export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual, ResourceContext, { id: string; arn: string; alias: string | undefined }> {
   const regionOf = (ctx: ResourceContext, spec?: { region?: string }) => spec?.region ?? region ?? ctx.region;
   return {
     kind: "kms-key",

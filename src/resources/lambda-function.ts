@@ -83,7 +83,7 @@ function configChanges(spec: LambdaFunctionSpec, c: FunctionConfiguration): Fiel
 /** "Pending", or an update still running: Lambda refuses the next write with ResourceConflictException. */
 const busy = (c: FunctionConfiguration) => c.State === "Pending" || c.LastUpdateStatus === "InProgress";
 
-export const lambdaFunction: ResourceKind<LambdaFunctionSpec, LambdaFunctionActual, ResourceContext> = {
+export const lambdaFunction: ResourceKind<LambdaFunctionSpec, LambdaFunctionActual, ResourceContext, { id: string; arn: string }> = {
   kind: "lambda-function",
   budget: { create: 5 * 60_000 + slowMs("iam.propagation"), delete: 60_000 },
   typicalCreateMs: LAMBDA_CREATE_MS,
@@ -216,7 +216,7 @@ async function statement(ctx: ResourceContext, functionName: string, sid: string
  * SM-04: lets a service (Secrets Manager) invoke the function. A policy statement has no tags
  * (AddPermission takes none): it is found by its deterministic StatementId.
  */
-export const lambdaPermission: ResourceKind<LambdaPermissionSpec, LambdaPermissionActual, ResourceContext> = {
+export const lambdaPermission: ResourceKind<LambdaPermissionSpec, LambdaPermissionActual, ResourceContext, { id: string }> = {
   kind: "lambda-permission",
   budget: { create: 60_000, delete: 60_000 },
   typicalCreateMs: 1_000,

@@ -65,7 +65,7 @@ function checkSpec(spec: ListenerSpec): void {
   if (spec.port === 443 && (!spec.certificateArn || !spec.targetGroupArn)) throw new Error(`listener 443 needs certificateArn and targetGroupArn`);
 }
 
-export const listener: ResourceKind<ListenerSpec, Listener, ResourceContext> = {
+export const listener: ResourceKind<ListenerSpec, Listener, ResourceContext, { id: string; arn: string }> = {
   kind: "listener",
   budget: { create: slowMs("elbv2.listener.create") * 3 + 60_000, delete: slowMs("elbv2.listener.create") },
   typicalCreateMs: typicalMs("elbv2.listener.create"),

@@ -116,7 +116,7 @@ export function wantedAttributes(spec: LoadBalancerSpec): Record<string, string>
 
 const subnetsOf = (lb: LoadBalancer) => (lb.AvailabilityZones ?? []).map((z) => z.SubnetId!);
 
-export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, ResourceContext> = {
+export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, ResourceContext, { id: string; arn: string; dnsName: string; canonicalHostedZoneId: string }> = {
   kind: "load-balancer",
   budget: { create: slowMs("elbv2.load-balancer.create"), delete: slowMs("elbv2.load-balancer.delete") },
   typicalCreateMs: typicalMs("elbv2.load-balancer.create"),

@@ -29,7 +29,7 @@ export function logGroupName(env: string, name: string): string {
   return `/opsctl/${env}/${name}`;
 }
 
-export const logGroup: ResourceKind<LogGroupSpec, LogGroup, ResourceContext> = {
+export const logGroup: ResourceKind<LogGroupSpec, LogGroup, ResourceContext, { id: string; name: string; arn: string | undefined }> = {
   kind: "log-group",
   budget: { create: slowMs("logs.log-group.create") * 4, delete: slowMs("logs.log-group.create") * 4 },
   typicalCreateMs: typicalMs("logs.log-group.create"),

@@ -43,7 +43,7 @@ function envAlarms(ctx: ResourceContext): Promise<{ alarm: MetricAlarm; node?: s
 const dims = (d: { Name?: string; Value?: string }[] | undefined) => JSON.stringify((d ?? []).map((x) => `${x.Name}=${x.Value}`).sort());
 const specDims = (s: MetricAlarmSpec) => Object.entries(s.dimensions).map(([Name, Value]) => ({ Name, Value }));
 
-export const metricAlarm: ResourceKind<MetricAlarmSpec, MetricAlarm, ResourceContext> = {
+export const metricAlarm: ResourceKind<MetricAlarmSpec, MetricAlarm, ResourceContext, { id: string; arn: string | undefined }> = {
   kind: "metric-alarm",
   budget: { create: 60_000, delete: 60_000 },
   typicalCreateMs: 1_000,

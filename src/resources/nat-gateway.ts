@@ -20,7 +20,7 @@ function envNats(ctx: ResourceContext): Promise<NatGateway[]> {
   });
 }
 
-export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContext> = {
+export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContext, { id: string }> = {
   kind: "nat-gateway",
   budget: { create: slowMs("ec2.nat-gateway.create"), delete: slowMs("ec2.nat-gateway.delete") },
   typicalCreateMs: typicalMs("ec2.nat-gateway.create"),

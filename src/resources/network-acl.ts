@@ -69,7 +69,7 @@ function entryInput(aclId: string, e: AclEntrySpec) {
   };
 }
 
-export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContext> = {
+export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContext, { id: string }> = {
   kind: "network-acl",
   budget: { create: slowMs("ec2.network-acl.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.network-acl.create"),

@@ -62,7 +62,7 @@ async function read(ctx: ResourceContext, id: string): Promise<{ oac: OriginAcce
   return r?.OriginAccessControl ? { oac: r.OriginAccessControl, etag: r.ETag! } : undefined;
 }
 
-export const originAccessControl: ResourceKind<OriginAccessControlSpec, OriginAccessControl, ResourceContext> = {
+export const originAccessControl: ResourceKind<OriginAccessControlSpec, OriginAccessControl, ResourceContext, { id: string; name: string | undefined }> = {
   kind: "origin-access-control",
   // Deleting waits for the distributions that use it to be gone (OriginAccessControlInUse).
   budget: { create: 60_000, delete: slowMs("cloudfront.distribution.deploy") },

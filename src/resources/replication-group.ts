@@ -184,7 +184,7 @@ async function newestVersion(ctx: ResourceContext, engine: string): Promise<stri
   return versions.at(-1);
 }
 
-export const replicationGroup: ResourceKind<ReplicationGroupSpec, ReplicationGroupActual, ResourceContext> = {
+export const replicationGroup: ResourceKind<ReplicationGroupSpec, ReplicationGroupActual, ResourceContext, { id: string; arn: string | undefined; primaryEndpoint: string | undefined; port: number; readerEndpoint: string | undefined }> = {
   kind: "replication-group",
   // RED-01: creates take 6–9 minutes and the SDK's waiter stops at 10; the budget is the table's slow case (20 min).
   budget: { create: slowMs("elasticache.replication-group.create"), delete: slowMs("elasticache.replication-group.delete") },

@@ -49,7 +49,7 @@ function envTables(ctx: ResourceContext): Promise<RouteTable[]> {
   });
 }
 
-export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContext> = {
+export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContext, { id: string }> = {
   kind: "route-table",
   budget: { create: slowMs("ec2.route-table.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.route-table.create"),

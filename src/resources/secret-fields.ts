@@ -32,7 +32,7 @@ async function read(ctx: ResourceContext, secretArn: string, names: string[]): P
   return { secretArn, versionId: v.VersionId!, fields: Object.fromEntries(names.map((n) => [n, all[n]])) };
 }
 
-export const secretFields: ResourceKind<SecretFieldsSpec, SecretFieldsActual, ResourceContext> = {
+export const secretFields: ResourceKind<SecretFieldsSpec, SecretFieldsActual, ResourceContext, { id: string }> = {
   kind: "secret-fields",
   budget: { create: slowMs("secretsmanager.secret.create") * 3, delete: 0 },
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),

@@ -21,7 +21,7 @@ export type SecretRotationActual = DescribeSecretResponse;
 
 const secretNodeOf = (node: string) => `secret:${node.slice(node.indexOf(":") + 1)}`;
 
-export const secretRotation: ResourceKind<SecretRotationSpec, SecretRotationActual, ResourceContext> = {
+export const secretRotation: ResourceKind<SecretRotationSpec, SecretRotationActual, ResourceContext, { id: string; arn: string }> = {
   kind: "secret-rotation",
   budget: { create: 60_000, delete: 60_000 },
   typicalCreateMs: 1_000,

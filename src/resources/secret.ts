@@ -56,7 +56,7 @@ async function describe(ctx: ResourceContext, id: string, withPolicy: boolean): 
 
 const replicaRegions = (s: DescribeSecretResponse) => (s.ReplicationStatus ?? []).map((r) => r.Region!).sort();
 
-export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext> = {
+export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { id: string; arn: string }> = {
   kind: "secret",
   budget: { create: slowMs("secretsmanager.secret.create") * 3 + slowMs("secretsmanager.secret.replicate"), delete: slowMs("secretsmanager.secret.replicate") },
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),

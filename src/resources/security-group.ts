@@ -163,7 +163,7 @@ export async function applyRuleChanges(ctx: ResourceContext, groupId: string, sp
   }
 }
 
-export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual, ResourceContext> = {
+export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual, ResourceContext, { id: string }> = {
   kind: "security-group",
   budget: { create: slowMs("ec2.security-group.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.security-group.create"),
@@ -249,7 +249,7 @@ async function peerRulesOf(ctx: ResourceContext, spec: SecurityGroupRulesSpec | 
  * own group; what needs the traffic to flow (the bootstrap task, the ECS service) waits for these.
  * Found by the `opsctl:node` tag applied to each rule in the authorize call.
  */
-export const securityGroupRules: ResourceKind<SecurityGroupRulesSpec, SecurityGroupActual, ResourceContext> = {
+export const securityGroupRules: ResourceKind<SecurityGroupRulesSpec, SecurityGroupActual, ResourceContext, { groupId: string }> = {
   kind: "security-group-rule",
   budget: { create: slowMs("ec2.security-group.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.security-group.create"),
@@ -287,7 +287,7 @@ export interface DefaultSecurityGroupSpec {
   vpcId: string;
 }
 
-export const defaultSecurityGroup: ResourceKind<DefaultSecurityGroupSpec, SecurityGroupActual, ResourceContext> = {
+export const defaultSecurityGroup: ResourceKind<DefaultSecurityGroupSpec, SecurityGroupActual, ResourceContext, { id: string }> = {
   kind: "default-security-group",
   budget: { create: slowMs("ec2.vpc.create"), delete: 0 },
   typicalCreateMs: 0,

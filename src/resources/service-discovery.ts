@@ -90,7 +90,7 @@ async function readOperation(ctx: ResourceContext, operationId: string): Promise
   return { operationId, operationStatus: op.Status, error: op.Status === "FAIL" ? `${op.ErrorCode ?? "failed"}: ${op.ErrorMessage ?? ""}` : undefined };
 }
 
-export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceActual, ResourceContext> = {
+export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceActual, ResourceContext, { id: string | undefined; name: string | undefined; arn: string | undefined }> = {
   kind: "service-discovery-namespace",
   budget: { create: slowMs("servicediscovery.namespace.create"), delete: slowMs("servicediscovery.namespace.create") },
   typicalCreateMs: typicalMs("servicediscovery.namespace.create"),
@@ -169,7 +169,7 @@ function envDiscoveryServices(ctx: ResourceContext): Promise<{ s: Service; tags:
   });
 }
 
-export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service, ResourceContext> = {
+export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service, ResourceContext, { id: string; arn: string; name: string }> = {
   kind: "service-discovery-service",
   budget: { create: 60_000, delete: slowMs("ecs.service.drain") * 2 },
   typicalCreateMs: 1_000,

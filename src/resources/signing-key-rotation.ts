@@ -116,7 +116,7 @@ function ageText(ms: number): string {
  * AWSCURRENT; Secrets Manager moves AWSPREVIOUS to the old one and the API keeps verifying with it.
  * Refuses (user error, exit 2) a rotation that would drop a key still inside its grace window.
  */
-export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKeyRotationActual, ResourceContext> = {
+export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKeyRotationActual, ResourceContext, { id: string; arn: string; kid: string }> = {
   kind: "signing-key-rotation",
   budget: { create: slowMs("secretsmanager.secret.create"), delete: 0 },
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),

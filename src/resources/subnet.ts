@@ -35,7 +35,7 @@ function envSubnets(ctx: ResourceContext): Promise<Subnet[]> {
   });
 }
 
-export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext> = {
+export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext, { id: string; cidr: string | undefined; ipv6Cidr: string | undefined; az: string | undefined }> = {
   kind: "subnet",
   budget: { create: slowMs("ec2.subnet.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.subnet.create"),

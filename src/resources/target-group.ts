@@ -60,7 +60,7 @@ async function withAttributes(ctx: ResourceContext, tg: TargetGroup): Promise<Ta
   return r ? { tg, attributes: Object.fromEntries((r.Attributes ?? []).map((a) => [a.Key!, a.Value ?? ""])) } : undefined;
 }
 
-export const targetGroup: ResourceKind<TargetGroupSpec, TargetGroupActual, ResourceContext> = {
+export const targetGroup: ResourceKind<TargetGroupSpec, TargetGroupActual, ResourceContext, { id: string; arn: string }> = {
   kind: "target-group",
   budget: { create: slowMs("elbv2.target-group.create"), delete: slowMs("elbv2.load-balancer.delete") },
   typicalCreateMs: typicalMs("elbv2.target-group.create"),

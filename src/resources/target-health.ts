@@ -28,7 +28,7 @@ async function read(ctx: ResourceContext, arn: string, minHealthy: number): Prom
 
 const healthy = (a: TargetHealthActual) => a.targets.filter((t) => t.TargetHealth?.State === "healthy").length;
 
-export const targetHealth: ResourceKind<TargetHealthSpec, TargetHealthActual, ResourceContext> = {
+export const targetHealth: ResourceKind<TargetHealthSpec, TargetHealthActual, ResourceContext, { id: string; healthy: number }> = {
   kind: "target-health",
   budget: { create: slowMs("ecs.service.steady"), delete: 0 },
   // Health checks run while the deployment settles: by the time the service is steady, its targets

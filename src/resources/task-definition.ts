@@ -126,7 +126,7 @@ function envFamilies(ctx: ResourceContext): Promise<{ family: string; tags: Tag[
   });
 }
 
-export const taskDefinition: ResourceKind<TaskDefinitionSpec, TaskDefinitionActual, ResourceContext> = {
+export const taskDefinition: ResourceKind<TaskDefinitionSpec, TaskDefinitionActual, ResourceContext, { id: string; arn: string; family: string; revision: number }> = {
   kind: "task-definition",
   budget: { create: slowMs("ecs.task-definition.register") * 6, delete: slowMs("ecs.task-definition.register") * 6 },
   typicalCreateMs: typicalMs("ecs.task-definition.register"),

@@ -73,7 +73,7 @@ const settings = (spec: TrailSpec) => ({
   KmsKeyId: spec.kmsKeyArn,
 });
 
-export const trail: ResourceKind<TrailSpec, TrailActual, ResourceContext> = {
+export const trail: ResourceKind<TrailSpec, TrailActual, ResourceContext, { id: string; arn: string }> = {
   kind: "trail",
   budget: { create: slowMs("cloudtrail.trail.create"), delete: slowMs("cloudtrail.trail.create") },
   typicalCreateMs: typicalMs("cloudtrail.trail.create"),

@@ -24,7 +24,7 @@ function envEndpoints(ctx: ResourceContext): Promise<VpcEndpoint[]> {
   });
 }
 
-export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceContext> = {
+export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceContext, { id: string }> = {
   kind: "vpc-endpoint",
   budget: { create: slowMs("ec2.vpc-endpoint.gateway.create"), delete: slowMs("ec2.vpc-endpoint.gateway.create") },
   typicalCreateMs: typicalMs("ec2.vpc-endpoint.gateway.create"),

@@ -49,7 +49,7 @@ export function envVpcs(ctx: ResourceContext): Promise<Vpc[]> {
   });
 }
 
-export const vpc: ResourceKind<VpcSpec, VpcActual, ResourceContext> = {
+export const vpc: ResourceKind<VpcSpec, VpcActual, ResourceContext, { id: string; cidr: string | undefined; ipv6Cidr: string | undefined }> = {
   kind: "vpc",
   budget: { create: slowMs("ec2.vpc.create") + slowMs("ec2.vpc.ipv6-cidr.associate"), delete: 20 * 60_000 },
   // The IPv6 block is requested in CreateVpc itself, so both run at once.

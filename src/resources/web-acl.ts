@@ -97,7 +97,7 @@ async function read(ctx: ResourceContext, name: string, id: string): Promise<Web
   }
 }
 
-export const webAcl: ResourceKind<WebAclSpec, WebAclActual, ResourceContext> = {
+export const webAcl: ResourceKind<WebAclSpec, WebAclActual, ResourceContext, { id: string; arn: string; name: string }> = {
   kind: "web-acl",
   // Deleting waits for the distribution to drop it (WAFAssociatedItemException until then).
   budget: { create: slowMs("wafv2.web-acl.create"), delete: 2 * slowMs("cloudfront.distribution.deploy") },
