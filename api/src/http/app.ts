@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import helmet from "@fastify/helmet";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { serializerCompiler, validatorCompiler, jsonSchemaTransform, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "../config/config.js";
 import type { Db } from "../db/database.js";
@@ -15,7 +15,7 @@ import type { AttachmentStore } from "../storage/attachments.js";
 import type { Keyring } from "../keys/keyring.js";
 import { TokenService } from "../auth/tokens.js";
 import { SlidingWindowLimiter, type ScriptRunner } from "../ratelimit/sliding-window.js";
-import { ApiError, errorHandler } from "./errors.js";
+import { errorHandler } from "./errors.js";
 import { authRoutes } from "./routes/auth.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { attachmentRoutes } from "./routes/attachments.js";
@@ -137,23 +137,4 @@ export async function buildApp(deps: AppDeps, opts: { logger?: FastifyServerOpti
   await typed.register(attachmentRoutes);
   typed.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   return app;
-}
-
-/** Shorthand for rate-limiting an auth route by client IP and, when known, by normalized e-mail. */
-export async function rateLimit(app: FastifyInstance, ip: string, route: string, email?: string): Promise<void> {
-  const keys = [`${route}:ip:${ip}`];
-  // The e-mail is hashed so Redis never holds addresses.
-  if (email !== undefined) keys.push(`${route}:email:${createHash("sha256").update(email).digest("base64url")}`);
-  let res;
-  try {
-    res = await app.services.limiter.hit(keys);
-  } catch (err) {
-    // Fail closed: without the limiter the auth routes would be open to brute force.
-    throw Object.assign(new Error("rate limiter unavailable", { cause: err }), { code: "REDIS_UNAVAILABLE" });
-  }
-  if (!res.allowed) {
-    throw new ApiError(429, "rate_limited", "Too many attempts; try again later.", undefined, {
-      "Retry-After": String(Math.max(1, Math.ceil(res.retryAfterMs / 1000))),
-    });
-  }
 }

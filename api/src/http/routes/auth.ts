@@ -10,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { ApiError, errorBody } from "../errors.js";
-import { rateLimit } from "../app.js";
+import { rateLimit } from "../rate-limit.js";
 import { requireAuth } from "../auth-hook.js";
 import { hashPassword, verifyPassword, isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from "../../auth/passwords.js";
 import { TokenError } from "../../auth/tokens.js";
