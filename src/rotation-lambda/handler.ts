@@ -14,7 +14,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { generateSigningKey, parseSigningKey } from "../../api/src/keys/signing-key.js";
+import { generateSigningKey, parseSigningKey } from "@opsctl/api/signing-key";
 import { GRACE_MS, graceViolation, purposeOfSecret } from "./grace.js";
 
 /** The event Secrets Manager sends (rotate-secrets_lambda in the Secrets Manager user guide). */

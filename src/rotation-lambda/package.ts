@@ -1,7 +1,8 @@
 /**
  * The rotation Lambda's deployment package, built in memory from the compiled handler (`npm run build`
- * emits it to dist/): the handler, the grace rule, the API package's signing-key module and the
- * @noble/hashes files it imports, laid out as in dist/ so the relative imports resolve unchanged.
+ * emits it to dist/): the handler and the grace rule laid out as in dist/, the API package's
+ * signing-key module as node_modules/@opsctl/api (the handler imports it through the package's
+ * `./signing-key` export) and the @noble/hashes files it imports.
  * The AWS SDK is not included: the nodejs22.x runtime provides @aws-sdk/client-secrets-manager.
  *
  * The zip is deterministic (sorted entries, fixed timestamps), so its SHA-256 only changes with the
@@ -18,7 +19,7 @@ import { OpsError } from "../engine/errors.js";
 export const ROTATION_HANDLER = "src/rotation-lambda/handler.handler";
 
 /** Files of the package, relative to the compiled output root (dist/). */
-const OWN_FILES = ["src/rotation-lambda/handler.js", "src/rotation-lambda/grace.js", "api/src/keys/signing-key.js"];
+const OWN_FILES = ["src/rotation-lambda/handler.js", "src/rotation-lambda/grace.js"];
 
 /** The compiled output root: dist/ beside the sources, or this file's own tree when it runs from dist/. */
 function distRoot(): string {
@@ -41,6 +42,24 @@ function nobleFiles(): Record<string, Uint8Array> {
   return out;
 }
 
+/**
+ * The API package's signing-key module (compiled: `npm run build` builds the API workspace first) under
+ * node_modules/@opsctl/api, with a package.json that exports only it (deterministic, whatever the API's version).
+ */
+function apiFiles(): Record<string, Uint8Array> {
+  let file: string;
+  try {
+    file = createRequire(import.meta.url).resolve("@opsctl/api/signing-key");
+  } catch {
+    throw new OpsError("lambda_not_built", "the API package's signing-key module is not compiled (api/dist/src/keys/signing-key.js is missing)", { hint: "run `npm run build` first", fault: "tool" });
+  }
+  const manifest = { name: "@opsctl/api", private: true, type: "module", exports: { "./signing-key": "./dist/src/keys/signing-key.js" } };
+  return {
+    "node_modules/@opsctl/api/package.json": new TextEncoder().encode(JSON.stringify(manifest) + "\n"),
+    "node_modules/@opsctl/api/dist/src/keys/signing-key.js": readFileSync(file),
+  };
+}
+
 /** Builds the rotation Lambda's zip (deterministic for the same compiled code). */
 export function rotationLambdaZip(): Buffer {
   const root = distRoot();
@@ -48,6 +67,7 @@ export function rotationLambdaZip(): Buffer {
     // The compiled code is ES modules; the runtime needs this to load .js files as such.
     "package.json": new TextEncoder().encode(JSON.stringify({ type: "module", private: true }) + "\n"),
     ...Object.fromEntries(OWN_FILES.map((f) => [f, readFileSync(join(root, f))])),
+    ...apiFiles(),
     ...nobleFiles(),
   };
   // fflate writes DOS times from a Date's local fields: a Date made from local fields is the same zip in every time zone.

@@ -90,7 +90,7 @@ describe("rotationNodes: the rotation function and the 30-day schedules (SM-04)"
     const a = rotationLambdaZip();
     expect(a.equals(rotationLambdaZip())).toBe(true);
     const files = Object.keys(unzipSync(a));
-    expect(files).toEqual(expect.arrayContaining(["package.json", "src/rotation-lambda/handler.js", "src/rotation-lambda/grace.js", "api/src/keys/signing-key.js", "node_modules/@noble/hashes/blake2.js"]));
+    expect(files).toEqual(expect.arrayContaining(["package.json", "src/rotation-lambda/handler.js", "src/rotation-lambda/grace.js", "node_modules/@opsctl/api/package.json", "node_modules/@opsctl/api/dist/src/keys/signing-key.js", "node_modules/@noble/hashes/blake2.js"]));
   });
 
   it("up deploys them, a second up writes nothing, down leaves nothing", async () => {
