@@ -211,6 +211,52 @@ const describeTasks = async (req: ShimRequest, forward: Forward): Promise<ShimAn
   return { ...a, headers: withoutLength(a.headers), body: JSON.stringify(out) };
 };
 
+/** A call the shim makes to moto itself (moto reads the service from the credential scope, never the signature). */
+let motoCall: (service: string, region: string, body: string, target?: string) => Promise<ShimAnswer> = () => Promise.reject(new Error("shim not started"));
+
+const regionOf = (req: ShimRequest) => /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "us-east-1";
+
+/**
+ * G7. moto's ECS service starts no task, so nothing registers with the service's target group and
+ * DescribeTargetHealth stays empty for ever. ECS registers each running task's IP with the target
+ * groups of the service (ECS developer guide, "Use load balancing to distribute ECS service traffic").
+ * After CreateService / UpdateService / DeleteService the shim registers (or deregisters) in moto
+ * as many IP targets as the service's desired count, with addresses from its first subnet.
+ */
+async function serviceTargets(req: ShimRequest, forward: Forward): Promise<ShimAnswer> {
+  const a = await forward();
+  if (a.status !== 200) return a;
+  const region = regionOf(req);
+  const svc = (JSON.parse(a.body) as { service?: { desiredCount?: number; status?: string; loadBalancers?: { targetGroupArn?: string; containerPort?: number }[]; networkConfiguration?: { awsvpcConfiguration?: { subnets?: string[] } } } }).service;
+  const want = req.operation === "DeleteService" ? 0 : (svc?.desiredCount ?? 0);
+  for (const lb of svc?.loadBalancers ?? []) {
+    if (!lb.targetGroupArn) continue;
+    const health = await motoCall("elasticloadbalancing", region, new URLSearchParams({ Action: "DescribeTargetHealth", Version: "2015-12-01", TargetGroupArn: lb.targetGroupArn }).toString());
+    const have = [...health.body.matchAll(/<Id>([^<]+)<\/Id>/g)].map((m) => m[1]);
+    const subnet = svc?.networkConfiguration?.awsvpcConfiguration?.subnets?.[0];
+    let base = "10.0.0.0/24";
+    if (subnet) {
+      const d = await motoCall("ec2", region, new URLSearchParams({ Action: "DescribeSubnets", Version: "2016-11-15", "SubnetId.1": subnet }).toString());
+      base = /<cidrBlock>([^<]+)<\/cidrBlock>/.exec(d.body)?.[1] ?? base;
+    }
+    const [a1, a2, a3] = base.split("/")[0].split(".");
+    const params = (action: string, ids: string[]) => {
+      const q = new URLSearchParams({ Action: action, Version: "2015-12-01", TargetGroupArn: lb.targetGroupArn! });
+      ids.forEach((id, i) => {
+        q.set(`Targets.member.${i + 1}.Id`, id);
+        q.set(`Targets.member.${i + 1}.Port`, String(lb.containerPort ?? 80));
+      });
+      return q.toString();
+    };
+    if (have.length > want) await motoCall("elasticloadbalancing", region, params("DeregisterTargets", have.slice(want)));
+    if (have.length < want) {
+      const ids = Array.from({ length: want - have.length }, (_, i) => `${a1}.${a2}.${a3}.${10 + have.length + i}`);
+      await motoCall("elasticloadbalancing", region, params("RegisterTargets", ids));
+    }
+  }
+  return a;
+}
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -222,6 +268,7 @@ export const FIXES: Fix[] = [
   { gap: "G5", service: "ecs", matches: (r) => r.operation === "DescribeTaskDefinition", answer: describeTaskDefinition, watchOnly: true },
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "RunTask", answer: runTask },
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "DescribeTasks", answer: describeTasks, watchOnly: true },
+  { gap: "G7", service: "ecs", matches: (r) => /^(Create|Update|Delete)Service$/.test(r.operation), answer: serviceTargets },
 ];
 
 function serviceOf(headers: IncomingHttpHeaders): string {
@@ -253,6 +300,14 @@ export async function startShim(motoUrl: string, log?: (line: string) => void): 
       r.on("error", fail);
       r.end(body);
     });
+  motoCall = (service, region, body, target) =>
+    forwardRaw("POST", "/", {
+      host: moto.host,
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      "content-type": target ? "application/x-amz-json-1.1" : "application/x-www-form-urlencoded",
+      "content-length": String(Buffer.byteLength(body)),
+      ...(target ? { "x-amz-target": target } : {}),
+    }, Buffer.from(body));
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
