@@ -21,6 +21,8 @@ import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Sandbox } from "../sandbox/sandbox.js";
 import { CallCounter } from "./call-counter.js";
+import { isNonAwsAnswer, nonAwsAnswerMessage } from "./errors.js";
+import { OpsError } from "../engine/errors.js";
 import { VERSION } from "../version.js";
 
 /** The SDK clients opsctl uses, by short name. */
@@ -142,6 +144,16 @@ export class AwsClients {
         try {
           return await next(args);
         } catch (e) {
+          // An HTML page or an empty body is no AWS answer: one line naming the endpoint and the
+          // operation, instead of the parser's "XML parse error: mismatched tags" (issue 13, defect 3).
+          if (!sandbox && isNonAwsAnswer(e)) {
+            const endpoint = context.endpointV2?.url ? String(context.endpointV2.url).replace(/\/$/, "") : (this.access.endpointUrl ?? `the ${service} endpoint of ${region}`);
+            throw new OpsError("not_an_aws_answer", nonAwsAnswerMessage(e, endpoint, service, operation), {
+              fault: "aws",
+              cause: e,
+              hint: this.access.endpointUrl ? "check --endpoint-url (or AWS_ENDPOINT_URL): an emulator may not implement this operation" : "check the network path to AWS (a proxy or firewall answered), then run the command again",
+            });
+          }
           // Lets error messages name the AWS operation that failed.
           if (e && typeof e === "object") Object.defineProperty(e, "$operation", { value: operation, enumerable: false, configurable: true });
           throw e;

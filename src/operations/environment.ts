@@ -36,11 +36,14 @@ export interface RunOptions {
   image?: string;
 }
 
-/** Every fact the environment plan needs, read from the account (reads only). */
-export async function gatherEnvironmentFacts(aws: Session["aws"], config: Session["config"], image?: string): Promise<EnvironmentFacts> {
+/**
+ * Every fact the environment plan needs, read from the account (reads only). `lookupVersion`
+ * (plan and up) lets RDS-01 look the MySQL version up; other commands read what the environment runs.
+ */
+export async function gatherEnvironmentFacts(aws: Session["aws"], config: Session["config"], image?: string, lookupVersion = true): Promise<EnvironmentFacts> {
   const base = await gatherFacts(aws, config);
   const [data, zone, resolved] = await Promise.all([
-    gatherDataFacts(aws, config, base),
+    gatherDataFacts(aws, config, base, lookupVersion),
     findHostedZone(aws, config.dns.domain!, config.dns.hostedZoneId),
     resolveImage(aws, config, base, image ?? config.compute.image),
   ]);
@@ -48,8 +51,8 @@ export async function gatherEnvironmentFacts(aws: Session["aws"], config: Sessio
 }
 
 /** Reads the facts and checks NET-10 (no overlap with another VPC) before any write. */
-async function prepare(session: Session, checkOverlap: boolean, image?: string): Promise<EnvironmentFacts> {
-  const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config, image), checkOverlap ? checkCidrOverlap(session.aws, session.config) : undefined]);
+async function prepare(session: Session, forUp: boolean, image?: string): Promise<EnvironmentFacts> {
+  const [facts] = await Promise.all([gatherEnvironmentFacts(session.aws, session.config, image, forUp), forUp ? checkCidrOverlap(session.aws, session.config) : undefined]);
   return facts;
 }
 

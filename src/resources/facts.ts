@@ -38,16 +38,15 @@ export async function gatherFacts(aws: AwsClients, config: Config): Promise<Fact
 }
 
 /**
- * The data layer's facts: RDS-01's version (newest available, or the pin) and RDS-09's log
- * exports checked against it; and the bucket names (S3-01..03), validated before any write.
+ * The data layer's facts: RDS-01's version and RDS-09's log exports (see mysqlFacts: looked up
+ * with DescribeDBEngineVersions only when `lookupVersion`, i.e. for plan and up), and the bucket
+ * names (S3-01..03), validated before any write.
  */
-export async function gatherDataFacts(aws: AwsClients, config: Config, facts: Facts): Promise<{ mysqlVersion: string; logExports: string[] }> {
-  const { newestMysqlVersion, exportableLogTypes } = await import("./mysql-engine-version.js");
+export async function gatherDataFacts(aws: AwsClients, config: Config, facts: Facts, lookupVersion = true): Promise<{ mysqlVersion: string; logExports: string[] }> {
+  const { mysqlFacts } = await import("./mysql-engine-version.js");
   const { bucketNameFor } = await import("./bucket.js");
   for (const purpose of ["app", "logs", "web"]) bucketNameFor(config.storage.bucketPrefix, config.env, purpose, facts.accountId, facts.region);
-  const mysqlVersion = await newestMysqlVersion({ aws }, config.database.engineVersion);
-  const logExports = await exportableLogTypes({ aws }, mysqlVersion);
-  return { mysqlVersion, logExports };
+  return mysqlFacts({ aws }, { identifier: `${config.env}-main`, env: config.env, pin: config.database.engineVersion, lookup: lookupVersion });
 }
 
 /**
