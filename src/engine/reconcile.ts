@@ -3,6 +3,7 @@ import { BudgetExceeded, OpsError, TryAgainLater } from "./errors.js";
 import type { Action, EventSink } from "./events.js";
 import { execute, type TaskStatus } from "./executor.js";
 import { reverseGraph } from "./graph.js";
+import { inNode, pollUntil } from "./poll.js";
 import { hasUnknown, makeRefs, type Plan, type PlanNode } from "./plan.js";
 import type { Description, FieldChange, Outputs, ResourceKind } from "./resource.js";
 
@@ -101,7 +102,7 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
       const original = plan.nodes.find((n) => n.id === node.id)!;
       const step = mode === "down" ? stepDown : mode === "up" ? stepUp : stepPreview;
       try {
-        await step(original, ctx, outcome, outputs, opts);
+        await inNode(node.id, () => step(original, ctx, outcome, outputs, opts));
       } catch (error) {
         outcome.status = "failed";
         outcome.error = error;
@@ -276,45 +277,47 @@ export async function retrying<T, C>(
 
 async function waitReady<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<A> {
   if (!r.isReady || r.isReady(actual)) return actual;
-  const start = opts.clock.now();
-  opts.emit({ type: "node-wait", node, message: `waiting for ${r.describe(actual).state} to become ready`, at: start });
-  let a: A | undefined = actual;
-  for (;;) {
-    if (a) {
-      const failure = r.failure?.(a);
-      if (failure) throw new OpsError("resource_failed", `${node} (${r.describe(a).id}) failed: ${failure}`, { fault: "aws" });
-      if (r.isReady(a)) return a;
-    }
-    const elapsed = opts.clock.now() - start;
-    if (elapsed >= r.budget.create) {
-      throw new BudgetExceeded(`${node}: not ready after ${Math.round(elapsed / 1000)} s (state ${a ? r.describe(a).state : "not visible"})`, "run `opsctl up` again later: it resumes and waits");
-    }
-    await opts.clock.sleep(nextPoll(elapsed, r.typicalCreateMs));
-    const cur: A = a ?? actual;
-    a = await retrying(opts, node, r.budget.create, () => r.refresh(ctx, cur));
-  }
+  const isReady = r.isReady;
+  opts.emit({ type: "node-wait", node, message: `waiting for ${r.describe(actual).state} to become ready`, at: opts.clock.now() });
+  // A refresh that finds nothing (not visible yet) keeps the last state seen and asks again.
+  let last: A = actual;
+  const seen = await pollUntil<A | undefined>({
+    clock: opts.clock,
+    typicalMs: r.typicalCreateMs,
+    budgetMs: r.budget.create,
+    initial: { value: actual },
+    read: async () => {
+      const a = await retrying(opts, node, r.budget.create, () => r.refresh(ctx, last));
+      if (a) last = a;
+      return a;
+    },
+    done: (a) => a !== undefined && isReady(a),
+    failure: (a) => {
+      const failure = a && r.failure?.(a);
+      return failure ? new OpsError("resource_failed", `${node} (${r.describe(a).id}) failed: ${failure}`, { fault: "aws" }) : undefined;
+    },
+    timeout: (a, elapsed) => new BudgetExceeded(`${node}: not ready after ${Math.round(elapsed / 1000)} s (state ${a ? r.describe(a).state : "not visible"})`, "run `opsctl up` again later: it resumes and waits"),
+  });
+  return seen!;
 }
 
 async function waitGone<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<void> {
-  const start = opts.clock.now();
-  const typical = r.typicalDeleteMs ?? r.typicalCreateMs;
-  let a: A | undefined = await r.refresh(ctx, actual);
-  while (a && !(r.isGone?.(a) ?? false)) {
-    const elapsed = opts.clock.now() - start;
-    if (elapsed >= r.budget.delete) {
-      const names = r.blockers ? await r.blockers(ctx, a) : [];
-      throw new BudgetExceeded(`${node}: still ${r.describe(a).state} after ${Math.round(elapsed / 1000)} s${names.length ? `; blocked by ${names.join(", ")}` : ""}`, "run `opsctl down` again later");
-    }
-    await opts.clock.sleep(nextPoll(elapsed, typical));
-    const cur = a;
-    a = await retrying(opts, node, r.budget.delete, () => r.refresh(ctx, cur));
-  }
-}
-
-/** First poll when the operation typically completes, then every 5 % of that (1 s to 15 s). */
-function nextPoll(elapsedMs: number, typicalMs: number): number {
-  if (elapsedMs < typicalMs) return typicalMs - elapsedMs;
-  return Math.min(15_000, Math.max(1_000, Math.round(typicalMs / 20)));
+  let last: A = actual;
+  await pollUntil<A | undefined>({
+    clock: opts.clock,
+    typicalMs: r.typicalDeleteMs ?? r.typicalCreateMs,
+    budgetMs: r.budget.delete,
+    read: async () => {
+      const a = await retrying(opts, node, r.budget.delete, () => r.refresh(ctx, last));
+      if (a) last = a;
+      return a;
+    },
+    done: (a) => !a || (r.isGone?.(a) ?? false),
+    timeout: async (a, elapsed) => {
+      const names = r.blockers ? await r.blockers(ctx, a!) : [];
+      return new BudgetExceeded(`${node}: still ${r.describe(a!).state} after ${Math.round(elapsed / 1000)} s${names.length ? `; blocked by ${names.join(", ")}` : ""}`, "run `opsctl down` again later");
+    },
+  });
 }
 
 function fmt(v: unknown): string {
