@@ -9,10 +9,12 @@ import type { Clock } from "./clock.js";
  * in 30 s or in 20 min; RDS creates in 5 to 20 min), so a wait must not first look at the typical
  * duration. A resource ready at any time t after the wait began is noticed by t + max(5 s, 10 % of t):
  * the next read comes at most `max(5 s, 10 % of the elapsed time)` after the previous one, so the
- * gap after any instant is never longer than that bound. Near the typical duration, where a
- * log-normal duration is most likely to end, the reads come denser (4 % of the elapsed time), so
- * the expected delay on a critical path stays around 2 %. Past twice the typical duration the
- * reads thin out again (10 %), capped at 2 min, which keeps long waits at a few dozen reads.
+ * gap after any instant is never longer than that bound. From a third of the typical duration on,
+ * where a log-normal duration (σ ≈ 0.5) ends 99 % of the time, the reads come denser (4 % of the
+ * elapsed time: the expected delay on a critical path stays near 2 %), also past the typical
+ * duration, where a slow resource may finish at any moment; the gap is capped at 2 min. A wait thus
+ * backs off from every 5 s toward a read every few percent of the typical duration, and never
+ * first reads at the typical duration itself.
  *
  * SDK waiters document a `minDelay` (RDS DBInstanceAvailable 30 s, CloudFront
  * DistributionDeployed 60 s, ElastiCache ReplicationGroupAvailable 15 s): those are the schedule
@@ -28,12 +30,12 @@ export const POLL_MIN_MS = 5_000;
 export const POLL_MAX_MS = 120_000;
 /** Share of the elapsed wait between reads, far from the typical duration. */
 const FAR_SHARE = 0.1;
-/** Share of the elapsed wait between reads, between half and twice the typical duration. */
+/** Share of the elapsed wait between reads, from a third of the typical duration on. */
 const NEAR_SHARE = 0.04;
 
 /** The default schedule: delay before the next read, after `elapsedMs` of a wait whose operation typically takes `typicalMs`. */
 export const defaultSchedule: PollSchedule = (elapsedMs, typicalMs) => {
-  const near = typicalMs > 0 && elapsedMs >= typicalMs / 2 && elapsedMs <= typicalMs * 2;
+  const near = typicalMs > 0 && elapsedMs >= typicalMs / 3;
   const share = near ? NEAR_SHARE : FAR_SHARE;
   return Math.round(Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, share * elapsedMs)));
 };

@@ -42,6 +42,11 @@ export interface NodeOutcome {
   exists: boolean;
   /** What `down` kept on purpose (data), one line each. */
   kept?: string[];
+  /**
+   * Preview only: why the node was not checked (status "skipped") — a dependency failed to be read,
+   * so its outputs are unknown and the node could not be found without them.
+   */
+  unchecked?: string;
 }
 
 /** The result of a run. */
@@ -79,6 +84,8 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
   const { clock, emit } = opts;
   const outputs = new Map<string, Outputs | undefined>();
   const outcomes = new Map<string, NodeOutcome>();
+  // Preview is fail-soft: node -> the failed node(s) it could not be read because of (itself when it failed).
+  const unread = new Map<string, string[]>();
   const graph = mode === "down" ? reverseGraph(plan.nodes) : plan.nodes;
   const tasks = graph.map((node) => ({
     id: node.id,
@@ -102,21 +109,28 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
       const original = plan.nodes.find((n) => n.id === node.id)!;
       const step = mode === "down" ? stepDown : mode === "up" ? stepUp : stepPreview;
       try {
-        await inNode(node.id, () => step(original, ctx, outcome, outputs, opts));
+        await inNode(node.id, () => step(original, ctx, outcome, outputs, opts, unread));
       } catch (error) {
         outcome.status = "failed";
         outcome.error = error;
+        unread.set(node.id, [node.id]);
         outcome.endedAt = clock.now();
         emit({ type: "node-failed", node: node.id, error, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
         throw error;
       }
       outcome.endedAt = clock.now();
+      if (outcome.unchecked) {
+        emit({ type: "node-skipped", node: node.id, reason: outcome.unchecked });
+        return;
+      }
       emit({ type: "node-done", node: node.id, action: outcome.action, id: outcome.id, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
     },
   }));
   const res = await execute(tasks, {
     clock,
     concurrency: opts.concurrency,
+    // Read-only runs read every node: one failed read must not blank the rest of the report.
+    keepGoing: mode === "preview",
     onEvent: (e) => {
       if (e.type === "task-skip") emit({ type: "node-skipped", node: e.id, reason: e.reason });
     },
@@ -190,16 +204,43 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
   outputs.set(node.id, r.outputs(actual));
 }
 
-async function stepPreview<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
+async function stepPreview<C>(
+  node: PlanNode<C>,
+  ctx: C,
+  out: NodeOutcome,
+  outputs: Map<string, Outputs | undefined>,
+  opts: RunOptions<C>,
+  unread: Map<string, string[]>,
+): Promise<void> {
   const r = node.resource;
-  const spec = node.spec(makeRefs(node.id, node.deps, outputs));
-  // A node whose dependencies are still to be created cannot exist yet: no need to look.
-  const parentMissing = node.deps.some((d) => outputs.has(d) && outputs.get(d) === undefined);
-  const actual = parentMissing ? undefined : await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
-  if (!actual) {
-    out.action = "create";
-    outputs.set(node.id, undefined);
-    return;
+  const failedDeps = [...new Set(node.deps.flatMap((d) => unread.get(d) ?? []))];
+  let spec: unknown;
+  let actual: unknown;
+  if (failedDeps.length) {
+    // A dependency could not be read, so its outputs are unknown: look anyway (most kinds find
+    // their resource by tag or name); what cannot be found that way is "not checked", not "missing".
+    try {
+      spec = node.spec(makeRefs(node.id, node.deps, outputs));
+      actual = await r.find(ctx, spec);
+    } catch {
+      actual = undefined;
+    }
+    if (!actual) {
+      out.status = "skipped";
+      out.unchecked = `not checked: depends on ${failedDeps.join(", ")}, which failed`;
+      unread.set(node.id, failedDeps);
+      return;
+    }
+  } else {
+    spec = node.spec(makeRefs(node.id, node.deps, outputs));
+    // A node whose dependencies are still to be created cannot exist yet: no need to look.
+    const parentMissing = node.deps.some((d) => outputs.has(d) && outputs.get(d) === undefined);
+    actual = parentMissing ? undefined : await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
+    if (!actual) {
+      out.action = "create";
+      outputs.set(node.id, undefined);
+      return;
+    }
   }
   out.exists = true;
   out.description = r.describe(actual);
