@@ -25,7 +25,8 @@ export function auditCommand(): Command {
           process.stdout.write(renderTable(["control", "result", "nodes / reason"], rows.map((r) => [r.id, r.result, r.why.length > 110 ? r.why.slice(0, 109) + "…" : r.why]), Boolean(process.stdout.isTTY)) + "\n");
           process.stdout.write(`${rows.filter((r) => r.result === "pass").length} pass, ${failed} fail, ${rows.filter((r) => r.result === "n/a").length} checked elsewhere\n`);
         }
-        return failed === 0 ? 0 : 1;
+        // A node that could not be read fails its controls; one without controls still fails the run (exit 1).
+        return failed === 0 && run.report.ok ? 0 : 1;
       });
     });
 }

@@ -32,6 +32,11 @@ export interface ExecuteOptions {
   /** Maximum tasks running at once (default 16). */
   concurrency?: number;
   onEvent?: (e: ExecEvent) => void;
+  /**
+   * Fail-soft (read-only runs): a failure stops nothing; the failed task counts as finished for its
+   * dependents, which start as usual and learn of the failure on their own. `ok` is still false.
+   */
+  keepGoing?: boolean;
 }
 
 /** Results of a run, in the order of the input. */
@@ -45,7 +50,7 @@ export interface ExecuteResult<R> {
 /**
  * Runs a DAG of tasks. A task starts the moment its own dependencies are done
  * (no waves), up to `concurrency` at a time. After the first failure nothing
- * new starts; running tasks finish; the rest are reported as skipped.
+ * new starts; running tasks finish; the rest are reported as skipped (unless `keepGoing`).
  */
 export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions): Promise<ExecuteResult<R>> {
   validateGraph(tasks);
@@ -64,10 +69,18 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
 
   await new Promise<void>((resolveAll) => {
     const finishIfIdle = () => {
-      if (running === 0 && (failed || ready.length === 0)) resolveAll();
+      if (running === 0 && (stopped() || ready.length === 0)) resolveAll();
     };
+    const release = (id: string) => {
+      for (const dep of dependents.get(id)!) {
+        const rest = remaining.get(dep)!;
+        rest.delete(id);
+        if (rest.size === 0) ready.push(dep);
+      }
+    };
+    const stopped = () => failed && !opts.keepGoing;
     const pump = () => {
-      while (!failed && running < concurrency && ready.length > 0) {
+      while (!stopped() && running < concurrency && ready.length > 0) {
         const id = ready.shift()!;
         const task = byId.get(id)!;
         running++;
@@ -78,11 +91,7 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
             const t1 = clock.now();
             results.set(id, { id, status: "done", value, startedAt: t0, endedAt: t1 });
             emit({ type: "task-end", id, at: t1, status: "done" });
-            for (const dep of dependents.get(id)!) {
-              const rest = remaining.get(dep)!;
-              rest.delete(id);
-              if (rest.size === 0) ready.push(dep);
-            }
+            release(id);
             running--;
             pump();
           },
@@ -91,6 +100,7 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
             results.set(id, { id, status: "failed", error, startedAt: t0, endedAt: t1 });
             emit({ type: "task-end", id, at: t1, status: "failed", error });
             failed = true;
+            if (opts.keepGoing) release(id);
             running--;
             pump();
           },

@@ -3,6 +3,7 @@ import { BudgetExceeded, OpsError, TryAgainLater } from "./errors.js";
 import type { Action, EventSink } from "./events.js";
 import { execute, type TaskStatus } from "./executor.js";
 import { reverseGraph } from "./graph.js";
+import { inNode, pollUntil } from "./poll.js";
 import { hasUnknown, makeRefs, type Plan, type PlanNode } from "./plan.js";
 import type { Description, FieldChange, Outputs, ResourceKind } from "./resource.js";
 
@@ -41,6 +42,11 @@ export interface NodeOutcome {
   exists: boolean;
   /** What `down` kept on purpose (data), one line each. */
   kept?: string[];
+  /**
+   * Preview only: why the node was not checked (status "skipped") — a dependency failed to be read,
+   * so its outputs are unknown and the node could not be found without them.
+   */
+  unchecked?: string;
 }
 
 /** The result of a run. */
@@ -78,6 +84,8 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
   const { clock, emit } = opts;
   const outputs = new Map<string, Outputs | undefined>();
   const outcomes = new Map<string, NodeOutcome>();
+  // Preview is fail-soft: node -> the failed node(s) it could not be read because of (itself when it failed).
+  const unread = new Map<string, string[]>();
   const graph = mode === "down" ? reverseGraph(plan.nodes) : plan.nodes;
   const tasks = graph.map((node) => ({
     id: node.id,
@@ -101,21 +109,28 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
       const original = plan.nodes.find((n) => n.id === node.id)!;
       const step = mode === "down" ? stepDown : mode === "up" ? stepUp : stepPreview;
       try {
-        await step(original, ctx, outcome, outputs, opts);
+        await inNode(node.id, () => step(original, ctx, outcome, outputs, opts, unread));
       } catch (error) {
         outcome.status = "failed";
         outcome.error = error;
+        unread.set(node.id, [node.id]);
         outcome.endedAt = clock.now();
         emit({ type: "node-failed", node: node.id, error, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
         throw error;
       }
       outcome.endedAt = clock.now();
+      if (outcome.unchecked) {
+        emit({ type: "node-skipped", node: node.id, reason: outcome.unchecked });
+        return;
+      }
       emit({ type: "node-done", node: node.id, action: outcome.action, id: outcome.id, at: outcome.endedAt, elapsedMs: outcome.endedAt - t0 });
     },
   }));
   const res = await execute(tasks, {
     clock,
     concurrency: opts.concurrency,
+    // Read-only runs read every node: one failed read must not blank the rest of the report.
+    keepGoing: mode === "preview",
     onEvent: (e) => {
       if (e.type === "task-skip") emit({ type: "node-skipped", node: e.id, reason: e.reason });
     },
@@ -189,16 +204,43 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
   outputs.set(node.id, r.outputs(actual));
 }
 
-async function stepPreview<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: Map<string, Outputs | undefined>, opts: RunOptions<C>): Promise<void> {
+async function stepPreview<C>(
+  node: PlanNode<C>,
+  ctx: C,
+  out: NodeOutcome,
+  outputs: Map<string, Outputs | undefined>,
+  opts: RunOptions<C>,
+  unread: Map<string, string[]>,
+): Promise<void> {
   const r = node.resource;
-  const spec = node.spec(makeRefs(node.id, node.deps, outputs));
-  // A node whose dependencies are still to be created cannot exist yet: no need to look.
-  const parentMissing = node.deps.some((d) => outputs.has(d) && outputs.get(d) === undefined);
-  const actual = parentMissing ? undefined : await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
-  if (!actual) {
-    out.action = "create";
-    outputs.set(node.id, undefined);
-    return;
+  const failedDeps = [...new Set(node.deps.flatMap((d) => unread.get(d) ?? []))];
+  let spec: unknown;
+  let actual: unknown;
+  if (failedDeps.length) {
+    // A dependency could not be read, so its outputs are unknown: look anyway (most kinds find
+    // their resource by tag or name); what cannot be found that way is "not checked", not "missing".
+    try {
+      spec = node.spec(makeRefs(node.id, node.deps, outputs));
+      actual = await r.find(ctx, spec);
+    } catch {
+      actual = undefined;
+    }
+    if (!actual) {
+      out.status = "skipped";
+      out.unchecked = `not checked: depends on ${failedDeps.join(", ")}, which failed`;
+      unread.set(node.id, failedDeps);
+      return;
+    }
+  } else {
+    spec = node.spec(makeRefs(node.id, node.deps, outputs));
+    // A node whose dependencies are still to be created cannot exist yet: no need to look.
+    const parentMissing = node.deps.some((d) => outputs.has(d) && outputs.get(d) === undefined);
+    actual = parentMissing ? undefined : await retrying(opts, node.id, r.budget.create, () => r.find(ctx, spec));
+    if (!actual) {
+      out.action = "create";
+      outputs.set(node.id, undefined);
+      return;
+    }
   }
   out.exists = true;
   out.description = r.describe(actual);
@@ -276,45 +318,47 @@ export async function retrying<T, C>(
 
 async function waitReady<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<A> {
   if (!r.isReady || r.isReady(actual)) return actual;
-  const start = opts.clock.now();
-  opts.emit({ type: "node-wait", node, message: `waiting for ${r.describe(actual).state} to become ready`, at: start });
-  let a: A | undefined = actual;
-  for (;;) {
-    if (a) {
-      const failure = r.failure?.(a);
-      if (failure) throw new OpsError("resource_failed", `${node} (${r.describe(a).id}) failed: ${failure}`, { fault: "aws" });
-      if (r.isReady(a)) return a;
-    }
-    const elapsed = opts.clock.now() - start;
-    if (elapsed >= r.budget.create) {
-      throw new BudgetExceeded(`${node}: not ready after ${Math.round(elapsed / 1000)} s (state ${a ? r.describe(a).state : "not visible"})`, "run `opsctl up` again later: it resumes and waits");
-    }
-    await opts.clock.sleep(nextPoll(elapsed, r.typicalCreateMs));
-    const cur: A = a ?? actual;
-    a = await retrying(opts, node, r.budget.create, () => r.refresh(ctx, cur));
-  }
+  const isReady = r.isReady;
+  opts.emit({ type: "node-wait", node, message: `waiting for ${r.describe(actual).state} to become ready`, at: opts.clock.now() });
+  // A refresh that finds nothing (not visible yet) keeps the last state seen and asks again.
+  let last: A = actual;
+  const seen = await pollUntil<A | undefined>({
+    clock: opts.clock,
+    typicalMs: r.typicalCreateMs,
+    budgetMs: r.budget.create,
+    initial: { value: actual },
+    read: async () => {
+      const a = await retrying(opts, node, r.budget.create, () => r.refresh(ctx, last));
+      if (a) last = a;
+      return a;
+    },
+    done: (a) => a !== undefined && isReady(a),
+    failure: (a) => {
+      const failure = a && r.failure?.(a);
+      return failure ? new OpsError("resource_failed", `${node} (${r.describe(a).id}) failed: ${failure}`, { fault: "aws" }) : undefined;
+    },
+    timeout: (a, elapsed) => new BudgetExceeded(`${node}: not ready after ${Math.round(elapsed / 1000)} s (state ${a ? r.describe(a).state : "not visible"})`, "run `opsctl up` again later: it resumes and waits"),
+  });
+  return seen!;
 }
 
 async function waitGone<A, C>(r: ResourceKind<any, A, C>, ctx: C, actual: A, opts: RunOptions<C>, node: string): Promise<void> {
-  const start = opts.clock.now();
-  const typical = r.typicalDeleteMs ?? r.typicalCreateMs;
-  let a: A | undefined = await r.refresh(ctx, actual);
-  while (a && !(r.isGone?.(a) ?? false)) {
-    const elapsed = opts.clock.now() - start;
-    if (elapsed >= r.budget.delete) {
-      const names = r.blockers ? await r.blockers(ctx, a) : [];
-      throw new BudgetExceeded(`${node}: still ${r.describe(a).state} after ${Math.round(elapsed / 1000)} s${names.length ? `; blocked by ${names.join(", ")}` : ""}`, "run `opsctl down` again later");
-    }
-    await opts.clock.sleep(nextPoll(elapsed, typical));
-    const cur = a;
-    a = await retrying(opts, node, r.budget.delete, () => r.refresh(ctx, cur));
-  }
-}
-
-/** First poll when the operation typically completes, then every 5 % of that (1 s to 15 s). */
-function nextPoll(elapsedMs: number, typicalMs: number): number {
-  if (elapsedMs < typicalMs) return typicalMs - elapsedMs;
-  return Math.min(15_000, Math.max(1_000, Math.round(typicalMs / 20)));
+  let last: A = actual;
+  await pollUntil<A | undefined>({
+    clock: opts.clock,
+    typicalMs: r.typicalDeleteMs ?? r.typicalCreateMs,
+    budgetMs: r.budget.delete,
+    read: async () => {
+      const a = await retrying(opts, node, r.budget.delete, () => r.refresh(ctx, last));
+      if (a) last = a;
+      return a;
+    },
+    done: (a) => !a || (r.isGone?.(a) ?? false),
+    timeout: async (a, elapsed) => {
+      const names = r.blockers ? await r.blockers(ctx, a!) : [];
+      return new BudgetExceeded(`${node}: still ${r.describe(a!).state} after ${Math.round(elapsed / 1000)} s${names.length ? `; blocked by ${names.join(", ")}` : ""}`, "run `opsctl down` again later");
+    },
+  });
 }
 
 function fmt(v: unknown): string {

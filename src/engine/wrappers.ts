@@ -1,4 +1,5 @@
 import type { Clock } from "./clock.js";
+import { pollUntil } from "./poll.js";
 import { BudgetExceeded } from "./errors.js";
 import type { Description, FieldChange, Outputs, ResourceKind } from "./resource.js";
 
@@ -46,21 +47,19 @@ export function absent<A, C>(r: ResourceKind<any, A, C>, clockOf: (ctx: C) => Cl
       for (const a of p.items) await r.delete(ctx, a);
       // Wait here until it is gone: the engine waits for "ready" before it looks for changes,
       // and "ready" for this kind only means nothing is in a transitional state.
-      const clock = clockOf(ctx);
-      const start = clock.now();
-      const typical = Math.max(1_000, r.typicalDeleteMs ?? 0);
       // Re-read each one by id: listings may be cached for the run.
       const again = async (q: Present<A>): Promise<Present<A>> => ({
         items: (await Promise.all(q.items.map((a) => r.refresh(ctx, a)))).filter((a): a is Awaited<A> => a !== undefined && !(r.isGone?.(a) ?? false)),
       });
-      let left = await again(p);
-      while (left.items.length) {
-        const elapsed = clock.now() - start;
-        if (elapsed >= r.budget.delete) throw new BudgetExceeded(`${r.kind} ${ids(left).join(", ")}: still there after ${Math.round(elapsed / 1000)} s`, "run the command again later");
-        await clock.sleep(elapsed < typical ? typical - elapsed : Math.max(1_000, typical / 20));
-        left = await again(left);
-      }
-      return left;
+      let left = p;
+      return pollUntil({
+        clock: clockOf(ctx),
+        typicalMs: r.typicalDeleteMs ?? 0,
+        budgetMs: r.budget.delete,
+        read: async () => (left = await again(left)),
+        done: (q) => q.items.length === 0,
+        timeout: (q, elapsed) => new BudgetExceeded(`${r.kind} ${ids(q).join(", ")}: still there after ${Math.round(elapsed / 1000)} s`, "run the command again later"),
+      });
     },
     delete: async () => {},
     refresh: async (ctx, p) => ({ items: (await Promise.all(p.items.map((a) => r.refresh(ctx, a)))).filter((a): a is Awaited<A> => a !== undefined && !(r.isGone?.(a) ?? false)) }),

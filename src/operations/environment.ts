@@ -1,7 +1,7 @@
 import type { EventSink } from "../engine/events.js";
 import { criticalPath } from "../engine/graph.js";
 import type { Plan } from "../engine/plan.js";
-import { down, preview, up, type RunReport } from "../engine/reconcile.js";
+import { down, preview, up, type NodeOutcome, type RunReport } from "../engine/reconcile.js";
 import { contextFactory, type Facts, type ResourceContext } from "../resources/context.js";
 import { checkCidrOverlap, gatherDataFacts, gatherFacts, resolveImage } from "../resources/facts.js";
 import { findHostedZone } from "../resources/hosted-zone-lookup.js";
@@ -145,6 +145,7 @@ export function runDocument(run: EnvironmentRun): Record<string, unknown> {
       ...(o.changes.length ? { changes: o.changes.map((c) => ({ field: c.field, from: c.from, to: c.to })) } : {}),
       ...(o.blocked.length ? { notApplied: o.blocked.map((c) => ({ field: c.field, from: c.from, to: c.to, reason: "cannot change in place" })) } : {}),
       ...(o.error ? { error: errorText(o.error) } : {}),
+      ...(o.unchecked ? { note: o.unchecked } : {}),
     })),
     summary,
     apiCalls: run.apiCalls,
@@ -158,14 +159,24 @@ export function runDocument(run: EnvironmentRun): Record<string, unknown> {
 export function controlStates(run: EnvironmentRun): Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> {
   const out: Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> = {};
   for (const o of run.report.outcomes) {
-    const ok = Boolean(o.exists && o.description?.healthy && o.changes.length === 0 && o.blocked.length === 0);
+    const ok = Boolean(o.status !== "failed" && !o.unchecked && o.exists && o.description?.healthy && o.changes.length === 0 && o.blocked.length === 0);
     for (const c of o.controls ?? []) {
       const entry = (out[c] ??= { pass: true, nodes: [] });
-      entry.nodes.push({ node: o.node, ok, state: o.exists ? (o.description?.state ?? "unknown") : "missing" });
+      entry.nodes.push({ node: o.node, ok, state: nodeState(o) });
       entry.pass &&= ok;
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })));
+}
+
+/**
+ * A node's state in status/audit: its AWS state, "missing", or — when its read failed (fail-soft
+ * preview) — "error: <the one-line error>", or why it was not checked.
+ */
+export function nodeState(o: NodeOutcome): string {
+  if (o.status === "failed") return `error: ${errorText(o.error)}`;
+  if (o.unchecked) return o.unchecked;
+  return o.exists ? (o.description?.state ?? "unknown") : "missing";
 }
 
 /** The `--json` document of status. */
@@ -178,8 +189,10 @@ export function statusDocument(run: EnvironmentRun): Record<string, unknown> {
       node: o.node,
       kind: o.kind,
       ...(o.exists && o.id ? { id: o.id } : {}),
-      state: o.exists ? o.description?.state ?? "unknown" : "missing",
-      healthy: Boolean(o.exists && o.description?.healthy),
+      state: o.status === "failed" ? "error" : o.unchecked ? "not checked" : o.exists ? o.description?.state ?? "unknown" : "missing",
+      healthy: Boolean(o.status !== "failed" && !o.unchecked && o.exists && o.description?.healthy),
+      ...(o.status === "failed" ? { error: errorText(o.error) } : {}),
+      ...(o.unchecked ? { note: o.unchecked } : {}),
       drift: [...o.changes, ...o.blocked].map((c) => ({ field: c.field, actual: c.from, desired: c.to })),
       controls: o.controls ?? [],
       ...(o.description?.details ? { details: o.description.details } : {}),
@@ -193,5 +206,6 @@ export function errorText(e: unknown): string {
   const err = e as { name?: string; message?: string; $operation?: string };
   const op = err.$operation ? `${err.$operation}: ` : "";
   const code = err.name && err.name !== "Error" && err.name !== "OpsError" && err.name !== "BudgetExceeded" ? `${err.name}: ` : "";
-  return `${op}${code}${err.message ?? String(e)}`;
+  // One line: a multi-line message (an HTML error page …) is cut at its first line.
+  return `${op}${code}${(err.message ?? String(e)).split("\n")[0]}`;
 }

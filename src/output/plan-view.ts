@@ -20,9 +20,9 @@ export function planView(run: EnvironmentRun): { waves: { wave: number; nodes: {
   const text = (color: boolean) => {
     const rows = run.report.outcomes.map((o) => [
       o.node,
-      o.action,
+      o.status === "failed" ? "error" : o.unchecked ? "not checked" : o.action,
       o.id ?? "",
-      [...o.changes.map((c) => `${c.field}: ${fmt(c.from)} -> ${fmt(c.to)}`), ...o.blocked.map((c) => `${c.field}: ${fmt(c.from)} -> ${fmt(c.to)} (cannot change in place: not applied)`)].join("\n"),
+      o.status === "failed" ? errorText(o.error) : o.unchecked ?? [...o.changes.map((c) => `${c.field}: ${fmt(c.from)} -> ${fmt(c.to)}`), ...o.blocked.map((c) => `${c.field}: ${fmt(c.from)} -> ${fmt(c.to)} (cannot change in place: not applied)`)].join("\n"),
     ]);
     const n = { create: 0, update: 0, delete: 0, noop: 0 };
     for (const o of run.report.outcomes) n[o.action]++;

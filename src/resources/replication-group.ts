@@ -16,6 +16,7 @@ import { BudgetExceeded, OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
+import { pollUntil } from "../engine/poll.js";
 import { orUndefined, retryOn, sameSet } from "./ec2-common.js";
 import { ELASTICACHE_NOT_FOUND, ecOrUndefined, ownedByNode } from "./cache-subnet-group.js";
 
@@ -153,16 +154,19 @@ const ready = (a: ReplicationGroupActual) => a.group.Status === "available";
 
 /** Polls until the group is `available` again (between ModifyReplicationGroup steps, each of which needs it). */
 async function waitAvailable(ctx: ResourceContext, id: string): Promise<ReplicationGroupActual> {
-  const start = ctx.clock.now();
-  for (;;) {
-    const a = await describeGroup(ctx, id);
-    if (!a) throw new TryAgainLater(`replication group ${id} not visible`, 5_000);
-    if (ready(a)) return a;
-    if (ctx.clock.now() - start > slowMs("elasticache.replication-group.create")) {
-      throw new BudgetExceeded(`${ctx.node}: ${id} still ${a.group.Status} after a modification`, "run `opsctl up` again later: it resumes");
-    }
-    await ctx.clock.sleep(15_000);
-  }
+  return pollUntil({
+    clock: ctx.clock,
+    // aws-durations.json has no figure for a modification: the schedule's 10 % rule alone.
+    typicalMs: 0,
+    budgetMs: slowMs("elasticache.replication-group.create"),
+    read: async () => {
+      const a = await describeGroup(ctx, id);
+      if (!a) throw new TryAgainLater(`replication group ${id} not visible`, 5_000);
+      return a;
+    },
+    done: ready,
+    timeout: (a) => new BudgetExceeded(`${ctx.node}: ${id} still ${a.group.Status} after a modification`, "run `opsctl up` again later: it resumes"),
+  });
 }
 
 async function modify(ctx: ResourceContext, input: ModifyReplicationGroupMessage): Promise<ReplicationGroupActual> {

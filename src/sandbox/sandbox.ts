@@ -189,7 +189,19 @@ export class Sandbox {
   /** Simulated time the call itself takes (see CALL_LATENCY); 0 for most calls. */
   latencyMs(clientName: string, operation: string): number {
     const op = CALL_LATENCY[`${clientName.replace(/Client$/, "")}:${operation}`];
-    return op ? typicalMs(op) : 0;
+    return op ? this.durationMs(op) : 0;
+  }
+
+  /** Simulated duration of an operation: the typical figure, or a seeded draw around it (fault `durationJitter`). */
+  durationMs(op: OperationName): number {
+    const j = this.faults.durationJitter;
+    if (!j) return typicalMs(op);
+    let h = j.seed >>> 0;
+    for (const ch of op) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    const rnd = mulberry32(h);
+    // Box-Muller: a standard normal from two uniforms in (0, 1].
+    const z = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    return Math.round(typicalMs(op) * Math.exp(j.sigma * z));
   }
 
   private tableOf(region: string, service: string, name: string): Record<string, SimRecord> {
@@ -222,7 +234,7 @@ export class Sandbox {
           $metadata: { httpStatusCode, requestId: `sandbox-${this.state.seq}` },
         });
       },
-      duration: (op: OperationName) => typicalMs(op),
+      duration: (op: OperationName) => this.durationMs(op),
       born: (rec) => {
         rec._createdAt = clock.now();
         rec._visibleAt = clock.now() + (faults.notFoundLagMs ?? 0);

@@ -30,6 +30,12 @@ export interface Faults {
   notFoundLagMs?: number;
   /** Seed of the pseudo-random generator used for throttling. */
   seed?: number;
+  /**
+   * Durations that vary like AWS's (the benchmark's `--jitter`): each operation of the durations
+   * table takes typical × e^(sigma·z), z standard normal drawn once per operation name from `seed`
+   * (so a duration the sandbox recomputes on every read stays the same within a run).
+   */
+  durationJitter?: { sigma: number; seed: number };
 }
 
 /** What a handler gets besides the request input. */

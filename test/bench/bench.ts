@@ -1,7 +1,15 @@
 /**
- * `npm run bench [-- --json]`: runs the environment on the sandbox's simulated clock with the typical
+ * `npm run bench [-- --json] [-- --jitter]`: runs the environment on the sandbox's simulated clock with the typical
  * durations of src/aws/aws-durations.json and reports, for up from zero, up again, status and down:
  * the simulated makespan, the plan's critical path, their ratio, the sequential sum and API calls.
+ *
+ * Jitter (`--jitter`, and always in `--json` as `"jitter"`): durations that vary like AWS's. For each seed the
+ * sandbox draws every operation's duration from a log-normal around its typical value (σ = 0.5, fault
+ * `durationJitter`), and up → pause → restore → down runs twice on the same draws: once with every wait
+ * reading each simulated second (the reference: each node's duration is then its realized duration, within 1 s),
+ * once with the engine's own schedule. Reported per command: makespan ÷ the critical path over the reference
+ * durations (the realized critical path), and the mean detection lag: over the nodes that waited, the node's
+ * duration minus its realized duration.
  */
 import { runDown, runStatus, runUp, type EnvironmentRun } from "../../src/operations/environment.js";
 import { runPause, runRestore } from "../../src/operations/runbooks.js";
@@ -13,6 +21,9 @@ import { Sandbox } from "../../src/sandbox/sandbox.js";
 import { allServices } from "../../src/sandbox/services/index.js";
 import { AwsClients } from "../../src/aws/clients.js";
 import type { Session } from "../../src/operations/session.js";
+import type { Faults } from "../../src/sandbox/types.js";
+import { criticalPath } from "../../src/engine/graph.js";
+import { setPollObserver, setPollSchedule } from "../../src/engine/poll.js";
 
 interface Figures {
   makespan_s: number;
@@ -33,9 +44,12 @@ const config = validateConfig({
   dns: { domain: "opsctl-bench.example.com" },
   compute: { image: DEMO_IMAGE },
 }).config;
-const sandbox = new Sandbox({ services: allServices() });
-seedHostedZone(sandbox, config.dns.domain!);
-const session: Session = { config, warnings: [], aws: new AwsClients({ region: config.region, sandbox }), clock: sandbox.clock, sandbox, save() {}, close: async () => {} };
+function newSession(faults?: Faults): Session {
+  const sandbox = new Sandbox({ services: allServices(), faults });
+  seedHostedZone(sandbox, config.dns.domain!);
+  return { config, warnings: [], aws: new AwsClients({ region: config.region, sandbox }), clock: sandbox.clock, sandbox, save() {}, close: async () => {} };
+}
+const session = newSession();
 
 function figures(run: EnvironmentRun, wallMs: number, counted: boolean, sequentialOverride?: number): Figures {
   if (!run.report.ok) throw new Error(`${run.command} failed: ${run.report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.node}: ${String(o.error)}`).join("; ")}`);
@@ -103,7 +117,90 @@ const result = {
   durations: "src/aws/aws-durations.json (typical)",
 };
 
+const JITTER_COMMANDS = ["up", "pause", "restore", "down"] as const;
+type JitterCommand = (typeof JITTER_COMMANDS)[number];
+const SEEDS = process.env.BENCH_SEEDS ? process.env.BENCH_SEEDS.split(",").map(Number) : [1, 2, 3, 4, 5];
+const SIGMA = 0.5;
+
+/** up → pause → restore → down on one seed's draws; per command the run and the nodes that polled at least twice. */
+async function jitterRuns(seed: number): Promise<Record<JitterCommand, { run: EnvironmentRun; waited: Set<string> }>> {
+  const s = newSession({ durationJitter: { sigma: SIGMA, seed } });
+  let waited = new Set<string>();
+  setPollObserver((r) => {
+    if (r.node && r.reads > 1) waited.add(r.node);
+  });
+  const out = {} as Record<JitterCommand, { run: EnvironmentRun; waited: Set<string> }>;
+  const fns: Record<JitterCommand, () => Promise<EnvironmentRun>> = {
+    up: () => runUp(s, { emit }),
+    pause: () => runPause(s, { emit }),
+    restore: () => runRestore(s, { emit }),
+    down: () => runDown(s, { emit }),
+  };
+  for (const c of JITTER_COMMANDS) {
+    waited = new Set();
+    const run = await fns[c]();
+    if (!run.report.ok) throw new Error(`jitter seed ${seed}: ${c} failed: ${run.report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.node}: ${String(o.error)}`).join("; ")}`);
+    out[c] = { run, waited };
+  }
+  setPollObserver(undefined);
+  return out;
+}
+
+const durationsOf = (run: EnvironmentRun) => new Map(run.report.outcomes.map((o) => [o.node, (o.endedAt ?? 0) - (o.startedAt ?? 0)]));
+
+interface JitterSeed {
+  seed: number;
+  makespan_s: number;
+  realized_critical_path_s: number;
+  ratio: number;
+  lag_mean_s: number;
+  waits: number;
+  reads: number;
+}
+
+async function jitter(): Promise<{ perSeed: Record<JitterCommand, JitterSeed[]>; summary: Record<JitterCommand, { ratio_max: number; lag_mean_s: number; seeds: number }> }> {
+  const perSeed = { up: [], pause: [], restore: [], down: [] } as Record<JitterCommand, JitterSeed[]>;
+  for (const seed of SEEDS) {
+    setPollSchedule(() => 1_000);
+    const reference = await jitterRuns(seed);
+    setPollSchedule(undefined);
+    const measured = await jitterRuns(seed);
+    for (const c of JITTER_COMMANDS) {
+      const ref = durationsOf(reference[c].run);
+      const got = durationsOf(measured[c].run);
+      const run = measured[c].run;
+      const realized = criticalPath(run.plan.nodes, (id) => ref.get(id) ?? 0).total;
+      const lags = [...measured[c].waited].map((id) => Math.max(0, (got.get(id) ?? 0) - (ref.get(id) ?? 0)));
+      if (process.env.BENCH_DEBUG) for (const id of got.keys()) if ((got.get(id) ?? 0) !== (ref.get(id) ?? 0)) process.stderr.write(`seed ${seed} ${c} ${id}: ${got.get(id)} vs ref ${ref.get(id)} waited=${measured[c].waited.has(id)}\n`);
+      const r3 = (x: number) => Math.round(x * 1000) / 1000;
+      perSeed[c].push({
+        seed,
+        makespan_s: r3(run.makespanMs / 1000),
+        realized_critical_path_s: r3(realized / 1000),
+        ratio: realized ? r3(run.makespanMs / realized) : 1,
+        lag_mean_s: lags.length ? r3(lags.reduce((a, b) => a + b, 0) / lags.length / 1000) : 0,
+        waits: lags.length,
+        reads: run.apiCalls.read,
+      });
+    }
+  }
+  const summary = {} as Record<JitterCommand, { ratio_max: number; lag_mean_s: number; seeds: number }>;
+  for (const c of JITTER_COMMANDS) {
+    const rows = perSeed[c];
+    summary[c] = {
+      ratio_max: Math.max(...rows.map((r) => r.ratio)),
+      lag_mean_s: Math.round((rows.reduce((a, r) => a + r.lag_mean_s, 0) / rows.length) * 1000) / 1000,
+      seeds: rows.length,
+    };
+  }
+  return { perSeed, summary };
+}
+
+const wantJitter = process.argv.includes("--json") || process.argv.includes("--jitter");
+const jittered = wantJitter ? await jitter() : undefined;
+
 if (process.argv.includes("--json")) {
+  Object.assign(result, { jitter: jittered!.summary, jitter_per_seed: jittered!.perSeed, jitter_model: `log-normal around typical, sigma ${SIGMA}, one draw per operation name per seed` });
   process.stdout.write(JSON.stringify(result, null, 2) + "\n");
 } else {
   const rows = (["up", "noop_up", "status", "pause", "restore", "down"] as const).map((k) => {
@@ -116,6 +213,15 @@ if (process.argv.includes("--json")) {
       ...rows,
       ...(["up", "pause", "restore", "down"] as const).map((k) => `${k} critical path: ${result.critical_path[k].join(" -> ")}`),
       `sequential: ${result.sequential_baseline}`,
+      ...(jittered
+        ? [
+            `jitter — log-normal durations (sigma ${SIGMA}), ${SEEDS.length} seeds; ratio = makespan / realized critical path; lag = mean detection lag over the nodes that waited`,
+            ...JITTER_COMMANDS.flatMap((c) => [
+              `${c.padEnd(8)} ratio max ${jittered.summary[c].ratio_max}  lag mean ${jittered.summary[c].lag_mean_s} s`,
+              ...jittered.perSeed[c].map((r) => `  seed ${r.seed}: makespan ${r.makespan_s} s  realized critical path ${r.realized_critical_path_s} s  ratio ${r.ratio}  lag ${r.lag_mean_s} s over ${r.waits} waits  reads ${r.reads}`),
+            ]),
+          ]
+        : []),
     ].join("\n") + "\n",
   );
 }
