@@ -102,7 +102,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
     }
   }
 
-  const secretNode = (name: string, family: KeyFamily, secretName: string, description: string, generate: () => string, readers: string[], controls: string[]): Node =>
+  const secretNode = (name: string, family: KeyFamily, secretName: string, description: string, generate: (now: Date) => string, readers: string[], controls: string[]): Node =>
     node(`secret:${name}`, [`kms-key:${family}`, `kms-key:${family}-replica`], secret, (r: Refs): SecretSpec => ({
       name: secretName,
       description,
@@ -152,7 +152,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
         "signing",
         signingSecretName(env, purpose),
         `opsctl ${env}: PASETO v4.public signing key for ${purpose} (AWSCURRENT signs, AWSPREVIOUS verifies)`,
-        () => JSON.stringify(generateSigningKey()),
+        (now) => JSON.stringify(generateSigningKey(now)),
         secretReaders(config, facts, "signing"),
         ["SM-01", "SM-02", "SM-03", "SM-04", "API-06"],
       ),

@@ -31,8 +31,11 @@ export interface SecretSpec {
   description: string;
   /** KMS key (ARN) of the secret's family; default: the account's aws/secretsmanager key. */
   kmsKeyId?: string;
-  /** Makes the initial value (called once, at create). */
-  generate: () => string;
+  /**
+   * Makes the initial value (called once, at create). `now` is the run's clock (simulated in the
+   * sandbox): any date inside the value (e.g. a signing key's createdAt, SM-04) must come from it.
+   */
+  generate: (now: Date) => string;
   /** SM-02: regions the secret is replicated to. */
   replicas?: ReplicaSpec[];
   /** SM-03: the resource policy (put with BlockPublicPolicy). */
@@ -95,7 +98,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext> = {
           Name: spec.name,
           Description: spec.description,
           KmsKeyId: spec.kmsKeyId,
-          SecretString: spec.generate(),
+          SecretString: spec.generate(new Date(ctx.clock.now())),
           Tags: ctx.tags(),
           // Replicas are created with the secret when possible; the post-create diff adds any that failed.
           AddReplicaRegions: spec.replicas?.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })),

@@ -170,7 +170,8 @@ export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKey
       details: {
         kid: a.current.kid,
         createdAt: iso(a.current.createdAt),
-        ageDays: Math.floor(age / DAY),
+        // Never negative: a key dated ahead of this clock (another host's skew) reads as new.
+        ageDays: Math.max(0, Math.floor(age / DAY)),
         nextRotation: iso(next),
         automaticRotation: a.rotationEnabled,
         previousKid: a.previous?.kid,
