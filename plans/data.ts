@@ -3,7 +3,8 @@ import { node, ref, type PlanRefs } from "../src/engine/plan.js";
 import type { Facts } from "../src/resources/context.js";
 import type { PolicyDocument } from "../src/resources/policy.js";
 import { kmsKey, kmsKeyIn, keyPolicy, viaService } from "../src/resources/kms-key.js";
-import { secret, type SecretSpec } from "../src/resources/secret.js";
+import { jsonFields, secret, type SecretSpec, type ValueCheck } from "../src/resources/secret.js";
+import { SMTP_FIELDS } from "../src/operations/secrets.js";
 import { secretFields } from "../src/resources/secret-fields.js";
 import { bucket, bucketArn, appBucketPolicy, logsBucketPolicy } from "../src/resources/bucket.js";
 import { dbSubnetGroup } from "../src/resources/db-subnet-group.js";
@@ -13,7 +14,7 @@ import { dbInstance } from "../src/resources/db-instance.js";
 import { majorVersion, parameterGroupFamily } from "../src/resources/mysql-engine-version.js";
 import { cacheSubnetGroup } from "../src/resources/cache-subnet-group.js";
 import { replicationGroup, generateAuthToken, redisSecretValue } from "../src/resources/replication-group.js";
-import { generateSigningKey, PURPOSES, signingSecretName } from "../src/resources/signing-keys.js";
+import { generateSigningKey, PURPOSES, signingKeyProblem, signingSecretName } from "../src/resources/signing-keys.js";
 import { randomBytes } from "node:crypto";
 import { vpcEndpoint } from "../src/resources/vpc-endpoint.js";
 import { subnet } from "../src/resources/subnet.js";
@@ -96,7 +97,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
     }
   }
 
-  const secretNode = (name: string, family: KeyFamily, secretName: string, description: string, generate: () => string, readers: string[], controls: string[]): Node =>
+  const secretNode = (name: string, family: KeyFamily, secretName: string, description: string, generate: (now: Date) => string, readers: string[], controls: string[], valueCheck?: ValueCheck): Node =>
     node(secret, `secret:${name}`, (r: PlanRefs): SecretSpec => ({
       name: secretName,
       description,
@@ -104,6 +105,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
       generate,
       replicas: [{ region: secondary, kmsKeyId: String(r.out(ref(kmsKey, `kms-key:${family}-replica`)).arn) }],
       resourcePolicy: secretPolicy(readers),
+      valueCheck,
     }), controls);
 
   nodes.push(
@@ -115,6 +117,8 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
       () => JSON.stringify({ user: "CHANGE_ME@example.com", clientId: "CHANGE_ME", clientSecret: "CHANGE_ME", refreshToken: "CHANGE_ME" }),
       secretReaders(config, facts, "smtp"),
       ["SM-01", "SM-02", "SM-03", "API-07"],
+      // API-07: the API's mailer reads these four fields (SPEC.md "Secret values"); only the operator has them.
+      { problem: jsonFields(SMTP_FIELDS), wanted: `JSON with ${SMTP_FIELDS.join(", ")}`, regenerate: false, fix: `run \`opsctl secrets set smtp\` (API-07)` },
     ),
   );
   nodes.push(
@@ -146,9 +150,16 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
         "signing",
         signingSecretName(env, purpose),
         `opsctl ${env}: PASETO v4.public signing key for ${purpose} (AWSCURRENT signs, AWSPREVIOUS verifies)`,
-        () => JSON.stringify(generateSigningKey()),
+        (now) => JSON.stringify(generateSigningKey(now)),
         secretReaders(config, facts, "signing"),
         ["SM-01", "SM-02", "SM-03", "SM-04", "API-06"],
+        {
+          problem: signingKeyProblem,
+          wanted: "a signing key in the SPEC.md format",
+          // opsctl wrote it and a malformed key signs nothing, so a new one cuts no valid session.
+          regenerate: true,
+          fix: `opsctl wrote this key and can re-generate it safely: \`opsctl up\` or \`opsctl rotate-keys --force --only ${purpose}\``,
+        },
       ),
     );
   }

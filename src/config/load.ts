@@ -48,6 +48,21 @@ export function validateConfig(raw: unknown, source = CONFIG_FILE): LoadedConfig
   if (config.secondaryRegion === config.region) {
     throw new InputError(`${source}: secondaryRegion`, `must differ from region (${config.region}): the secret replicas need another region`, "set secondaryRegion to another region, e.g. eu-central-1");
   }
+  const azs = config.network.availabilityZones;
+  if (azs) {
+    // CreateSubnet takes an AZ of the VPC's region only: caught here, not after the first writes.
+    azs.forEach((az, i) => {
+      if (!new RegExp(`^${config.region}[a-z]$`).test(az)) {
+        throw new InputError(`${source}: network.availabilityZones[${i}]`, `${az} is not an availability zone of region ${config.region}`, `use zones of ${config.region}, e.g. ["${config.region}a", "${config.region}b"], or leave the field out`);
+      }
+    });
+    if (azs[0] === azs[1]) throw new InputError(`${source}: network.availabilityZones`, `names ${azs[0]} twice: NET-02 needs two different zones`, `use two zones, e.g. ["${config.region}a", "${config.region}b"]`);
+  }
+  const db = config.database;
+  if (db.maxAllocatedStorageGiB <= db.allocatedStorageGiB) {
+    // CreateDBInstance: "Max storage size must be greater than storage size" (storage autoscaling ceiling).
+    throw new InputError(`${source}: database.maxAllocatedStorageGiB`, `${db.maxAllocatedStorageGiB} must be greater than database.allocatedStorageGiB (${db.allocatedStorageGiB})`, `raise it, e.g. to ${Math.min(65536, db.allocatedStorageGiB * 4)}`);
+  }
   if (!config.dns.domain) {
     throw new InputError(`${source}: dns.domain`, "is required: the load balancer's certificate (ALB-03) and CloudFront (CDN-02) need a domain in a Route 53 hosted zone", "set dns.domain (and dns.hostedZoneId if the zone is ambiguous), e.g. example.com");
   }
@@ -61,7 +76,15 @@ export function validateConfig(raw: unknown, source = CONFIG_FILE): LoadedConfig
   config.bastion.allowedCidrs.forEach((c, i) => {
     const field = `${source}: bastion.allowedCidrs[${i}]`;
     const v6 = c.includes(":");
-    if (v6 ? !isIpv6Cidr(c) : !isIpv4Cidr(c)) throw new InputError(field, `"${c}" is not a CIDR block`, "write an address block like 203.0.113.10/32 or 2001:db8::/64");
+    if (v6 ? !ipaddr.IPv6.isValidCIDR(c) : !isIpv4Cidr(c)) {
+      const hostBits = !v6 && /host bits/.test(cidrProblem(c));
+      if (hostBits) throw new InputError(field, cidrProblem(c), "write the network address of the block (EC2 refuses host bits: \"CIDR block … is malformed\")");
+      throw new InputError(field, `"${c}" is not a CIDR block`, "write an address block like 203.0.113.10/32 or 2001:db8::/64");
+    }
+    if (v6 && !isIpv6Network(c)) {
+      const net = ipaddr.IPv6.networkAddressFromCIDR(c).toString();
+      throw new InputError(field, `"${c}" has host bits set; the network is ${net}/${ipaddr.IPv6.parseCIDR(c)[1]}`, "write the network address of the block (EC2 refuses host bits: \"CIDR block … is malformed\")");
+    }
     if (c === "0.0.0.0/0" || c === "::/0") warnings.push({ field: `bastion.allowedCidrs[${i}]`, message: `SSH (port 22) is open to the whole internet (${c}); restrict it to your office or VPN addresses` });
   });
   return { config, warnings };
@@ -76,8 +99,19 @@ function isIpv4Cidr(c: string): boolean {
   }
 }
 
-function isIpv6Cidr(c: string): boolean {
-  return ipaddr.IPv6.isValidCIDR(c);
+function cidrProblem(c: string): string {
+  try {
+    parseCidr4(c);
+    return "";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** True when an IPv6 block has no host bits set: EC2 refuses one that has ("CIDR block … is malformed"), as for IPv4 (parseCidr4). */
+function isIpv6Network(c: string): boolean {
+  const [addr] = ipaddr.IPv6.parseCIDR(c);
+  return ipaddr.IPv6.networkAddressFromCIDR(c).toNormalizedString() === addr.toNormalizedString();
 }
 
 /** Reads and validates a config file. Malformed JSON and schema errors become one-line {@link InputError}s. */

@@ -20,6 +20,21 @@ const retention = z
   .int()
   .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), { message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(", ")}` });
 
+/**
+ * Performance Insights retention values RDS accepts (CreateDBInstance PerformanceInsightsRetentionPeriod:
+ * 7, month * 31 for month = 1..23, or 731); Database Insights advanced mode (RDS-08) needs at least
+ * 15 months (465 days), which leaves 465, 496, … 713 and 731.
+ */
+export const PI_RETENTION_DAYS: readonly number[] = [...Array.from({ length: 9 }, (_, i) => (15 + i) * 31), 731];
+
+/** A DNS name as ACM and Route 53 take it: labels of 1–63 characters, 253 characters at most. */
+const dnsName = (example: string) =>
+  z
+    .string()
+    .regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, `a ${example.includes("www") || example.includes("api") ? "host" : "domain"} name like ${example}`)
+    .refine((d) => d.length <= 253, { message: "is longer than 253 characters (the DNS limit ACM and Route 53 enforce)" })
+    .refine((d) => d.split(".").every((l) => l.length <= 63), { message: "has a label longer than 63 characters (the DNS limit ACM and Route 53 enforce)" });
+
 /** The network layer (NET-*, SG-*, BAS-*). */
 export const networkSchema = z.strictObject({
   vpcCidr: cidr4
@@ -38,10 +53,10 @@ export const bastionSchema = z.strictObject({
 
 /** DNS names (ALB-04, CDN-02); used by the compute/edge layer. */
 export const dnsSchema = z.strictObject({
-  domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a domain name like example.com").optional().describe("ALB-04, CDN-02: needed for the load balancer's certificate and CloudFront"),
+  domain: dnsName("example.com").optional().describe("ALB-04, CDN-02: needed for the load balancer's certificate and CloudFront"),
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]+$/, "a Route 53 hosted zone id like Z0123456789ABC").optional(),
-  apiHost: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a host name like api.example.com").optional().describe("default: api.<domain>"),
-  siteHost: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a host name like www.example.com").optional().describe("default: app.<domain>"),
+  apiHost: dnsName("api.example.com").optional().describe("default: api.<domain>"),
+  siteHost: dnsName("www.example.com").optional().describe("default: app.<domain>"),
 });
 
 /** RDS-01..RDS-12: the MySQL database. */
@@ -55,16 +70,33 @@ export const databaseSchema = z.strictObject({
   allocatedStorageGiB: z.number().int().min(20).max(65536).default(50),
   maxAllocatedStorageGiB: z.number().int().min(20).max(65536).default(200).describe("storage autoscaling ceiling"),
   backupRetentionDays: z.number().int().min(7).max(35).default(7).describe("RDS-12: at least 7"),
-  performanceInsightsRetentionDays: z.number().int().min(465).max(731).default(465).describe("RDS-08: Database Insights advanced needs 465+"),
+  performanceInsightsRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => PI_RETENTION_DAYS.includes(d), {
+      message: `RDS accepts 7, 31 × n (n = 1..23) or 731 days, and Database Insights advanced (RDS-08) needs 465 or more: use one of ${PI_RETENTION_DAYS.join(", ")}`,
+    })
+    .default(465)
+    .describe("RDS-08: Database Insights advanced needs 465+ (465, 496, … 713 or 731)"),
   databaseName: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,63}$/, "letters, digits and _ , starting with a letter").default("app"),
-  masterUsername: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/, "1-16 letters, digits and _ , starting with a letter").default("dbadmin"),
+  masterUsername: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,15}$/, "1-16 letters, digits and _ , starting with a letter")
+    // RDS keeps these for its own management users (CreateDBInstance: "can't be a reserved word").
+    .refine((u) => !["rdsadmin", "rdsrepladmin"].includes(u.toLowerCase()), { message: "is a name RDS reserves for its own users; use another, e.g. dbadmin" })
+    .default("dbadmin"),
 });
 
 /** RED-01: the Redis / Valkey replication group. */
 export const cacheSchema = z.strictObject({
   engine: z.enum(["redis", "valkey"]).default("valkey"),
   engineVersion: z.string().regex(/^\d+\.\d+(\.\d+)?$/, "a version like 8.0").optional(),
-  nodeType: z.string().regex(/^cache\.[a-z0-9-]+\.[a-z0-9]+$/, "a node type like cache.r7g.large").default("cache.t4g.medium"),
+  nodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "a node type like cache.r7g.large")
+    // T1 nodes support neither backups nor automatic failover, both of which RED-01's group uses.
+    .refine((t) => !t.startsWith("cache.t1."), { message: "cache.t1 nodes support neither snapshots nor automatic failover; use e.g. cache.t4g.medium" })
+    .default("cache.t4g.medium"),
 });
 
 /** S3-01..S3-03 and secrets (SM-*). */
@@ -117,6 +149,9 @@ export const configSchema = z.strictObject({
   env: z
     .string()
     .regex(/^[a-z][a-z0-9-]{1,19}$/, "2-20 characters: lowercase letters, digits and '-', starting with a letter")
+    // Names such as the RDS and ElastiCache identifiers (`<env>-main`) "can't end with a hyphen or
+    // contain two consecutive hyphens" (CreateDBInstance, CreateReplicationGroup).
+    .refine((e) => !e.endsWith("-") && !e.includes("--"), { message: "must not end with '-' or contain '--' (RDS and ElastiCache identifiers are made from it)" })
     .default("demo")
     .describe("environment name; every resource is tagged opsctl:env=<env>"),
   region: region.default("eu-west-1"),

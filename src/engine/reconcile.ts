@@ -176,7 +176,7 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
     out.blocked = changes.filter((c) => c.replace);
     out.changes = changes.filter((c) => !c.replace);
     for (const b of out.blocked) {
-      opts.emit({ type: "node-warn", node: node.id, message: `${b.field} cannot change in place (${fmt(b.from)} -> ${fmt(b.to)}): not applied; recreate the resource to change it`, at: opts.clock.now() });
+      opts.emit({ type: "node-warn", node: node.id, message: `${b.field} cannot change in place (${fmt(b.from)} -> ${fmt(b.to)}): not applied; ${b.hint ?? "recreate the resource to change it"}`, at: opts.clock.now() });
     }
     if (out.changes.length) {
       if (out.action !== "create") {

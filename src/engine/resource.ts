@@ -11,6 +11,8 @@ export interface FieldChange {
   to: unknown;
   /** True when AWS cannot change this field in place: reported, never silently replaced. */
   replace?: boolean;
+  /** For a change opsctl does not apply (replace): what the operator does instead (else: recreate the resource). */
+  hint?: string;
 }
 
 /** What `status` shows for one resource. */

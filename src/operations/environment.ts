@@ -143,7 +143,7 @@ export function runDocument(run: EnvironmentRun): Record<string, unknown> {
       status: o.status,
       ...(o.id ? { id: o.id } : {}),
       ...(o.changes.length ? { changes: o.changes.map((c) => ({ field: c.field, from: c.from, to: c.to })) } : {}),
-      ...(o.blocked.length ? { notApplied: o.blocked.map((c) => ({ field: c.field, from: c.from, to: c.to, reason: "cannot change in place" })) } : {}),
+      ...(o.blocked.length ? { notApplied: o.blocked.map((c) => ({ field: c.field, from: c.from, to: c.to, reason: c.hint ?? "cannot change in place" })) } : {}),
       ...(o.error ? { error: errorText(o.error) } : {}),
       ...(o.unchecked ? { note: o.unchecked } : {}),
     })),

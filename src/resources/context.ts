@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../engine/clock.js";
 import type { AwsClients } from "../aws/clients.js";
+import { isCode } from "../aws/errors.js";
+import { OpsError } from "../engine/errors.js";
 
 /** Tag keys every resource carries. */
 export const TAG_ENV = "opsctl:env";
@@ -44,8 +46,9 @@ export interface ResourceContext {
   /** The same tags as a map (for services that take `{key: value}`). */
   tagMap(extra?: Record<string, string>): Record<string, string>;
   /**
-   * Deterministic idempotency token from env, node and the request's identifying parts
-   * (so a retried create returns the same resource, and a re-create after delete does not).
+   * Deterministic idempotency token from env, node and the request's identifying parts, so a retried
+   * create returns the same resource. AWS answers it with that resource even after it was deleted: a
+   * create that may follow an out-of-band delete goes through {@link createWithToken}.
    */
   token(...parts: string[]): string;
   /** Run-wide memo: one batched read per key shared by every node (e.g. all subnets of the env). */
@@ -84,4 +87,36 @@ export function contextFactory(base: { env: string; region: string; aws: AwsClie
 /** The value of tag `key` in an EC2-style tag list. */
 export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, key: string): string | undefined {
   return tags?.find((t) => t.Key === key)?.Value;
+}
+
+/** How many generations of one node's resource a create walks before giving up (each step is one replayed call). */
+export const MAX_TOKEN_GENERATIONS = 25;
+
+/**
+ * Runs a create that sends an idempotency token, so that the token is stable across a crash-and-retry
+ * of the same create and changes once the resource it produced is gone.
+ *
+ * The first attempt uses `ctx.token(...parts)`. AWS keeps answering a token with the resource it made,
+ * even after that resource was deleted or terminated (a RunInstances token stays valid for at least
+ * 24 h after termination: EC2 API guide, "Ensuring idempotency"), or refuses it with
+ * IdempotentParameterMismatch ("associated with a resource that is already deleted"). In both cases
+ * the next generation's token is tried: `ctx.token(...parts, "generation", n)`. The walk depends only
+ * on what AWS answers, so a retried create walks the same steps and ends at the same live resource.
+ *
+ * @param isDead tells whether an answer is a resource that is gone (deleted, terminated, shutting down …).
+ */
+export async function createWithToken<T>(ctx: ResourceContext, parts: string[], create: (token: string) => Promise<T>, isDead: (answer: T) => boolean | Promise<boolean>): Promise<T> {
+  for (let generation = 0; generation < MAX_TOKEN_GENERATIONS; generation++) {
+    const token = generation === 0 ? ctx.token(...parts) : ctx.token(...parts, "generation", String(generation));
+    let answer: T;
+    try {
+      answer = await create(token);
+    } catch (e) {
+      // The token belongs to a resource already deleted, or to a request with other parameters (the spec changed since).
+      if (isCode(e, "IdempotentParameterMismatch")) continue;
+      throw e;
+    }
+    if (!(await isDead(answer))) return answer;
+  }
+  throw new OpsError("create_failed", `${ctx.node}: ${MAX_TOKEN_GENERATIONS} idempotency tokens in a row answered a deleted resource; delete the node's dead resources and run \`opsctl up\` again`, { fault: "aws" });
 }

@@ -1,10 +1,10 @@
-import { DescribeAvailabilityZonesCommand, paginateDescribeVpcs, type Vpc } from "@aws-sdk/client-ec2";
+import { DescribeAvailabilityZonesCommand, paginateDescribeVpcs, type EC2Client, type Vpc } from "@aws-sdk/client-ec2";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients.js";
 import type { Config } from "../config/schema.js";
 import { InputError } from "../engine/errors.js";
-import { isNotFound } from "../aws/errors.js";
+import { isCode, isNotFound } from "../aws/errors.js";
 import { overlaps4, parseCidr4 } from "../config/cidr.js";
 import { TAG_ENV, tagValue, type Facts } from "./context.js";
 
@@ -28,13 +28,30 @@ export async function gatherFacts(aws: AwsClients, config: Config): Promise<Fact
   const arch = isArmInstanceType(config.bastion.instanceType) ? "arm64" : "x86_64";
   const [who, zones, ami] = await Promise.all([
     sts.send(new GetCallerIdentityCommand({})),
-    config.network.availabilityZones ? undefined : ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "state", Values: ["available"] }, { Name: "zone-type", Values: ["availability-zone"] }] })),
+    config.network.availabilityZones ? checkZones(ec2, config.network.availabilityZones) : ec2.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: "state", Values: ["available"] }, { Name: "zone-type", Values: ["availability-zone"] }] })),
     // The public SSM parameter always names the current Amazon Linux 2023 AMI of the region.
     ssm.send(new GetParameterCommand({ Name: `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}` })),
   ]);
   const azs = config.network.availabilityZones ?? (zones?.AvailabilityZones ?? []).map((z) => z.ZoneName!).sort().slice(0, 2);
   if (azs.length < 2) throw new InputError("region", `${config.region} has fewer than 2 available zones`, "choose another region");
   return { accountId: who.Account!, region: config.region, azs: [azs[0], azs[1]], bastionAmi: ami.Parameter!.Value!, callerArn: principalArn(who.Arn!) };
+}
+
+/** The configured zones must exist in the region and be available (else CreateSubnet fails after other writes). */
+async function checkZones(ec2: EC2Client, names: string[]): Promise<undefined> {
+  let zones;
+  try {
+    zones = (await ec2.send(new DescribeAvailabilityZonesCommand({ ZoneNames: names }))).AvailabilityZones ?? [];
+  } catch (e) {
+    if (isCode(e, "InvalidParameterValue")) throw new InputError("network.availabilityZones", (e as Error).message, "use zones that DescribeAvailabilityZones lists for the region, or leave the field out");
+    throw e;
+  }
+  for (const n of names) {
+    const z = zones.find((x) => x.ZoneName === n);
+    if (!z) throw new InputError("network.availabilityZones", `${n} does not exist in this region`, "use zones that DescribeAvailabilityZones lists for the region, or leave the field out");
+    if (z.State !== "available") throw new InputError("network.availabilityZones", `${n} is ${z.State}`, "use available zones, or leave the field out");
+  }
+  return undefined;
 }
 
 /**

@@ -51,7 +51,9 @@ export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: 
         LogGroupName: spec.logGroupName,
         DeliverLogsPermissionArn: spec.roleArn,
         MaxAggregationInterval: 600,
-        ClientToken: ctx.token(spec.vpcId, spec.logGroupName, spec.roleArn),
+        // No ClientToken: a token would keep answering a flow log deleted out of band (its ids, not a new
+        // one). AWS refuses a second flow log with the same resource, traffic type and destination
+        // (FlowLogAlreadyExists), which already makes a retried create safe.
         TagSpecifications: tagSpec(ctx, "vpc-flow-log"),
       }),
     );
@@ -63,6 +65,8 @@ export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: 
       if (code === "FlowLogAlreadyExists") {
         const existing = ofNode(ctx, (await ec2.send(new DescribeFlowLogsCommand({ Filter: envFilter(ctx) }))).FlowLogs ?? [])[0];
         if (existing) return existing;
+        // Ours from a create that crashed, not listed yet (eventual consistency).
+        throw new TryAgainLater(`flow log: ${code}: the existing flow log is not visible yet`, 5_000);
       }
       throw new OpsError("create_failed", `${ctx.node}: CreateFlowLogs ${code}: ${bad.Error?.Message}`, { fault: "aws" });
     }

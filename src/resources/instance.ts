@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { envFilter, ofNode, orUndefined, retryOn, sameSet } from "./ec2-common.js";
 
 /** BAS-01: an EC2 instance in a public subnet, IMDSv2 only, encrypted root volume, public IPv4. */
@@ -76,7 +76,7 @@ export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContex
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
-    const r = await retryOn(["InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidKeyPair.NotFound", "InvalidParameterValue"], ctx.node, () =>
+    const send = (ClientToken: string) => retryOn(["InvalidSubnetID.NotFound", "InvalidGroup.NotFound", "InvalidKeyPair.NotFound", "InvalidParameterValue"], ctx.node, () =>
       ec2.send(
         new RunInstancesCommand({
           ImageId: spec.imageId,
@@ -88,7 +88,7 @@ export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContex
           MetadataOptions: { HttpTokens: "required", HttpEndpoint: "enabled", HttpPutResponseHopLimit: 1 },
           BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { Encrypted: true, VolumeSize: spec.rootVolumeGiB, VolumeType: "gp3", DeleteOnTermination: true } }],
           IamInstanceProfile: spec.instanceProfileArn ? { Arn: spec.instanceProfileArn } : undefined,
-          ClientToken: ctx.token(spec.subnetId, spec.imageId, spec.keyName),
+          ClientToken,
           TagSpecifications: [
             { ResourceType: "instance", Tags: ctx.tags() },
             { ResourceType: "volume", Tags: ctx.tags() },
@@ -97,6 +97,11 @@ export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContex
         }),
       ),
     );
+    // A terminated bastion's token still answers it (for at least 24 h): the next generation launches a new one.
+    const r = await createWithToken(ctx, [spec.subnetId, spec.imageId, spec.keyName], send, (x) => {
+      const i = x.Instances?.[0];
+      return !i || ["shutting-down", "terminated"].includes(stateOf(i));
+    });
     return { instance: r.Instances![0], rootEncrypted: true };
   },
   async update(ctx, spec, a, changes) {

@@ -1,7 +1,8 @@
 import { CreateNatGatewayCommand, DeleteNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { TryAgainLater } from "../engine/errors.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
 
 /** NET-05: a public NAT gateway in a public subnet with its Elastic IP. */
@@ -41,18 +42,26 @@ export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContex
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
-    const r = await retryOn(["InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound"], ctx.node, () =>
+    // A NAT gateway deleted out of band keeps its Elastic IP until it reaches `deleted`; a new one on
+    // that EIP would fail (Resource.AlreadyAssociated). Wait for the release (a fresh read, not the run's memo).
+    const releasing = ((await ec2.send(new DescribeNatGatewaysCommand({ Filter: [...envFilter(ctx), { Name: "state", Values: ["deleting"] }] }))).NatGateways ?? []).find((n) =>
+      n.NatGatewayAddresses?.some((x) => x.AllocationId === spec.allocationId),
+    );
+    if (releasing) throw new TryAgainLater(`${ctx.node}: waiting for NAT gateway ${releasing.NatGatewayId} (deleting) to release Elastic IP ${spec.allocationId}`, 15_000);
+    const send = (ClientToken: string) => retryOn(["InvalidSubnetID.NotFound", "InvalidAllocationID.NotFound", "Resource.AlreadyAssociated"], ctx.node, () =>
       ec2.send(
         new CreateNatGatewayCommand({
           SubnetId: spec.subnetId,
           AllocationId: spec.allocationId,
           ConnectivityType: "public",
           // Same request → same token → the same NAT gateway if this call is repeated after a crash.
-          ClientToken: ctx.token(spec.subnetId, spec.allocationId),
+          ClientToken,
           TagSpecifications: tagSpec(ctx, "natgateway"),
         }),
       ),
     );
+    // A NAT gateway deleted (or failed) is answered for the old token for an hour: take the next one.
+    const r = await createWithToken(ctx, [spec.subnetId, spec.allocationId], send, (x) => ["deleting", "deleted", "failed"].includes(x.NatGateway?.State ?? ""));
     return r.NatGateway!;
   },
   update: async (_ctx, _spec, n) => n,

@@ -12,7 +12,7 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { deleted, envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
 
 /** One NACL rule. `protocol` is "-1" (all), "6" (tcp), "17" (udp); ports only for tcp/udp. */
@@ -97,8 +97,10 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
-    const r = await retryOn(["InvalidVpcID.NotFound"], ctx.node, () =>
-      ec2.send(new CreateNetworkAclCommand({ VpcId: spec.vpcId, ClientToken: ctx.token(spec.vpcId), TagSpecifications: tagSpec(ctx, "network-acl") })),
+    // A deleted ACL's token is refused (IdempotentParameterMismatch): createWithToken takes the next one.
+    const r = await createWithToken(ctx, [spec.vpcId], (ClientToken) =>
+      retryOn(["InvalidVpcID.NotFound"], ctx.node, () => ec2.send(new CreateNetworkAclCommand({ VpcId: spec.vpcId, ClientToken, TagSpecifications: tagSpec(ctx, "network-acl") }))),
+      () => false,
     );
     // Entries and associations are applied by the post-create diff.
     return r.NetworkAcl!;

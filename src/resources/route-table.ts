@@ -15,7 +15,7 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { deleted, envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
 
 /** A route this table must have: an IPv4 or IPv6 destination and one target. */
@@ -78,8 +78,10 @@ export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContex
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
-    const r = await retryOn(["InvalidVpcID.NotFound"], ctx.node, () =>
-      ec2.send(new CreateRouteTableCommand({ VpcId: spec.vpcId, ClientToken: ctx.token(spec.vpcId), TagSpecifications: tagSpec(ctx, "route-table") })),
+    // A deleted route table's token is refused (IdempotentParameterMismatch): createWithToken takes the next one.
+    const r = await createWithToken(ctx, [spec.vpcId], (ClientToken) =>
+      retryOn(["InvalidVpcID.NotFound"], ctx.node, () => ec2.send(new CreateRouteTableCommand({ VpcId: spec.vpcId, ClientToken, TagSpecifications: tagSpec(ctx, "route-table") }))),
+      () => false,
     );
     // Routes and associations are applied by the post-create diff.
     return r.RouteTable!;

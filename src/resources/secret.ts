@@ -3,14 +3,17 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetResourcePolicyCommand,
+  GetSecretValueCommand,
   ListSecretsCommand,
   PutResourcePolicyCommand,
+  PutSecretValueCommand,
   RemoveRegionsFromReplicationCommand,
   ReplicateSecretToRegionsCommand,
   RestoreSecretCommand,
   UpdateSecretCommand,
   type DescribeSecretResponse,
 } from "@aws-sdk/client-secrets-manager";
+import { createHash } from "node:crypto";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
@@ -31,27 +34,69 @@ export interface SecretSpec {
   description: string;
   /** KMS key (ARN) of the secret's family; default: the account's aws/secretsmanager key. */
   kmsKeyId?: string;
-  /** Makes the initial value (called once, at create). */
-  generate: () => string;
+  /**
+   * Makes the initial value (called once, at create). `now` is the run's clock (simulated in the
+   * sandbox): any date inside the value (e.g. a signing key's createdAt, SM-04) must come from it.
+   */
+  generate: (now: Date) => string;
   /** SM-02: regions the secret is replicated to. */
   replicas?: ReplicaSpec[];
   /** SM-03: the resource policy (put with BlockPublicPolicy). */
   resourcePolicy?: PolicyDocument;
+  /** The shape the value must keep (e.g. API-07's SMTP JSON, SM-04's signing key): read and checked by find. */
+  valueCheck?: ValueCheck;
+}
+
+/** How a secret's current value is checked, and what `up` does when it is wrong. */
+export interface ValueCheck {
+  /** What is wrong with the value (never quoting it), or undefined when it is right. */
+  problem: (value: string) => string | undefined;
+  /** What a right value is, in words (shown as the wanted value). */
+  wanted: string;
+  /**
+   * True when the value is one opsctl generated and can generate again safely (`up` writes a new
+   * version with `generate`); false when only the operator has it (`up` reports it with `fix`).
+   */
+  regenerate: boolean;
+  /** The operator's fix, shown in status and audit. */
+  fix: string;
+}
+
+/** A value check: JSON with these non-empty string fields (e.g. the SMTP secret, SPEC.md "Secret values"). */
+export function jsonFields(fields: readonly string[]): (value: string) => string | undefined {
+  return (value) => {
+    let v: unknown;
+    try {
+      v = JSON.parse(value);
+    } catch {
+      // JSON.parse's message quotes the text: never shown.
+      return "not JSON";
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return "not a JSON object";
+    const missing = fields.filter((f) => typeof (v as Record<string, unknown>)[f] !== "string" || (v as Record<string, string>)[f] === "");
+    return missing.length ? `missing ${missing.join(", ")}` : undefined;
+  };
 }
 
 /** A secret as described, with its resource policy (when the plan manages one). */
 export interface SecretActual {
   secret: DescribeSecretResponse;
   policy?: string;
+  /** With a value check: what is wrong with AWSCURRENT (undefined: it is right), and the check for the next read. */
+  value?: { problem?: string; versionId?: string; check: ValueCheck };
 }
 
-async function describe(ctx: ResourceContext, id: string, withPolicy: boolean): Promise<SecretActual | undefined> {
+async function describe(ctx: ResourceContext, id: string, withPolicy: boolean, check?: ValueCheck): Promise<SecretActual | undefined> {
   const sm = await ctx.aws.get("secrets");
   const secret = await orUndefined(sm.send(new DescribeSecretCommand({ SecretId: id })));
   if (!secret) return undefined;
-  if (!withPolicy) return { secret };
-  const p = await orUndefined(sm.send(new GetResourcePolicyCommand({ SecretId: secret.ARN })));
-  return { secret, policy: p?.ResourcePolicy };
+  const [p, v] = await Promise.all([
+    withPolicy ? orUndefined(sm.send(new GetResourcePolicyCommand({ SecretId: secret.ARN }))) : undefined,
+    check && !secret.DeletedDate ? orUndefined(sm.send(new GetSecretValueCommand({ SecretId: secret.ARN }))) : undefined,
+  ]);
+  const out: SecretActual = withPolicy ? { secret, policy: p?.ResourcePolicy } : { secret };
+  if (check && !secret.DeletedDate) out.value = { check, versionId: v?.VersionId, problem: v?.SecretString === undefined ? "no value" : check.problem(v.SecretString) };
+  return out;
 }
 
 const replicaRegions = (s: DescribeSecretResponse) => (s.ReplicationStatus ?? []).map((r) => r.Region!).sort();
@@ -62,7 +107,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),
 
   async find(ctx, spec) {
-    if (spec) return describe(ctx, spec.name, spec.resourcePolicy !== undefined);
+    if (spec) return describe(ctx, spec.name, spec.resourcePolicy !== undefined, spec.valueCheck);
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
@@ -70,7 +115,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
     const r = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-value", Values: [ctx.node] }], IncludePlannedDeletion: true }));
     return (r.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG_ENV) === ctx.env && tagValue(s.Tags, TAG_NODE) === ctx.node).map((s) => ({ secret: s as DescribeSecretResponse }));
   },
-  diff(spec, { secret: s, policy }) {
+  diff(spec, { secret: s, policy, value }) {
     const c: FieldChange[] = [];
     if (s.DeletedDate) c.push({ field: "DeletedDate", from: s.DeletedDate.toISOString(), to: undefined });
     if (spec.kmsKeyId !== undefined && s.KmsKeyId !== spec.kmsKeyId) c.push({ field: "KmsKeyId", from: s.KmsKeyId, to: spec.kmsKeyId });
@@ -85,6 +130,11 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
       if (rs?.Status === "Failed") c.push({ field: `replica ${r.region}`, from: `Failed: ${rs.StatusMessage ?? ""}`, to: "InSync" });
     }
     if (spec.resourcePolicy && canonicalPolicy(policy) !== canonicalPolicy(spec.resourcePolicy)) c.push({ field: "ResourcePolicy", from: policy ? "(other policy)" : undefined, to: "(plan)" });
+    const check = spec.valueCheck;
+    const problem = value?.problem;
+    if (check && problem) {
+      c.push({ field: "SecretString", from: `(${problem})`, to: `(${check.wanted})`, ...(check.regenerate ? {} : { replace: true, hint: check.fix }) });
+    }
     return c;
   },
   async create(ctx, spec) {
@@ -95,7 +145,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
           Name: spec.name,
           Description: spec.description,
           KmsKeyId: spec.kmsKeyId,
-          SecretString: spec.generate(),
+          SecretString: spec.generate(new Date(ctx.clock.now())),
           Tags: ctx.tags(),
           // Replicas are created with the secret when possible; the post-create diff adds any that failed.
           AddReplicaRegions: spec.replicas?.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })),
@@ -107,7 +157,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
       // the post-create diff restores it.
       if (!isCode(e, "ResourceExistsException", "InvalidRequestException")) throw e;
     }
-    const s = await describe(ctx, spec.name, spec.resourcePolicy !== undefined);
+    const s = await describe(ctx, spec.name, spec.resourcePolicy !== undefined, spec.valueCheck);
     if (!s) throw new TryAgainLater(`secret ${spec.name} not visible yet`, 1_000);
     return s;
   },
@@ -131,7 +181,15 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
       // BlockPublicPolicy: Secrets Manager refuses the policy if it would admit principals outside the account.
       await sm.send(new PutResourcePolicyCommand({ SecretId, ResourcePolicy: JSON.stringify(spec.resourcePolicy), BlockPublicPolicy: true }));
     }
-    return (await describe(ctx, SecretId, spec.resourcePolicy !== undefined)) ?? a;
+    if (fields.has("SecretString") && spec.valueCheck?.regenerate) {
+      // A value opsctl made and can make again (e.g. a signing key): a new AWSCURRENT version. The token
+      // derives from the version it replaces, so a retry after a crash writes that version once.
+      const from = a.value?.versionId ?? "none";
+      const h = createHash("sha256").update(`opsctl-regenerate\u0000${SecretId}\u0000${from}`).digest("hex");
+      const token = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+      await sm.send(new PutSecretValueCommand({ SecretId, SecretString: spec.generate(new Date(ctx.clock.now())), ClientRequestToken: token }));
+    }
+    return (await describe(ctx, SecretId, spec.resourcePolicy !== undefined, spec.valueCheck)) ?? a;
   },
   async delete(ctx, { secret: s }) {
     const sm = await ctx.aws.get("secrets");
@@ -144,7 +202,7 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
     const input = ctx.flags.deleteData ? { SecretId: s.ARN, ForceDeleteWithoutRecovery: true } : { SecretId: s.ARN, RecoveryWindowInDays: ctx.flags.secretRecoveryDays ?? 30 };
     await orUndefined(sm.send(new DeleteSecretCommand(input)));
   },
-  refresh: (ctx, a) => describe(ctx, a.secret.ARN!, a.policy !== undefined),
+  refresh: (ctx, a) => describe(ctx, a.secret.ARN!, a.policy !== undefined, a.value?.check),
   isReady: ({ secret: s }) => (s.ReplicationStatus ?? []).every((r) => r.Status !== "InProgress"),
   failure: ({ secret: s }) => {
     const f = (s.ReplicationStatus ?? []).find((r) => r.Status === "Failed");
@@ -152,15 +210,16 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
   },
   isGone: ({ secret: s }) => s.DeletedDate !== undefined,
   keptAfterDelete: ({ secret: s }) => (s.DeletedDate ? `scheduled for deletion on ${s.DeletedDate.toISOString().slice(0, 10)}; \`opsctl up\` before then restores it` : undefined),
-  describe: ({ secret: s, policy }) => ({
+  describe: ({ secret: s, policy, value }) => ({
     id: s.Name!,
-    state: s.DeletedDate ? `deletion scheduled (${s.DeletedDate.toISOString().slice(0, 10)})` : "active",
-    healthy: !s.DeletedDate && (s.ReplicationStatus ?? []).every((r) => r.Status === "InSync"),
+    state: s.DeletedDate ? `deletion scheduled (${s.DeletedDate.toISOString().slice(0, 10)})` : value?.problem ? `value is wrong: ${value.problem}` : "active",
+    healthy: !s.DeletedDate && !value?.problem && (s.ReplicationStatus ?? []).every((r) => r.Status === "InSync"),
     details: {
       arn: s.ARN,
       kmsKeyId: s.KmsKeyId ?? "aws/secretsmanager",
       replicas: (s.ReplicationStatus ?? []).map((r) => `${r.Region}:${r.Status}`),
       resourcePolicy: policy === undefined ? undefined : "set",
+      ...(value?.problem ? { value: `${value.problem} (wanted: ${value.check.wanted}); ${value.check.fix}` } : {}),
     },
   }),
   outputs: ({ secret: s }) => ({ id: s.Name!, arn: s.ARN! }),

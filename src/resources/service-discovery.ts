@@ -16,7 +16,7 @@ import type { ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+import { TAG_ENV, TAG_NODE, createWithToken, tagValue, type ResourceContext } from "./context.js";
 import { retryOn } from "./ec2-common.js";
 
 /** ECS-04: the private DNS namespace of the VPC (Cloud Map). */
@@ -103,17 +103,17 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
   diff: () => [],
   async create(ctx, spec) {
     const sd = await ctx.aws.get("servicediscovery");
-    // The same CreatorRequestId after a crash answers the operation already under way.
-    const r = await sd.send(
-      new CreatePrivateDnsNamespaceCommand({
-        Name: spec.name,
-        Vpc: spec.vpcId,
-        Description: `opsctl ${ctx.env}: private service discovery`,
-        CreatorRequestId: ctx.token(spec.name, spec.vpcId),
-        Tags: ctx.tags(),
-      }),
+    // The same CreatorRequestId after a crash answers the operation already under way; after the
+    // namespace was deleted it still answers that (successful) operation: take the next generation.
+    return createWithToken(
+      ctx,
+      [spec.name, spec.vpcId],
+      async (CreatorRequestId) => {
+        const r = await sd.send(new CreatePrivateDnsNamespaceCommand({ Name: spec.name, Vpc: spec.vpcId, Description: `opsctl ${ctx.env}: private service discovery`, CreatorRequestId, Tags: ctx.tags() }));
+        return readOperation(ctx, r.OperationId!);
+      },
+      (a) => !a.namespace && a.operationStatus === "SUCCESS",
     );
-    return readOperation(ctx, r.OperationId!);
   },
   update: async (_ctx, _spec, a) => a,
   async delete(ctx, a) {

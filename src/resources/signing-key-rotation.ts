@@ -5,7 +5,7 @@ import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { orUndefined } from "./ec2-common.js";
-import { generateSigningKey, parseSigningKey, type Purpose } from "./signing-keys.js";
+import { generateSigningKey, parseSigningKey, signingKeyProblem, type Purpose } from "./signing-keys.js";
 import { graceViolation } from "../rotation-lambda/grace.js";
 
 const DAY = 86_400_000;
@@ -37,8 +37,10 @@ export interface SigningKeyRotationSpec {
 export interface KeyVersion {
   versionId: string;
   kid: string;
-  /** The key's createdAt (ms). */
+  /** The key's createdAt (ms); NaN when the value is malformed. */
   createdAt: number;
+  /** What is wrong when the value is not a signing key in the SPEC.md format (never the key material). */
+  malformed?: string;
 }
 
 /** A signing-key secret as read: metadata and the kids of AWSCURRENT / AWSPREVIOUS (never the keys). */
@@ -71,13 +73,11 @@ export function rotatedByOpsctl(a: SigningKeyRotationActual): boolean {
 
 async function version(sm: SecretsManagerClient, arn: string, stage: string): Promise<KeyVersion> {
   const v = await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage }));
-  let key;
-  try {
-    key = parseSigningKey(JSON.parse(v.SecretString ?? ""));
-  } catch (e) {
-    // parseSigningKey's messages name the field, never the key material.
-    throw new OpsError("bad_signing_key", `${v.Name} (${stage}) is not a signing key in the SPEC.md format: ${(e as Error).message}`, { fault: "aws" });
-  }
+  // A malformed value is reported on its node (status, audit) and replaced by `up` or `rotate-keys --force`,
+  // not thrown: opsctl wrote it and can write a new one.
+  const problem = signingKeyProblem(v.SecretString ?? "");
+  if (problem) return { versionId: v.VersionId!, kid: "(malformed)", createdAt: NaN, malformed: problem };
+  const key = parseSigningKey(JSON.parse(v.SecretString!));
   return { versionId: v.VersionId!, kid: key.kid, createdAt: Date.parse(key.createdAt) };
 }
 
@@ -124,6 +124,8 @@ export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKey
   find: (ctx, spec) => readSigningKey(ctx, spec?.secretName ?? ctx.name),
   diff(spec, a) {
     if (spec.resumedAt !== undefined) return [];
+    // A malformed key signs nothing: replacing it cuts no session, whatever its age or grace window.
+    if (a.current.malformed) return [{ field: "AWSCURRENT", from: `(${a.current.malformed})`, to: "(new key)" } satisfies FieldChange];
     const age = spec.now - a.current.createdAt;
     const due = spec.maxAgeMs === undefined || age > spec.maxAgeMs;
     if (!due) return [];
@@ -161,6 +163,19 @@ export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKey
   },
   refresh: (ctx, a) => readSigningKey(ctx, a.arn),
   describe: (a) => {
+    if (a.current.malformed) {
+      return {
+        id: a.name,
+        state: "malformed key",
+        healthy: false,
+        details: {
+          problem: `AWSCURRENT is ${a.current.malformed}`,
+          automaticRotation: a.rotationEnabled,
+          previousKid: a.previous?.kid,
+          warning: `opsctl wrote this key and can re-generate it safely: run \`opsctl up\` or \`opsctl rotate-keys --force\``,
+        },
+      };
+    }
     const age = a.readAt - a.current.createdAt;
     const next = a.nextRotationDate ?? a.current.createdAt + ROTATION_PERIOD_DAYS * DAY;
     return {
@@ -170,7 +185,8 @@ export const signingKeyRotation: ResourceKind<SigningKeyRotationSpec, SigningKey
       details: {
         kid: a.current.kid,
         createdAt: iso(a.current.createdAt),
-        ageDays: Math.floor(age / DAY),
+        // Never negative: a key dated ahead of this clock (another host's skew) reads as new.
+        ageDays: Math.max(0, Math.floor(age / DAY)),
         nextRotation: iso(next),
         automaticRotation: a.rotationEnabled,
         previousKid: a.previous?.kid,

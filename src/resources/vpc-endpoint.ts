@@ -2,7 +2,7 @@ import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpoin
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
@@ -46,7 +46,7 @@ export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceCon
   },
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");
-    const r = await retryOn(["InvalidVpcID.NotFound", "InvalidRouteTableId.NotFound", "InvalidRouteTableID.NotFound"], ctx.node, () =>
+    const send = (ClientToken: string) => retryOn(["InvalidVpcID.NotFound", "InvalidRouteTableId.NotFound", "InvalidRouteTableID.NotFound"], ctx.node, () =>
       ec2.send(
         new CreateVpcEndpointCommand({
           VpcEndpointType: "Gateway",
@@ -54,11 +54,13 @@ export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceCon
           ServiceName: spec.serviceName,
           RouteTableIds: spec.routeTableIds,
           PolicyDocument: JSON.stringify(spec.policy),
-          ClientToken: ctx.token(spec.vpcId, spec.serviceName),
+          ClientToken,
           TagSpecifications: tagSpec(ctx, "vpc-endpoint"),
         }),
       ),
     );
+    // An endpoint deleted out of band is answered (deleting / deleted) for the old token: take the next one.
+    const r = await createWithToken(ctx, [spec.vpcId, spec.serviceName], send, (x) => ["deleting", "deleted"].includes(state(x.VpcEndpoint ?? {})));
     return r.VpcEndpoint!;
   },
   async update(ctx, spec, e, changes) {

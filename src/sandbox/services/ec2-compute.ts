@@ -275,7 +275,10 @@ function instanceView(i: SimRecord): SimRecord {
 const RunInstances: Handler = (input, ctx) => {
   const idem = idempotent(ctx, "RunInstances", input.ClientToken, requestHash(input));
   if (idem.replay) {
-    const insts = Object.values(ctx.table("instances")).filter((i) => i._reservationId === idem.replay);
+    // The token answers its instances as they are now, terminated ones included (for 24 h after termination).
+    const live = Object.values(ctx.table("instances")).filter((i) => i._reservationId === idem.replay);
+    const insts = live.length ? live : Object.values(ctx.table("terminatedInstances")).filter((i) => i._reservationId === idem.replay);
+    if (!insts.length) return ctx.fail("IdempotentParameterMismatch", "The client token you have provided is associated with a resource that is already deleted or a request with different parameters. Please provide a different client token.");
     return reservationView(ctx, idem.replay, insts);
   }
   const imageId: string = required(ctx, input, "ImageId");

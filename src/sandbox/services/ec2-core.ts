@@ -8,6 +8,9 @@ export type Ctx = HandlerContext;
 /** How long deleted NAT gateways and terminated instances stay visible (AWS: "about an hour"). */
 export const LINGER_MS = 60 * 60 * 1000;
 
+/** How long a RunInstances ClientToken answers a terminated instance (AWS: "at least 24 hours after termination"). */
+export const TERMINATED_TOKEN_MS = 24 * 60 * 60 * 1000;
+
 /** NotFound error code and message per collection, as EC2 words them. */
 const NOT_FOUND: Record<string, [string, (id: string) => string]> = {
   vpcs: ["InvalidVpcID.NotFound", (id) => `The vpc ID '${id}' does not exist`],
@@ -102,14 +105,22 @@ export function describe(
   return { items: page, next };
 }
 
-/** Remembers a ClientToken's request; returns the earlier result id for an identical request. */
-export function idempotent(ctx: Ctx, op: string, token: string | undefined, hash: string): { replay?: string; remember(id: string): void } {
+const TOKEN_MISMATCH = "The client token you have provided is associated with a resource that is already deleted or a request with different parameters. Please provide a different client token.";
+
+/**
+ * Remembers a ClientToken's request; returns the earlier result id for an identical request. With
+ * `table`, a token whose resource has left that table (deleted, purged) is refused with
+ * IdempotentParameterMismatch, as EC2 words it ("associated with a resource that is already deleted"):
+ * AWS never runs a request twice for one token, so it neither answers a resource that is gone nor makes a new one.
+ */
+export function idempotent(ctx: Ctx, op: string, token: string | undefined, hash: string, table?: string): { replay?: string; remember(id: string): void } {
   if (!token) return { remember: () => undefined };
   const tokens = ctx.table("clientTokens");
   const key = `${op}:${token}`;
   const prev = tokens[key];
   if (prev) {
-    if (prev.hash !== hash) return ctx.fail("IdempotentParameterMismatch", "The client token you have provided is associated with a resource that is already deleted or a request with different parameters. Please provide a different client token.");
+    if (prev.hash !== hash) return ctx.fail("IdempotentParameterMismatch", TOKEN_MISMATCH);
+    if (table && !ctx.table(table)[prev.id]) return ctx.fail("IdempotentParameterMismatch", TOKEN_MISMATCH);
     return { replay: prev.id, remember: () => undefined };
   }
   return { remember: (id: string) => void (tokens[key] = { hash, id, _createdAt: ctx.now() }) };
@@ -470,8 +481,15 @@ export function settle(ctx: Ctx): void {
       enterInstanceState(ctx, inst, state, at);
     }
     if (inst.MetadataOptions?.State === "pending" && now > (inst._metadataAt ?? 0)) inst.MetadataOptions.State = "applied";
-    if (inst.State?.Name === "terminated" && now >= inst._purgeAt) delete insts[inst.InstanceId];
+    if (inst.State?.Name === "terminated" && now >= inst._purgeAt) {
+      // Gone from DescribeInstances, but its RunInstances token still answers it for at least 24 h after
+      // the termination (EC2 API guide, "Ensuring idempotency" → RunInstances idempotency).
+      ctx.table("terminatedInstances")[inst.InstanceId] = { InstanceId: inst.InstanceId, ImageId: inst.ImageId, InstanceType: inst.InstanceType, State: { ...inst.State }, _reservationId: inst._reservationId, _tokenUntil: inst._purgeAt - LINGER_MS + TERMINATED_TOKEN_MS };
+      delete insts[inst.InstanceId];
+    }
   }
+  const tombs = ctx.table("terminatedInstances");
+  for (const t of Object.values(tombs)) if (now >= t._tokenUntil) delete tombs[t.InstanceId];
 }
 
 /** Route state for now: `blackhole` when the target is gone (NAT gateway not pending/available, IGW detached, ...). */

@@ -486,7 +486,7 @@ const DescribeInternetGateways: Handler = (input, ctx) => {
 
 const CreateEgressOnlyInternetGateway: Handler = (input, ctx) => {
   const vpc = get(ctx, "vpcs", required(ctx, input, "VpcId"));
-  const idem = idempotent(ctx, "CreateEgressOnlyInternetGateway", input.ClientToken, requestHash(input));
+  const idem = idempotent(ctx, "CreateEgressOnlyInternetGateway", input.ClientToken, requestHash(input), "egressOnlyInternetGateways");
   if (idem.replay && ctx.table("egressOnlyInternetGateways")[idem.replay]) {
     return { ClientToken: input.ClientToken, EgressOnlyInternetGateway: out(ctx.table("egressOnlyInternetGateways")[idem.replay]) };
   }
@@ -615,7 +615,7 @@ const DisassociateAddress: Handler = (input, ctx) => {
 
 const CreateNatGateway: Handler = (input, ctx) => {
   const subnet = get(ctx, "subnets", required(ctx, input, "SubnetId"));
-  const idem = idempotent(ctx, "CreateNatGateway", input.ClientToken, requestHash(input));
+  const idem = idempotent(ctx, "CreateNatGateway", input.ClientToken, requestHash(input), "natGateways");
   if (idem.replay && ctx.table("natGateways")[idem.replay]) {
     return { ClientToken: input.ClientToken, NatGateway: out(ctx.table("natGateways")[idem.replay]) };
   }
@@ -684,7 +684,7 @@ const DeleteNatGateway: Handler = (input, ctx) => {
 
 const CreateRouteTable: Handler = (input, ctx) => {
   const vpc = get(ctx, "vpcs", required(ctx, input, "VpcId"));
-  const idem = idempotent(ctx, "CreateRouteTable", input.ClientToken, requestHash(input));
+  const idem = idempotent(ctx, "CreateRouteTable", input.ClientToken, requestHash(input), "routeTables");
   if (idem.replay && ctx.table("routeTables")[idem.replay]) return { ClientToken: input.ClientToken, RouteTable: rtView(ctx, ctx.table("routeTables")[idem.replay]) };
   const rt = newRouteTable(ctx, vpc, false, tagsFor(input.TagSpecifications, "route-table"));
   idem.remember(rt.RouteTableId);
@@ -939,7 +939,7 @@ const CreateVpcEndpoint: Handler = (input, ctx) => {
   const vpc = get(ctx, "vpcs", required(ctx, input, "VpcId"));
   const service = required(ctx, input, "ServiceName");
   const type = input.VpcEndpointType ?? "Gateway";
-  const idem = idempotent(ctx, "CreateVpcEndpoint", input.ClientToken, requestHash(input));
+  const idem = idempotent(ctx, "CreateVpcEndpoint", input.ClientToken, requestHash(input), "vpcEndpoints");
   if (idem.replay && ctx.table("vpcEndpoints")[idem.replay]) return { ClientToken: input.ClientToken, VpcEndpoint: out(ctx.table("vpcEndpoints")[idem.replay]) };
   const gatewayServices = prefixLists(ctx).map((p) => p.PrefixListName);
   if (!service.startsWith(`com.amazonaws.${ctx.region}.`) || (type === "Gateway" && !gatewayServices.includes(service))) {
@@ -1043,7 +1043,7 @@ const DeleteVpcEndpoints: Handler = (input, ctx) => {
 
 const CreateNetworkAcl: Handler = (input, ctx) => {
   const vpc = get(ctx, "vpcs", required(ctx, input, "VpcId"));
-  const idem = idempotent(ctx, "CreateNetworkAcl", input.ClientToken, requestHash(input));
+  const idem = idempotent(ctx, "CreateNetworkAcl", input.ClientToken, requestHash(input), "networkAcls");
   if (idem.replay && ctx.table("networkAcls")[idem.replay]) return { ClientToken: input.ClientToken, NetworkAcl: out(ctx.table("networkAcls")[idem.replay]) };
   const acl = newNetworkAcl(ctx, vpc, false, tagsFor(input.TagSpecifications, "network-acl"));
   idem.remember(acl.NetworkAclId);
