@@ -25,19 +25,36 @@ const notUp = (config: Config, id: string) => () =>
  * Builds a runbook from the environment plan: `acting` nodes converge (their own spec, or an
  * override), and every node they depend on is read-only — it must exist, and it is never changed.
  */
-function runbook(name: string, config: Config, env: EnvNodes, acting: Node[]): Plan<ResourceContext> {
+/**
+ * A runbook's plan, with the nodes it only reads (`requires`): they must all exist before the
+ * runbook writes anything (checked by src/operations/runbooks.ts).
+ */
+export interface Runbook extends Plan<ResourceContext> {
+  requires: string[];
+}
+
+function runbook(name: string, config: Config, env: EnvNodes, acting: Node[], mustExist: string[] = []): Runbook {
   const nodes = new Map(acting.map((n) => [n.id, n]));
+  const actingIds = new Set(acting.map((n) => n.id));
   const visit = (id: string) => {
     if (nodes.has(id)) return;
     const n = env.get(id);
     if (!n) throw new Error(`runbook ${name} needs ${id}, which the environment plan does not have`);
-    nodes.set(id, { ...n, resource: readOnly(n.resource, notUp(config, id)) });
+    // A read-only node waits for nothing the runbook changes (e.g. the bootstrap task's ordering after
+    // the private routes, which restore re-creates): it is looked for at once, before the first write.
+    nodes.set(id, { ...n, deps: n.deps.filter((d) => !actingIds.has(d)), resource: readOnly(n.resource, notUp(config, id)) });
     n.deps.forEach(visit);
   };
   for (const n of acting) n.deps.forEach(visit);
-  const plan = { name, nodes: [...nodes.values()] };
+  const plan = { name, nodes: [...nodes.values()], requires: [...[...nodes.keys()].filter((id) => !actingIds.has(id)), ...mustExist] };
   validateGraph(plan.nodes);
   return plan;
+}
+
+/** An acting node that changes what `up` made but never creates it: a missing one fails like a read-only node. */
+function existing(config: Config, n: Node): Node {
+  const missing = notUp(config, n.id);
+  return { ...n, resource: { ...n.resource, create: async () => { throw missing(); } } };
 }
 
 /** The environment plan's nodes by id: built once per runbook. */
@@ -72,7 +89,7 @@ const bastion = ref(instance, "instance:bastion");
  * ECS service goes back to its desired count as soon as the tasks have what they need — a route to
  * the NAT gateway for the image pull, the target group behind the HTTPS listener, the database.
  */
-export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
+export function restorePlan(config: Config, facts: EnvironmentFacts): Runbook {
   const env = envNodes(config, facts);
   const nats = natIds(config);
   const acting: Node[] = [
@@ -106,7 +123,7 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Plan<Resou
  * the bastion and RDS stopped. The target group is kept: it costs nothing, and the ECS service keeps
  * pointing at it, so restore needs no change to the service's load balancer configuration.
  */
-export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<ResourceContext> {
+export function pausePlan(config: Config, facts: EnvironmentFacts): Runbook {
   const nats = natIds(config);
   const env = envNodes(config, facts);
   const gone = (id: string, deps: string[]): Node => ({ ...env.get(id)!, deps, spec: () => ({}), resource: absent(env.get(id)!.resource, (ctx) => ctx.clock), reads: [] });
@@ -122,7 +139,7 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
     ...(facts.image
       ? [
           (() => {
-            const n = from(env, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) });
+            const n = existing(config, from(env, "ecs-service:api", { deps: () => serviceReads, spec: (s: EcsServiceSpec) => ({ ...s, desiredCount: 0 }) }));
             // Setting the count takes no time of its own: the drain is the next node.
             return { ...n, resource: { ...n.resource, typicalCreateMs: 0 } };
           })(),
@@ -136,12 +153,13 @@ export function pausePlan(config: Config, facts: EnvironmentFacts): Plan<Resourc
     gone("load-balancer:api", ["listener:https", "listener:http", "dns-record:api-a", "dns-record:api-aaaa", ...service]),
     // The private tables keep their subnets but lose the default route to the NAT gateway.
     ...(["a", "b"] as const).map((az) =>
-      node(routeTable, `route-table:private-${az}`, (r) => ({ vpcId: r.id(ref(vpc, "vpc:main")), routes: [], subnetIds: [r.id(ref(subnet, `subnet:private-${az}`))] }), env.get(`route-table:private-${az}`)!.controls ?? [], drained),
+      existing(config, node(routeTable, `route-table:private-${az}`, (r) => ({ vpcId: r.id(ref(vpc, "vpc:main")), routes: [], subnetIds: [r.id(ref(subnet, `subnet:private-${az}`))] }), env.get(`route-table:private-${az}`)!.controls ?? [], drained)),
     ),
     ...nats.map((az) => gone(`nat-gateway:${az}`, ["route-table:private-a", "route-table:private-b", ...service])),
     ...nats.map((az) => gone(`elastic-ip:nat-${az}`, [`nat-gateway:${az}`])),
     node({ ...instancePower, typicalCreateMs: typicalMs("ec2.instance.stop") }, "instance-power:bastion", (r) => ({ instanceId: r.id(bastion), state: "stopped" }), ["BAS-01"]),
     node({ ...dbInstancePower, typicalCreateMs: typicalMs("rds.instance.stop") }, "db-instance-power:main", () => ({ identifier: `${config.env}-main`, state: "stopped" }), ["RDS-02"], [database, ...drained]),
   ];
-  return runbook("pause", config, env, acting);
+  // Pause changes these but must not create them: an environment without them is incomplete.
+  return runbook("pause", config, env, acting, [...(facts.image ? ["ecs-service:api"] : []), "route-table:private-a", "route-table:private-b"]);
 }

@@ -256,21 +256,31 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
 
   async delete(ctx, d) {
     const rds = await ctx.aws.get("rds");
-    if (d.DBInstanceStatus === "deleting") return;
     const id = d.DBInstanceIdentifier!;
-    if (d.DeletionProtection) {
-      // RDS refuses to modify a stopped instance: start it first, then turn the protection off.
-      if (d.DBInstanceStatus === "stopped") {
-        await retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })));
-        throw new TryAgainLater(`${id} is starting so that its deletion protection can be turned off`, 60_000);
+    // The engine retries this call with the instance as `down` first read it: decide on a fresh
+    // read, or a retry started a second time what the first attempt already started.
+    const live = await describeInstance(ctx, id);
+    if (!live || live.DBInstanceStatus === "deleting") return;
+    const status = live.DBInstanceStatus ?? "unknown";
+    if (live.DeletionProtection) {
+      // DeleteDBInstance itself works on a stopped instance (final snapshot included), but RDS-12's
+      // deletion protection must go first, and "You can't modify a stopped DB instance" (RDS User
+      // Guide, USER_StopInstance, Limitations; AWS answers InvalidDBInstanceState "Start the DB
+      // instance, and then modify it"). So a protected, stopped instance is started once, then
+      // waited for; an unprotected one is deleted as it is, stopped or not.
+      if (status === "stopped") {
+        await retryOn(["InvalidDBInstanceStateFault", "InvalidDBInstanceState"], ctx.node, () => rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: id })), 30_000);
+        throw new TryAgainLater(`${id} was stopped: it is starting so that its deletion protection can be turned off (RDS cannot modify a stopped instance)`, 60_000);
       }
+      // Starting (by us, or by AWS after 7 days), stopping, modifying …: ModifyDBInstance needs `available`.
+      if (status !== "available") throw new TryAgainLater(`${id} is ${status}: its deletion protection can be turned off once it is available`, 30_000);
       // Only an explicit `down` turns deletion protection (RDS-12) off.
-      await retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })), 30_000);
+      await retryOn(["InvalidDBInstanceStateFault", "InvalidDBInstanceState"], ctx.node, () => rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true })), 30_000);
     }
     const input = ctx.flags.deleteData
       ? { DBInstanceIdentifier: id, SkipFinalSnapshot: true }
       : { DBInstanceIdentifier: id, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: finalSnapshotId(ctx.env, ctx.clock.now()) };
-    await rdsOrUndefined(retryOn(["InvalidDBInstanceStateFault"], ctx.node, () => rds.send(new DeleteDBInstanceCommand(input)), 30_000));
+    await rdsOrUndefined(retryOn(["InvalidDBInstanceStateFault", "InvalidDBInstanceState"], ctx.node, () => rds.send(new DeleteDBInstanceCommand(input)), 30_000));
   },
 
   async refresh(ctx, d) {

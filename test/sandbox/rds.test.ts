@@ -315,6 +315,26 @@ describe("sandbox RDS: DB instances", () => {
     expect((await rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: "demo-db" }))).DBInstance!.DBInstanceStatus).toBe("starting");
   });
 
+  it("a stopped instance: ModifyDBInstance refused (USER_StopInstance); DeleteDBInstance deletes it as it is, final snapshot taken, no auto-start", async () => {
+    const env = await setup();
+    await groups(env);
+    await env.rds.send(new CreateDBInstanceCommand(instanceInput(env, { DeletionProtection: false })));
+    env.sandbox.clock.advance(typicalMs("rds.instance.create.multi-az"));
+    const { rds, sandbox } = env;
+    await rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: "demo-db" }));
+    sandbox.clock.advance(typicalMs("rds.instance.stop"));
+    const modify = await errorOf(rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "demo-db", DeletionProtection: true, ApplyImmediately: true })));
+    expect(modify).toMatchObject({ name: "InvalidDBInstanceStateFault", message: "You can't modify a stopped DB instance. Start the DB instance, and then modify it." });
+    const del = (await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: "demo-db", FinalDBSnapshotIdentifier: "demo-final-stopped" }))).DBInstance!;
+    expect(del.DBInstanceStatus).toBe("deleting");
+    expect(del.AutomaticRestartTime).toBeUndefined();
+    // Past the seven days: a deleting instance is not started again.
+    sandbox.clock.advance(8 * DAY);
+    expect((await errorOf(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "demo-db" })))).name).toBe("DBInstanceNotFoundFault");
+    expect((await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: "demo-final-stopped" }))).DBSnapshots!.map((x) => [x.Status, x.SnapshotType])).toEqual([["available", "manual"]]);
+    expect(sandbox.journal.filter((j) => j.operation === "StartDBInstance")).toEqual([]);
+  });
+
   it("delete: refused while protected; final snapshot creating → available; the instance and its master secret go", async () => {
     const env = await setup();
     await available(env);

@@ -314,6 +314,8 @@ const DescribeDBInstances: Handler = (input, ctx) => {
 
 const ModifyDBInstance: Handler = (input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
+  // "You can't modify a stopped DB instance" (RDS User Guide, USER_StopInstance, Limitations).
+  if (i.DBInstanceStatus === "stopped") fault(ctx, "InvalidDBInstanceStateFault", "You can't modify a stopped DB instance. Start the DB instance, and then modify it.");
   if (i.DBInstanceStatus !== "available") fault(ctx, "InvalidDBInstanceStateFault", `Database instance is not in available state.`);
   if (input.ManageMasterUserPassword && input.MasterUserPassword !== undefined) fault(ctx, INVALID_COMBINATION, "You can't specify MasterUserPassword and ManageMasterUserPassword at the same time.");
   const now = ctx.now();
@@ -450,7 +452,10 @@ const DeleteDBInstance: Handler = (input, ctx) => {
     });
     i._finalSnapshot = snapId;
   }
+  // A stopped instance is deleted as it is, final snapshot included (its storage is still there):
+  // it is not started first, and AWS no longer restarts it after seven days.
   i.DBInstanceStatus = "deleting";
+  delete i.AutomaticRestartTime;
   i._nextAt = ctx.now() + ctx.duration("rds.instance.delete");
   delete i._pendingAt;
   return { DBInstance: instanceView(ctx, i) };
