@@ -199,7 +199,7 @@ export function networkNodes(config: Config, facts: Facts): Node[] {
     sg("alb", `opsctl ${env}: load balancer`, {
       ingress: [80, 443].flatMap((p) => [ANY4, ANY6].map((cidr) => ({ protocol: "tcp", from: p, to: p, cidr, description: `HTTP${p === 443 ? "S" : ""} from anywhere` }))),
       // Only to the app port inside the VPC (naming the ECS group here would make a cycle: it names this one).
-      egress: [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, cidr: config.network.vpcCidr, description: "to the tasks' app port" }],
+      egress: [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, cidr: config.network.vpcCidr, description: "to the tasks app port" }],
     }, ["SG-01"]),
     sg("ecs", `opsctl ${env}: ECS tasks`, { ingress: [], egress: allOut }, ["SG-02"], true),
     peerRules("ecs", ["alb"], (r) => [{ protocol: "tcp", from: APP_PORT, to: APP_PORT, groupId: r.id("security-group:alb"), description: "app port from the ALB" }], ["SG-02"]),
