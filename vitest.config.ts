@@ -7,6 +7,10 @@ export default defineConfig({
     // The conformance run against moto has its own config (vitest.conformance.config.ts).
     exclude: ["**/node_modules/**", "test/conformance/**"],
     globalSetup: ["test/helpers/build.ts"],
+    // Every sandbox request and response is checked against the SDK's own models (src/sandbox/model-check.ts):
+    // a member AWS's model does not have, or a request AWS would refuse, fails the test. The CLI tests'
+    // opsctl processes inherit it through the environment.
+    env: { OPSCTL_SANDBOX_MODEL_CHECK: "throw" },
     // A guard against hangs, not a speed check: CLI tests spawn processes and slow down on a loaded 2-core machine.
     testTimeout: 120_000,
     // Vitest's default (CPUs - 1) is one worker on a 2-core machine; the CLI tests spend most of their

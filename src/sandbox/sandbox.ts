@@ -5,6 +5,7 @@ import { SimClock } from "../engine/clock.js";
 import { typicalMs, type OperationName } from "../aws/durations.js";
 import { isReadOperation } from "../aws/call-counter.js";
 import { UnknownFilter } from "./filters.js";
+import { checkRequest, checkResponse, handlerDecides, ModelCheckError, modelCheckModeFromEnv, validationCode, type ModelCheckMode, type ModelViolation } from "./model-check.js";
 import type { Faults, HandlerContext, SandboxState, SimRecord, SimService } from "./types.js";
 
 /** Thrown by every simulated call once a crash fault has fired: the "process" is dead. */
@@ -72,17 +73,22 @@ export class Sandbox {
   private writes = 0;
   private crashed = false;
   private rng: () => number;
+  /** How requests and responses are checked against the SDK's models (see model-check.ts). */
+  readonly modelCheck: ModelCheckMode;
+  /** Every model violation seen so far (modes "record" and "throw"). */
+  readonly modelViolations: ModelViolation[] = [];
 
-  constructor(opts: { state?: SandboxState; faults?: Faults; services?: SimService[] } = {}) {
+  constructor(opts: { state?: SandboxState; faults?: Faults; services?: SimService[]; modelCheck?: ModelCheckMode } = {}) {
     this.state = opts.state ?? { version: 1, clockMs: EPOCH, accountId: "123456789012", seq: 0, regions: {} };
     this.clock = new SimClock(this.state.clockMs);
     this.faults = opts.faults ?? {};
     this.rng = mulberry32(this.faults.seed ?? 42);
+    this.modelCheck = opts.modelCheck ?? modelCheckModeFromEnv();
     for (const s of opts.services ?? []) this.register(s);
   }
 
   /** Loads saved state from `path` (a fresh sandbox when the file does not exist). */
-  static load(path: string, opts: { faults?: Faults; services?: SimService[] } = {}): Sandbox {
+  static load(path: string, opts: { faults?: Faults; services?: SimService[]; modelCheck?: ModelCheckMode } = {}): Sandbox {
     let state: SandboxState | undefined;
     try {
       state = JSON.parse(readFileSync(path, "utf8")) as SandboxState;
@@ -165,6 +171,7 @@ export class Sandbox {
       rec.error = "UnsupportedOperation";
       ctx.fail("UnsupportedOperation", `The opsctl sandbox does not simulate ${rec.service} ${operation}`, 400);
     }
+    if (this.modelCheck !== "off") this.checkInput(clientName, operation, input, rec, ctx);
     let out: any;
     try {
       out = handler(input ?? {}, ctx);
@@ -183,7 +190,35 @@ export class Sandbox {
         throw new SimulatedCrash(`simulated crash after write #${this.writes} (${rec.service} ${operation})`);
       }
     }
+    if (this.modelCheck !== "off") {
+      const violations = checkResponse(clientName, operation, out ?? {});
+      this.modelViolations.push(...violations);
+        if (violations.length && this.modelCheck === "throw") {
+        rec.error = "SandboxModelCheckError";
+        throw new ModelCheckError(violations);
+      }
+    }
     return out ?? {};
+  }
+
+  /**
+   * A request AWS's model refuses (missing required member, wrong type, value outside an enum) is
+   * answered with the service's validation error, as AWS does. A member the model does not have never
+   * reaches AWS (the SDK's serializer drops it): mode "throw" fails on it, so opsctl never relies on it.
+   */
+  private checkInput(clientName: string, operation: string, input: unknown, rec: CallRecord, ctx: HandlerContext): void {
+    const violations = checkRequest(clientName, operation, input ?? {}).filter((v) => !handlerDecides(clientName, v.kind));
+    if (!violations.length) return;
+    this.modelViolations.push(...violations);
+    const refused = violations.find((v) => v.kind !== "unknown");
+    if (refused) {
+      rec.error = validationCode(clientName, refused.kind);
+      ctx.fail(rec.error, refused.message);
+    }
+    if (this.modelCheck === "throw") {
+      rec.error = "SandboxModelCheckError";
+      throw new ModelCheckError(violations);
+    }
   }
 
   /** Simulated time the call itself takes (see CALL_LATENCY); 0 for most calls. */
@@ -256,3 +291,4 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+

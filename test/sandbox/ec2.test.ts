@@ -568,6 +568,39 @@ describe("EC2 security groups", () => {
   });
 });
 
+describe("EC2 security group and rule descriptions (EC2 API reference: IpRange, CreateSecurityGroup)", () => {
+  it("accepts a-zA-Z0-9. _-:/()#,@[]+=&;{}!$* up to 255 characters and refuses anything else with InvalidParameterValue", async () => {
+    const env = await setup();
+    const { vpcId } = await vpcWithSubnet(env);
+    const allowed = "a-Z 0.9 _-:/()#,@[]+=&;{}!$*";
+    const sg = await env.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "ok", Description: allowed }));
+    await fails(env.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "bad", Description: "the tasks' group" })), "InvalidParameterValue", /GroupDescription is invalid/);
+    await fails(env.ec2.send(new E.CreateSecurityGroupCommand({ VpcId: vpcId, GroupName: "long", Description: "x".repeat(256) })), "InvalidParameterValue");
+    const rule = (d: string, peer: "ip" | "ipv6" | "group" | "prefix" = "ip") => ({
+      IpProtocol: "tcp",
+      FromPort: 3000,
+      ToPort: 3000,
+      ...(peer === "ip" ? { IpRanges: [{ CidrIp: "10.0.0.0/16", Description: d }] } : {}),
+      ...(peer === "ipv6" ? { Ipv6Ranges: [{ CidrIpv6: "::/0", Description: d }] } : {}),
+      ...(peer === "group" ? { UserIdGroupPairs: [{ GroupId: sg.GroupId, Description: d }] } : {}),
+      ...(peer === "prefix" ? { PrefixListIds: [{ PrefixListId: "pl-6da54004", Description: d }] } : {}),
+    });
+    for (const peer of ["ip", "ipv6", "group", "prefix"] as const) {
+      await fails(env.ec2.send(new E.AuthorizeSecurityGroupEgressCommand({ GroupId: sg.GroupId, IpPermissions: [rule("to the tasks' app port", peer)] })), "InvalidParameterValue", /Invalid rule description/);
+      await fails(env.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: [rule("café", peer)] })), "InvalidParameterValue", /Invalid rule description/);
+    }
+    await fails(env.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: [rule("x".repeat(256))] })), "InvalidParameterValue");
+    // Nothing was written by the refused calls; an allowed description goes through, 255 characters too.
+    const ok = await env.ec2.send(new E.AuthorizeSecurityGroupIngressCommand({ GroupId: sg.GroupId, IpPermissions: [rule(allowed), { ...rule("y".repeat(255)), FromPort: 22, ToPort: 22 }] }));
+    expect(ok.SecurityGroupRules!.map((r) => r.Description)).toEqual([allowed, "y".repeat(255)]);
+    await fails(
+      env.ec2.send(new E.ModifySecurityGroupRulesCommand({ GroupId: sg.GroupId, SecurityGroupRules: [{ SecurityGroupRuleId: ok.SecurityGroupRules![0].SecurityGroupRuleId, SecurityGroupRule: { IpProtocol: "tcp", FromPort: 3000, ToPort: 3000, CidrIpv4: "10.0.0.0/16", Description: "it's" } }] })),
+      "InvalidParameterValue",
+      /Invalid rule description/,
+    );
+  });
+});
+
 describe("EC2 key pairs", () => {
   it("creates a usable ed25519 key in OpenSSH format with AWS's fingerprint", async () => {
     const env = await setup();

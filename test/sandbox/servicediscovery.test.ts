@@ -84,3 +84,32 @@ describe("Cloud Map services", () => {
     expect((await failure(sd.send(new GetServiceCommand({ Id: s.Id })))).name).toBe("ServiceNotFound");
   });
 });
+
+describe("Cloud Map ListServices", () => {
+  it("answers ServiceSummary objects (no NamespaceId, no CreatorRequestId) and filters by NAMESPACE_ID (EQ, IN)", async () => {
+    const { sandbox, sd, vpc } = await setup();
+    const nsIds: string[] = [];
+    for (const name of ["a.internal", "b.internal"]) {
+      const { OperationId } = await sd.send(new CreatePrivateDnsNamespaceCommand({ Name: name, Vpc: vpc, CreatorRequestId: name }));
+      await sandbox.clock.sleep(60_000);
+      nsIds.push((await sd.send(new GetOperationCommand({ OperationId }))).Operation!.Targets!.NAMESPACE!);
+    }
+    const ids = [];
+    for (const ns of nsIds) ids.push((await sd.send(new CreateServiceCommand({ Name: "api", NamespaceId: ns, CreatorRequestId: `c-${ns}`, DnsConfig: { DnsRecords: [{ Type: "A", TTL: 10 }] } }))).Service!.Id!);
+    const all = (await sd.send(new ListServicesCommand({}))).Services!;
+    expect(all.map((s) => s.Id)).toEqual(ids);
+    for (const s of all) {
+      // Cloud Map API reference, ServiceSummary: Id, Arn, Name, Type, Description, InstanceCount, DnsConfig, … — no NamespaceId.
+      expect(s).not.toHaveProperty("NamespaceId");
+      expect(s).not.toHaveProperty("CreatorRequestId");
+      expect(s).toMatchObject({ Name: "api", Type: "DNS_HTTP", InstanceCount: 0 });
+    }
+    const eq = await sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: [nsIds[1]], Condition: "EQ" }] }));
+    expect(eq.Services!.map((s) => s.Id)).toEqual([ids[1]]);
+    const inBoth = await sd.send(new ListServicesCommand({ Filters: [{ Name: "NAMESPACE_ID", Values: nsIds, Condition: "IN" }] }));
+    expect(inBoth.Services!.map((s) => s.Id)).toEqual(ids);
+    // The full Service (GetService) keeps its namespace.
+    expect((await sd.send(new GetServiceCommand({ Id: ids[1] }))).Service!.NamespaceId).toBe(nsIds[1]);
+    for (const n of (await sd.send(new ListNamespacesCommand({}))).Namespaces!) expect(n).not.toHaveProperty("CreatorRequestId");
+  });
+});

@@ -219,7 +219,9 @@ const ListCertificates: Handler = (input, ctx) => {
         HasAdditionalSubjectAlternativeNames: false,
         Status: d.Status,
         Type: d.Type,
-        KeyAlgorithm: d.KeyAlgorithm,
+        // Only DescribeCertificate is known to answer the hyphenated spelling (see shownAlgorithm);
+        // the summary keeps the spelling of ACM's KeyAlgorithm enum.
+        KeyAlgorithm: String(d.KeyAlgorithm).replace("-", "_"),
         KeyUsages: d.KeyUsages.map((k: SimRecord) => k.Name),
         ExtendedKeyUsages: d.ExtendedKeyUsages.map((k: SimRecord) => k.Name),
         InUse: d.InUseBy.length > 0,

@@ -9,9 +9,28 @@ import { iso, out, parse4, parse6, requestHash, tagsFor } from "./ec2-util.js";
 
 // ---------------------------------------------------------------- security groups
 
+/**
+ * Characters EC2 allows in a security group's description and in a rule's description (EC2 API
+ * reference: CreateSecurityGroup GroupDescription; IpRange, Ipv6Range, PrefixListId, UserIdGroupPair
+ * and SecurityGroupRuleRequest Description — "Up to 255 characters in length. Allowed characters are
+ * a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*"). The SDK's model carries no pattern for them.
+ */
+const SG_TEXT = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
+const SG_TEXT_SET = "a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*";
+
+function checkRuleDescription(ctx: Ctx, d: unknown): void {
+  if (d === undefined) return;
+  if (typeof d !== "string" || d.length > 255 || !SG_TEXT.test(d)) {
+    ctx.fail("InvalidParameterValue", `Invalid rule description. Valid descriptions are strings less than 256 characters from the following set:  ${SG_TEXT_SET}`);
+  }
+}
+
 const CreateSecurityGroup: Handler = (input, ctx) => {
   const name: string = required(ctx, input, "GroupName");
   const description: string = required(ctx, input, "Description");
+  if (description.length > 255 || !SG_TEXT.test(description)) {
+    return ctx.fail("InvalidParameterValue", `Value (${description}) for parameter GroupDescription is invalid. Valid descriptions are strings less than 256 characters from the following set:  ${SG_TEXT_SET}`);
+  }
   if (!input.VpcId) return ctx.fail("VPCIdNotSpecified", "No default VPC for this user");
   const vpc = get(ctx, "vpcs", input.VpcId);
   if (name.startsWith("sg-")) return ctx.fail("InvalidParameterValue", `Value (${name}) for parameter GroupName is invalid. Group names may not be in the format sg-*.`);
@@ -75,6 +94,7 @@ function expandPermissions(ctx: Ctx, sg: SimRecord, perms: any[], egress: boolea
       to ??= -1;
     }
     const base = { IsEgress: egress, IpProtocol: proto, FromPort: from, ToPort: to };
+    for (const r of [...(p.IpRanges ?? []), ...(p.Ipv6Ranges ?? []), ...(p.PrefixListIds ?? []), ...(p.UserIdGroupPairs ?? [])]) checkRuleDescription(ctx, r.Description);
     for (const r of p.IpRanges ?? []) {
       if (!parse4(r.CidrIp)) return ctx.fail("InvalidParameterValue", `CIDR block ${r.CidrIp} is malformed`);
       rules.push({ ...base, CidrIpv4: r.CidrIp, Description: r.Description });
@@ -124,6 +144,27 @@ function authorize(egress: boolean): Handler {
   };
 }
 
+/**
+ * A revoked rule as Revoke* answers it: EC2's RevokedSecurityGroupRule is narrower than
+ * SecurityGroupRule (no owner, ARN or tags; the referenced group as ReferencedGroupId).
+ */
+function revokedView(r: SimRecord): SimRecord {
+  const v = out(r);
+  return {
+    SecurityGroupRuleId: v.SecurityGroupRuleId,
+    GroupId: v.GroupId,
+    IsEgress: v.IsEgress,
+    IpProtocol: v.IpProtocol,
+    FromPort: v.FromPort,
+    ToPort: v.ToPort,
+    CidrIpv4: v.CidrIpv4,
+    CidrIpv6: v.CidrIpv6,
+    PrefixListId: v.PrefixListId,
+    ReferencedGroupId: v.ReferencedGroupInfo?.GroupId,
+    Description: v.Description,
+  };
+}
+
 function revoke(egress: boolean): Handler {
   return (input, ctx) => {
     const sg = get(ctx, "securityGroups", required(ctx, input, "GroupId"));
@@ -144,7 +185,7 @@ function revoke(egress: boolean): Handler {
       });
     }
     for (const r of doomed) delete table[r.SecurityGroupRuleId];
-    return { Return: true, RevokedSecurityGroupRules: doomed.map((r) => ({ ...out(r), Tags: undefined })) };
+    return { Return: true, RevokedSecurityGroupRules: doomed.map(revokedView) };
   };
 }
 
@@ -155,6 +196,7 @@ const ModifySecurityGroupRules: Handler = (input, ctx) => {
     const r = table[u.SecurityGroupRuleId];
     if (!r || r.GroupId !== sg.GroupId) return ctx.fail("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${u.SecurityGroupRuleId}' does not exist`);
     const s = u.SecurityGroupRule ?? {};
+    checkRuleDescription(ctx, s.Description);
     const proto = normProto(s.IpProtocol ?? r.IpProtocol);
     Object.assign(r, { IpProtocol: proto, FromPort: proto === "-1" ? -1 : (s.FromPort ?? r.FromPort), ToPort: proto === "-1" ? -1 : (s.ToPort ?? r.ToPort) });
     for (const k of ["CidrIpv4", "CidrIpv6", "PrefixListId", "ReferencedGroupInfo"]) delete r[k];
@@ -402,8 +444,17 @@ const RunInstances: Handler = (input, ctx) => {
 function withNics(ctx: Ctx, i: SimRecord): SimRecord {
   const eni = ctx.table("networkInterfaces")[i._eniId];
   if (!eni) return { ...i, NetworkInterfaces: [] };
+  // An instance's view of its interface uses narrower shapes than DescribeNetworkInterfaces
+  // (EC2 API reference: InstanceNetworkInterfaceAttachment has no InstanceId/InstanceOwnerId,
+  // InstanceNetworkInterfaceAssociation no AllocationId/AssociationId).
+  const { InstanceId: _i, InstanceOwnerId: _o, ...attachment } = eni.Attachment ?? {};
+  const association = (a: SimRecord | undefined) => {
+    if (!a) return undefined;
+    const { AllocationId: _a, AssociationId: _b, ...rest } = a;
+    return rest;
+  };
   const nic = {
-    Attachment: eni.Attachment,
+    Attachment: eni.Attachment ? attachment : undefined,
     Description: eni.Description,
     Groups: eni.Groups,
     Ipv6Addresses: eni.Ipv6Addresses,
@@ -412,13 +463,13 @@ function withNics(ctx: Ctx, i: SimRecord): SimRecord {
     OwnerId: eni.OwnerId,
     PrivateDnsName: eni.PrivateDnsName,
     PrivateIpAddress: eni.PrivateIpAddress,
-    PrivateIpAddresses: eni.PrivateIpAddresses,
+    PrivateIpAddresses: eni.PrivateIpAddresses?.map((p: SimRecord) => (p.Association ? { ...p, Association: association(p.Association) } : p)),
     SourceDestCheck: eni.SourceDestCheck,
     Status: eni.Status,
     SubnetId: eni.SubnetId,
     VpcId: eni.VpcId,
     InterfaceType: eni.InterfaceType,
-    ...(eni.Association ? { Association: eni.Association } : {}),
+    ...(eni.Association ? { Association: association(eni.Association) } : {}),
   };
   return { ...i, NetworkInterfaces: [nic] };
 }

@@ -340,7 +340,8 @@ const DeleteReplicationGroup: Handler = (input, ctx) => {
       CacheNodeType: rg.CacheNodeType,
       Engine: rg.Engine,
       EngineVersion: rg._engineVersion,
-      NumCacheClusters: memberIds(rg).length,
+      // ElastiCache's Snapshot has no NumCacheClusters; a cluster-mode-disabled group is one node group.
+      NumNodeGroups: 1,
       CacheSubnetGroupName: rg._subnetGroup,
       VpcId: findSubnetGroup(ctx, rg._subnetGroup).VpcId,
       Port: rg._port,

@@ -43,6 +43,21 @@ function view(rec: SimRecord): SimRecord {
   return v;
 }
 
+/** Keeps only the members a summary shape has. */
+function pick(v: SimRecord, members: string[]): SimRecord {
+  const out: SimRecord = {};
+  for (const k of members) if (v[k] !== undefined) out[k] = v[k];
+  return out;
+}
+
+/**
+ * Cloud Map API reference, ServiceSummary / NamespaceSummary: a summary has no NamespaceId and no
+ * CreatorRequestId (only GetService's Service has them), so a caller finds a namespace's services
+ * with the NAMESPACE_ID filter of ListServices, never by reading the summary.
+ */
+const SERVICE_SUMMARY = ["Id", "Arn", "ResourceOwner", "Name", "Type", "Description", "InstanceCount", "DnsConfig", "HealthCheckConfig", "HealthCheckCustomConfig", "CreateDate", "CreatedByAccount"];
+const NAMESPACE_SUMMARY = ["Id", "Arn", "ResourceOwner", "Name", "Type", "Description", "ServiceCount", "Properties", "CreateDate"];
+
 function namespace(ctx: Ctx, nsId: string | undefined): SimRecord {
   const rec = nsId ? ctx.table("namespaces")[nsId] : undefined;
   if (!rec || !rec._live) ctx.fail("NamespaceNotFound", `Namespace not found: ${nsId}`);
@@ -166,7 +181,7 @@ export const servicediscoveryService: SimService = {
           )
           .sort((a, b) => a.CreateDate - b.CreateDate);
         const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
-        return { Namespaces: page.map((n) => view({ ...n, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === n.Id).length })), NextToken: next };
+        return { Namespaces: page.map((n) => pick(view({ ...n, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === n.Id).length }), NAMESPACE_SUMMARY)), NextToken: next };
       },
 
       DeleteNamespace(input: any, ctx: Ctx) {
@@ -235,7 +250,7 @@ export const servicediscoveryService: SimService = {
           )
           .sort((a, b) => a.CreateDate - b.CreateDate);
         const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
-        return { Services: page.map((s) => view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length })), NextToken: next };
+        return { Services: page.map((s) => pick(view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length }), SERVICE_SUMMARY)), NextToken: next };
       },
 
       DeleteService(input: any, ctx: Ctx) {
