@@ -19,6 +19,8 @@ export interface RunOptions<C> {
    * the SDK's retry quota is spent). Supplied by the caller: the engine knows no service.
    */
   isTransient?(error: unknown): boolean;
+  /** Ctrl-C: stop starting nodes (running ones finish); see {@link execute}. */
+  signal?: AbortSignal;
 }
 
 /** What happened to one node. */
@@ -116,6 +118,7 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
   const res = await execute(tasks, {
     clock,
     concurrency: opts.concurrency,
+    signal: opts.signal,
     onEvent: (e) => {
       if (e.type === "task-skip") emit({ type: "node-skipped", node: e.id, reason: e.reason });
     },
