@@ -361,8 +361,10 @@ export class Sandbox {
       try {
         return run();
       } finally {
-        if (write && !dead) this.persist();
-        else file.unsavedReads++;
+        if (write && !dead) {
+          this.persist();
+          if (this.faults.killAfterWrites !== undefined && this.writes >= this.faults.killAfterWrites) process.kill(process.pid, "SIGKILL");
+        } else if (!write) file.unsavedReads++;
       }
     });
   }
