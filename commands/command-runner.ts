@@ -93,22 +93,21 @@ export async function withSession(
           throw e;
         });
       session.signal = controller.signal;
-      process.on("SIGINT", onSigint);
     }
     return before ? await before(session) : undefined;
   };
   const code = await early().catch(async (e) => {
-    process.off("SIGINT", onSigint);
     await lease?.close();
     await session.close();
     throw e;
   });
   if (code !== undefined) {
-    process.off("SIGINT", onSigint);
     await lease?.close();
     await session.close();
     return code;
   }
+  // After any confirmation prompt, which handles Ctrl-C itself.
+  if (writer) process.on("SIGINT", onSigint);
   const progress = await createProgress({ interactive: interactive(), stream: process.stderr, clock: session.clock, simulated: Boolean(session.sandbox) });
   const tally = { done: 0, changed: 0, left: [] as string[] };
   const tracked: Progress = {
