@@ -30,6 +30,8 @@ export function program(): Command {
     .option("--json", "print one JSON document on stdout (progress goes to stderr)")
     .option("-y, --yes", "do not ask for confirmation")
     .option("--sandbox", "run against the built-in simulated AWS (no account needed)")
+    .option("--reset-sandbox", "with --sandbox: start from a fresh simulated AWS (replaces the saved sandbox state)")
+    .option("--force-unlock", "remove another run's lock on this environment (asks first; --yes does not ask)")
     .option("--concurrency <n>", "resources worked on at once (default 16)")
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")

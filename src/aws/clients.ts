@@ -20,7 +20,7 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { Sandbox } from "../sandbox/sandbox.js";
-import { CallCounter } from "./call-counter.js";
+import { CallCounter, isReadOperation } from "./call-counter.js";
 import { isNonAwsAnswer, nonAwsAnswerMessage } from "./errors.js";
 import { OpsError } from "../engine/errors.js";
 import { VERSION } from "../version.js";
@@ -85,6 +85,8 @@ export interface AwsAccess {
   sandbox?: Sandbox;
   /** Maximum attempts per call, retries included (default 8). */
   maxAttempts?: number;
+  /** Awaited before each write call is sent (the CLI takes the environment's lease there); a rejection stops the call. */
+  beforeWrite?: () => Promise<void>;
 }
 
 /**
@@ -137,9 +139,11 @@ export class AwsClients {
     const client = new Ctor(config) as any;
     const counter = this.counter;
     const service = String(name);
+    const access = this.access;
     client.middlewareStack.add(
       (next: any, context: any) => async (args: any) => {
         const operation = String(context.commandName).replace(/Command$/, "");
+        if (access.beforeWrite && !isReadOperation(operation)) await access.beforeWrite();
         counter.record(service, operation);
         try {
           return await next(args);

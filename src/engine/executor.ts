@@ -37,6 +37,8 @@ export interface ExecuteOptions {
    * dependents, which start as usual and learn of the failure on their own. `ok` is still false.
    */
   keepGoing?: boolean;
+  /** Once aborted (Ctrl-C), nothing new starts; running tasks finish; the rest are skipped as cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Results of a run, in the order of the input. */
@@ -66,11 +68,13 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
   let running = 0;
   let failed = false;
   const startedAt = clock.now();
+  const cancelled = () => Boolean(opts.signal?.aborted);
 
   await new Promise<void>((resolveAll) => {
     const finishIfIdle = () => {
-      if (running === 0 && (stopped() || ready.length === 0)) resolveAll();
+      if (running === 0 && (stopped() || cancelled() || ready.length === 0)) resolveAll();
     };
+    opts.signal?.addEventListener("abort", () => finishIfIdle(), { once: true });
     const release = (id: string) => {
       for (const dep of dependents.get(id)!) {
         const rest = remaining.get(dep)!;
@@ -80,7 +84,7 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
     };
     const stopped = () => failed && !opts.keepGoing;
     const pump = () => {
-      while (!stopped() && running < concurrency && ready.length > 0) {
+      while (!stopped() && !cancelled() && running < concurrency && ready.length > 0) {
         const id = ready.shift()!;
         const task = byId.get(id)!;
         running++;
@@ -115,9 +119,9 @@ export async function execute<R>(tasks: readonly Task<R>[], opts: ExecuteOptions
   const ordered = tasks.map((t) => {
     const r = results.get(t.id);
     if (r) return r;
-    const reason = failedIds.length ? `not started: ${failedIds.join(", ")} failed` : "not started";
+    const reason = failedIds.length ? `not started: ${failedIds.join(", ")} failed` : cancelled() ? "not started: cancelled (Ctrl-C)" : "not started";
     emit({ type: "task-skip", id: t.id, reason });
     return { id: t.id, status: "skipped" as const };
   });
-  return { results: ordered, ok: !failed, startedAt, endedAt: clock.now() };
+  return { results: ordered, ok: !failed && ordered.every((r) => r.status === "done"), startedAt, endedAt: clock.now() };
 }

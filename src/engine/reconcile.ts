@@ -20,6 +20,8 @@ export interface RunOptions<C> {
    * the SDK's retry quota is spent). Supplied by the caller: the engine knows no service.
    */
   isTransient?(error: unknown): boolean;
+  /** Ctrl-C: stop starting nodes (running ones finish); see {@link execute}. */
+  signal?: AbortSignal;
 }
 
 /** What happened to one node. */
@@ -131,6 +133,7 @@ async function run<C>(plan: Plan<C>, opts: RunOptions<C>, mode: Mode): Promise<R
     concurrency: opts.concurrency,
     // Read-only runs read every node: one failed read must not blank the rest of the report.
     keepGoing: mode === "preview",
+    signal: opts.signal,
     onEvent: (e) => {
       if (e.type === "task-skip") emit({ type: "node-skipped", node: e.id, reason: e.reason });
     },

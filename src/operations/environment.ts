@@ -70,7 +70,7 @@ export async function runWith(session: Session, command: EnvironmentRun["command
   const t0 = session.clock.now();
   const facts = await prepare(session, command === "up" || command === "plan", opts.image);
   const plan = (build ?? environmentPlan)(session.config, facts);
-  const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient };
+  const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient, signal: session.signal };
   const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const weight = (id: string) => {

@@ -101,7 +101,7 @@ export async function runRotateKeys(session: Session, req: RotateKeysRequest): P
     signingKeyRotation.diff(spec, states.get(spec.purpose)!);
   }
 
-  const runOpts = { clock: session.clock, makeContext: (n: { id: string }) => make(n.id), emit: req.emit, concurrency: req.concurrency, isTransient };
+  const runOpts = { clock: session.clock, makeContext: (n: { id: string }) => make(n.id), emit: req.emit, concurrency: req.concurrency, isTransient, signal: session.signal };
   const report = req.dryRun ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const cp = criticalPath(plan.nodes, (id) => plan.nodes.find((n) => n.id === id)!.resource.typicalCreateMs);

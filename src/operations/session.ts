@@ -21,6 +21,10 @@ export interface GlobalOptions {
   sandbox?: boolean;
   debug?: boolean;
   concurrency?: number;
+  /** `--reset-sandbox`: start the sandbox from a fresh simulated AWS (replaces the saved state). */
+  resetSandbox?: boolean;
+  /** `--force-unlock`: remove another run's lease on the environment (after confirmation). */
+  forceUnlock?: boolean;
 }
 
 /** Everything a command needs to talk to AWS (real or simulated) about one environment. */
@@ -31,6 +35,8 @@ export interface Session {
   aws: AwsClients;
   clock: Clock;
   sandbox?: Sandbox;
+  /** Aborted on Ctrl-C: runs stop starting nodes (set by the CLI for writing commands). */
+  signal?: AbortSignal;
   /** Persists the sandbox state (no-op against real AWS). */
   save(): void;
   close(): Promise<void>;
@@ -71,12 +77,14 @@ export async function openSession(opts: GlobalOptions): Promise<Session> {
     const { Sandbox, defaultStatePath } = await import("../sandbox/sandbox.js");
     const { allServices } = await import("../sandbox/services/index.js");
     statePath = defaultStatePath();
-    sandbox = Sandbox.load(statePath, { services: allServices(), faults: faultsFromEnv() });
+    sandbox = Sandbox.open(statePath, { services: allServices(), faults: faultsFromEnv(), fresh: opts.resetSandbox });
     clock = sandbox.clock;
     // The simulated account has the hosted zone of the configured domain (unless a zone id is pinned).
     if (!config.dns.hostedZoneId && config.dns.domain) {
       const { seedHostedZone } = await import("../sandbox/services/route53.js");
-      seedHostedZone(sandbox, config.dns.domain);
+      const domain = config.dns.domain;
+      const s = sandbox;
+      s.update(() => seedHostedZone(s, domain));
     }
   }
   const aws = new AwsClients({ region: config.region, profile: opts.profile, endpointUrl: opts.endpointUrl, sandbox });

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { SimClock } from "../engine/clock.js";
+import { OpsError } from "../engine/errors.js";
 import { typicalMs, type OperationName } from "../aws/durations.js";
 import { isReadOperation } from "../aws/call-counter.js";
 import { UnknownFilter } from "./filters.js";
@@ -49,6 +50,192 @@ export function defaultStatePath(): string {
   return process.env.OPSCTL_SANDBOX_STATE ?? join(homedir(), ".opsctl", "sandbox-state.json");
 }
 
+/** How to get out of a state file opsctl cannot use (said by every state error). */
+const STATE_FIX = "run the command again with --reset-sandbox to start a fresh simulated AWS, or delete the file";
+
+/**
+ * A saved sandbox state that cannot be used: unreadable, not JSON, empty or of the wrong shape
+ * (exit 2; the file is left as it is), or read-only when a command would change it.
+ */
+export class SandboxStateError extends OpsError {
+  constructor(path: string, problem: string, hint = STATE_FIX) {
+    super("sandbox_state", `sandbox state ${path}: ${problem}`, { hint, fault: "user" });
+    this.name = "SandboxStateError";
+  }
+}
+
+/** Parses and checks a saved state; throws {@link SandboxStateError} naming the file. */
+export function parseState(path: string, text: string): SandboxState {
+  if (text.trim() === "") throw new SandboxStateError(path, "the file is empty");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new SandboxStateError(path, `not valid JSON (${(e as Error).message})`);
+  }
+  const s = raw as Partial<SandboxState> | null;
+  const obj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  const problem = !obj(s)
+    ? "not a sandbox state (expected a JSON object)"
+    : s!.version !== 1
+      ? `unknown state version ${JSON.stringify(s!.version)} (expected 1)`
+      : !Number.isFinite(s!.clockMs)
+        ? "clockMs is missing or not a number"
+        : typeof s!.accountId !== "string" || !/^\d{12}$/.test(s!.accountId)
+          ? "accountId is missing or not a 12-digit account id"
+          : !Number.isInteger(s!.seq)
+            ? "seq is missing or not an integer"
+            : !obj(s!.regions)
+              ? "regions is missing or not an object"
+              : s!.calls !== undefined && !obj(s!.calls)
+                ? "calls is not an object"
+                : undefined;
+  if (problem) throw new SandboxStateError(path, `wrong shape: ${problem}`);
+  return s as SandboxState;
+}
+
+/** Reads a state file: undefined when it does not exist; {@link SandboxStateError} when unusable. */
+function readState(path: string): SandboxState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e: any) {
+    if (e?.code === "ENOENT") return undefined;
+    throw new SandboxStateError(path, `cannot be read (${e?.code ?? e?.message})`);
+  }
+  return parseState(path, text);
+}
+
+/** Identity of the file's current content: a rename (every save) gives a new inode and mtime. */
+function stampOf(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the file exists and is not writable (no write bit, or access refused). */
+function isReadOnly(path: string): boolean {
+  try {
+    const st = statSync(path);
+    // Root passes access(2) on any file: the missing write bits state the operator's intent.
+    if ((st.mode & 0o222) === 0) return true;
+    accessSync(path, constants.W_OK);
+    return false;
+  } catch (e: any) {
+    return e?.code !== "ENOENT";
+  }
+}
+
+/** Blocks the thread for `ms` (the sandbox call that waits for the file lock is synchronous). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** How long a waiter tries to get the state file's lock before giving up (real time). */
+const LOCK_WAIT_MS = 30_000;
+/** A lock file older than this is stale: a call holds the lock for milliseconds. */
+const LOCK_STALE_MS = 10_000;
+
+/**
+ * The state file shared by every opsctl process that uses it, as one AWS is shared: each
+ * simulated call runs under an exclusive lock file (`O_EXCL`, stale after a dead holder or
+ * {@link LOCK_STALE_MS}), first reloads the state when another process saved it since, and a
+ * write is saved before the lock is let go (temp file + rename, so a reader sees the old or the
+ * new state, never half of one). A process killed at any point leaves what AWS would have.
+ */
+class StateFile {
+  /** Identity of the content this process last read or wrote. */
+  stamp?: string;
+  /** Reads counted since the last save (re-added when another process's state is loaded). */
+  unsavedReads = 0;
+  /** Inside a locked call (a nested call would deadlock on the lock file). */
+  held = false;
+  readonly readOnly: boolean;
+  private readonly lockPath: string;
+
+  constructor(readonly path: string) {
+    this.lockPath = `${path}.lock`;
+    this.readOnly = isReadOnly(path);
+    this.stamp = stampOf(path);
+  }
+
+  /** Takes the lock file; false when it cannot be created at all (read-only folder). */
+  lock(): boolean {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    mkdirSync(dirname(this.path), { recursive: true });
+    for (;;) {
+      try {
+        const fd = openSync(this.lockPath, "wx");
+        writeSync(fd, `${process.pid} ${hostname()}`);
+        closeSync(fd);
+        return true;
+      } catch (e: any) {
+        if (e?.code === "EACCES" || e?.code === "EROFS" || e?.code === "EPERM") return false;
+        if (e?.code !== "EEXIST") throw new SandboxStateError(this.path, `cannot lock (${e?.code ?? e?.message})`);
+      }
+      this.removeIfStale();
+      if (Date.now() > deadline) throw new SandboxStateError(this.path, `still locked by another process after ${LOCK_WAIT_MS / 1000}s (${this.lockPath})`, `if no opsctl is running, delete ${this.lockPath}`);
+      pause(2);
+    }
+  }
+
+  unlock(): void {
+    try {
+      unlinkSync(this.lockPath);
+    } catch {
+      // Already gone (removed as stale by another process): nothing to release.
+    }
+  }
+
+  private removeIfStale(): void {
+    let text: string;
+    let age: number;
+    try {
+      text = readFileSync(this.lockPath, "utf8");
+      age = Date.now() - statSync(this.lockPath).mtimeMs;
+    } catch {
+      return; // released meanwhile
+    }
+    const [pid, host] = text.split(" ");
+    let dead = false;
+    if (host === hostname() && Number(pid) > 0) {
+      try {
+        process.kill(Number(pid), 0);
+      } catch (e: any) {
+        dead = e?.code === "ESRCH";
+      }
+    }
+    if (!dead && age < LOCK_STALE_MS) return;
+    try {
+      // Only the lock we judged stale: not one another process took since.
+      if (readFileSync(this.lockPath, "utf8") === text) unlinkSync(this.lockPath);
+    } catch {
+      // released meanwhile
+    }
+  }
+
+  /** The saved state when another process changed the file since this one read or wrote it. */
+  changed(): SandboxState | undefined {
+    const now = stampOf(this.path);
+    if (now === this.stamp) return undefined;
+    const s = readState(this.path);
+    this.stamp = now;
+    return s;
+  }
+
+  write(state: SandboxState): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, this.path);
+    this.stamp = stampOf(this.path);
+    this.unsavedReads = 0;
+  }
+}
+
 /** One simulated call, as recorded in the sandbox's journal. */
 export interface CallRecord {
   service: string;
@@ -65,8 +252,11 @@ export interface CallRecord {
  */
 export class Sandbox {
   readonly clock: SimClock;
+  /** The simulated AWS's data (kept as the same object when another process's save is loaded). */
   readonly state: SandboxState;
   faults: Faults;
+  /** Set by {@link Sandbox.open}: the state file shared with other processes. */
+  private file?: StateFile;
   /** Every call that reached a handler (or was refused by a fault), in order. */
   readonly journal: CallRecord[] = [];
   private services = new Map<string, SimService>();
@@ -87,15 +277,102 @@ export class Sandbox {
     for (const s of opts.services ?? []) this.register(s);
   }
 
-  /** Loads saved state from `path` (a fresh sandbox when the file does not exist). */
+  /**
+   * Loads saved state from `path` (a fresh sandbox when the file does not exist) into a sandbox
+   * private to this process; {@link save} writes it back. A state that cannot be used is a
+   * {@link SandboxStateError}.
+   */
   static load(path: string, opts: { faults?: Faults; services?: SimService[]; modelCheck?: ModelCheckMode } = {}): Sandbox {
-    let state: SandboxState | undefined;
+    return new Sandbox({ ...opts, state: readState(path) });
+  }
+
+  /**
+   * The sandbox of the CLI: the state file is the simulated AWS, shared with every other process
+   * that opens it. Each call runs under the file's lock on the latest saved state and every write
+   * is saved at once (see {@link StateFile}). `fresh` ignores the saved state (`--reset-sandbox`);
+   * it is replaced on the first save.
+   */
+  static open(path: string, opts: { faults?: Faults; services?: SimService[]; fresh?: boolean; modelCheck?: ModelCheckMode } = {}): Sandbox {
+    const sandbox = new Sandbox({ ...opts, state: opts.fresh ? undefined : readState(path) });
+    sandbox.file = new StateFile(path);
+    // The reset replaces the old file at once (it may be corrupt: it is not read).
+    if (opts.fresh && !sandbox.file.readOnly) sandbox.locked(() => sandbox.persist());
+    return sandbox;
+  }
+
+  /** True when the shared state file exists but may not be written (read-only commands still work). */
+  get readOnly(): boolean {
+    return Boolean(this.file?.readOnly);
+  }
+
+  /** Refuses, before any write, to run a command that would change a read-only state file. */
+  assertWritable(command: string): void {
+    if (this.file?.readOnly) throw new SandboxStateError(this.file.path, `the file is read-only, and \`${command}\` would change the simulated AWS`, "make it writable (chmod u+w), or point OPSCTL_SANDBOX_STATE at a writable copy");
+  }
+
+  /**
+   * Runs `change` on the latest shared state under the file's lock and saves it if it changed
+   * anything (e.g. the hosted zone the sandbox account is seeded with). Plain call for a private sandbox.
+   */
+  update(change: () => void): void {
+    const file = this.file;
+    if (!file) return change();
+    this.locked(() => {
+      const before = JSON.stringify(this.state);
+      change();
+      if (!file.readOnly && JSON.stringify(this.state) !== before) this.persist();
+    });
+  }
+
+  /** Runs `fn` holding the state file's lock, on the latest saved state. */
+  private locked<T>(fn: () => T): T {
+    const file = this.file!;
+    const locked = file.lock();
+    file.held = true;
     try {
-      state = JSON.parse(readFileSync(path, "utf8")) as SandboxState;
-    } catch (e: any) {
-      if (e?.code !== "ENOENT") throw new Error(`cannot read sandbox state ${path}: ${e.message}`);
+      const saved = file.changed();
+      if (saved) this.adopt(saved);
+      return fn();
+    } finally {
+      file.held = false;
+      if (locked) file.unlock();
     }
-    return new Sandbox({ ...opts, state });
+  }
+
+  /** Takes another process's saved state as this one's, keeping this process's unsaved reads and a monotonic clock. */
+  private adopt(saved: SandboxState): void {
+    const file = this.file!;
+    const reads = file.unsavedReads;
+    for (const k of Object.keys(this.state)) delete (this.state as unknown as Record<string, unknown>)[k];
+    Object.assign(this.state, saved);
+    if (reads) (this.state.calls ??= { read: 0, write: 0 }).read += reads;
+    // One AWS, one time: simulated time never goes back when another process moved it on.
+    if (saved.clockMs > this.clock.now()) this.clock.advance(saved.clockMs - this.clock.now());
+  }
+
+  private persist(): void {
+    const file = this.file!;
+    if (file.readOnly) return;
+    this.state.clockMs = this.clock.now();
+    file.write(this.state);
+  }
+
+  /** A simulated call on the shared state file: locked, on the latest state, a write saved at once. */
+  private sharedCall(write: boolean, run: () => any): any {
+    const file = this.file!;
+    return this.locked(() => {
+      if (write) this.assertWritable("this command");
+      // After a crash fault the "process" is dead: what it still tries is not AWS's business.
+      const dead = this.crashed;
+      try {
+        return run();
+      } finally {
+        if (write && !dead) {
+          this.persist();
+          if (this.faults.killAfterWrites !== undefined && this.writes >= this.faults.killAfterWrites) process.kill(process.pid, "SIGKILL");
+        } else if (!write) file.unsavedReads++;
+      }
+    });
   }
 
   /** A deep copy of the state as of now (what `save` writes), e.g. to start other sandboxes from it. */
@@ -104,8 +381,20 @@ export class Sandbox {
     return JSON.parse(JSON.stringify(this.state)) as SandboxState;
   }
 
-  /** Writes the state atomically (temp file + rename). */
+  /**
+   * Writes the state atomically (temp file + rename). On the shared state file of {@link open}
+   * (`path` is that file) it saves the clock and the reads counted since the last write, unless
+   * nothing changed or the file is read-only.
+   */
   save(path: string): void {
+    const file = this.file;
+    if (file && file.path === path) {
+      if (file.readOnly || this.crashed) return;
+      this.locked(() => {
+        if (file.unsavedReads > 0 || this.state.clockMs !== this.clock.now() || !file.stamp) this.persist();
+      });
+      return;
+    }
     this.state.clockMs = this.clock.now();
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
@@ -147,6 +436,7 @@ export class Sandbox {
    * that follows the N-th write.
    */
   call(clientName: string, operation: string, input: any, region: string): any {
+    if (this.file && !this.file.held) return this.sharedCall(!isReadOperation(operation), () => this.call(clientName, operation, input, region));
     const service = this.services.get(clientName);
     const write = !isReadOperation(operation);
     const rec: CallRecord = { service: clientName.replace(/Client$/, ""), operation, region, write, input };

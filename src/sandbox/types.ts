@@ -22,6 +22,11 @@ export interface SandboxState {
 export interface Faults {
   /** The N-th write (1-based) takes effect, then the process "dies": that call and every later one throw SimulatedCrash. */
   crashAfterWrites?: number;
+  /**
+   * On a shared state file ({@link Sandbox.open}, the CLI): right after the N-th write is saved,
+   * the process kills itself with SIGKILL — a real crash, for the crash harness of the CLI.
+   */
+  killAfterWrites?: number;
   /** Every write after the N-th fails with a server error (HTTP 500 InternalError). */
   failAfterWrites?: number;
   /** Fraction (0..1) of calls answered with the service's throttling error before they run. */

@@ -2,6 +2,7 @@ import { AuthorizeSecurityGroupIngressCommand, DeleteRouteCommand, ModifyVpcAttr
 import { runDown, runPlan, runStatus, runUp } from "../../src/operations/environment.js";
 import { runPause, runRestore } from "../../src/operations/runbooks.js";
 import { sandboxSession } from "./env.js";
+import { Lease } from "../../src/operations/lock.js";
 
 /** IAM action prefixes of the services opsctl calls (Service Authorization Reference). */
 export const IAM_PREFIX: Record<string, string> = {
@@ -71,6 +72,11 @@ export async function usedActions(): Promise<Set<string>> {
   await runPause(s, { emit: () => {} });
   await runRestore(s, { emit: () => {} });
   await runDown(s, { emit: () => {} });
+  // The lease the CLI takes around every writing command (src/operations/lock.ts).
+  const lease = new Lease(s, { command: "up", warn: () => {} });
+  await lease.check();
+  await lease.ensure();
+  await lease.release();
   return new Set(s.sandbox.journal.filter((_, i) => !mine.has(i)).map((j) => iamAction(j.service, j.operation)));
 }
 

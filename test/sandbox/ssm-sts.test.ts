@@ -60,6 +60,9 @@ describe("SSM own parameters", () => {
     expect((await failure(ssm.send(new GetParameterCommand({ Name: "/app/x" })))).name).toBe("ParameterNotFound");
     expect((await failure(ssm.send(new DeleteParameterCommand({ Name: "/app/x" })))).name).toBe("ParameterNotFound");
     expect((await failure(ssm.send(new PutParameterCommand({ Name: "/aws/mine", Value: "1", Type: "String" })))).name).toBe("ValidationException");
+    const tagged = await failure(ssm.send(new PutParameterCommand({ Name: "/app/y", Value: "1", Type: "String", Overwrite: true, Tags: [{ Key: "k", Value: "v" }] })));
+    expect(tagged.name).toBe("ValidationException");
+    expect(tagged.message).toMatch(/tags and overwrite can't be used together/);
   });
 });
 

@@ -101,6 +101,12 @@ export const ssmService: SimService = {
       if (type && !["String", "StringList", "SecureString"].includes(type)) {
         ctx.fail("ValidationException", `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`);
       }
+      if (typeof input.Value !== "string") ctx.fail("ValidationException", "1 validation error detected: Value null at 'value' failed to satisfy constraint: Member must not be null");
+      // AWS answers Overwrite + Tags with this error (the PutParameter reference: tags of an existing
+      // parameter change through AddTagsToResource), whether or not the parameter exists.
+      if (input.Overwrite && input.Tags?.length) {
+        ctx.fail("ValidationException", "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.");
+      }
       const table = ctx.table("parameters");
       const old = table[name];
       if (old && !input.Overwrite) {
