@@ -47,7 +47,7 @@ export interface PlanNode<C = unknown, O extends Outputs = Outputs> extends Node
   spec(refs: Refs): unknown;
   /** Controls (SPEC.md IDs) this node implements, for status and audit. */
   controls?: string[];
-  /** The nodes its spec reads, with the kind it expects each to be (see {@link checkRefs}). */
+  /** The nodes it names (read by its spec, or ordering-only `after`), with the kind each was typed by (see {@link checkRefs}). */
   reads?: readonly NodeRef[];
 }
 
