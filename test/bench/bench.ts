@@ -119,7 +119,7 @@ const result = {
 
 const JITTER_COMMANDS = ["up", "pause", "restore", "down"] as const;
 type JitterCommand = (typeof JITTER_COMMANDS)[number];
-const SEEDS = process.env.BENCH_SEEDS ? process.env.BENCH_SEEDS.split(",").map(Number) : [1, 2, 3, 4, 5];
+const SEEDS = [1, 2, 3, 4, 5];
 const SIGMA = 0.5;
 
 /** up → pause → restore → down on one seed's draws; per command the run and the nodes that polled at least twice. */
@@ -171,7 +171,6 @@ async function jitter(): Promise<{ perSeed: Record<JitterCommand, JitterSeed[]>;
       const run = measured[c].run;
       const realized = criticalPath(run.plan.nodes, (id) => ref.get(id) ?? 0).total;
       const lags = [...measured[c].waited].map((id) => Math.max(0, (got.get(id) ?? 0) - (ref.get(id) ?? 0)));
-      if (process.env.BENCH_DEBUG) for (const id of got.keys()) if ((got.get(id) ?? 0) !== (ref.get(id) ?? 0)) process.stderr.write(`seed ${seed} ${c} ${id}: ${got.get(id)} vs ref ${ref.get(id)} waited=${measured[c].waited.has(id)}\n`);
       const r3 = (x: number) => Math.round(x * 1000) / 1000;
       perSeed[c].push({
         seed,

@@ -66,7 +66,7 @@ describe("pollUntil's schedule (issue 13 Build 4)", () => {
       clock,
       typicalMs: 600_000,
       budgetMs: 3600_000,
-      read: async () => (++reads >= 3 ? "create-failed" : "creating"),
+      read: async (): Promise<string> => (++reads >= 3 ? "create-failed" : "creating"),
       done: (s) => s === "available",
       failure: (s) => (s === "create-failed" ? new Error("create-failed: insufficient capacity") : undefined),
       timeout: () => new Error("timeout"),
