@@ -13,6 +13,8 @@ export default defineConfig({
     env: { OPSCTL_SANDBOX_MODEL_CHECK: "throw" },
     // A guard against hangs, not a speed check: CLI tests spawn processes and slow down on a loaded 2-core machine.
     testTimeout: 120_000,
+    // Set-up hooks bring whole environments up through the CLI: the same guard as the tests.
+    hookTimeout: 120_000,
     // Vitest's default (CPUs - 1) is one worker on a 2-core machine; the CLI tests spend most of their
     // time waiting on the opsctl processes they start, so one worker per CPU finishes much sooner.
     maxWorkers: Math.max(2, availableParallelism()),
