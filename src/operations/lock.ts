@@ -131,11 +131,14 @@ export class Lease {
   async release(): Promise<void> {
     await this.taking?.catch(() => undefined);
     await this.renewing;
-    if (!this.held) return;
-    const current = await this.read();
-    if (current?.id === this.id) await this.delete();
-    this.held = undefined;
-    await this.aws.destroy();
+    try {
+      if (!this.held) return;
+      const current = await this.read();
+      if (current?.id === this.id) await this.delete();
+      this.held = undefined;
+    } finally {
+      await this.aws.destroy();
+    }
   }
 
   /** Closes the lease's clients without releasing (the lease was never taken, or is left to expire). */

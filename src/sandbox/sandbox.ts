@@ -289,8 +289,8 @@ export class Sandbox {
   /**
    * The sandbox of the CLI: the state file is the simulated AWS, shared with every other process
    * that opens it. Each call runs under the file's lock on the latest saved state and every write
-   * is saved at once (see {@link StateFile}). `fresh` ignores the saved state (`--reset-sandbox`);
-   * it is replaced on the first save.
+   * is saved at once (see {@link StateFile}). `fresh` ignores the saved state (`--reset-sandbox`)
+   * and replaces the file at once with a fresh simulated AWS.
    */
   static open(path: string, opts: { faults?: Faults; services?: SimService[]; fresh?: boolean; modelCheck?: ModelCheckMode } = {}): Sandbox {
     const sandbox = new Sandbox({ ...opts, state: opts.fresh ? undefined : readState(path) });
