@@ -32,6 +32,8 @@ export interface DataFacts {
   mysqlVersion: string;
   /** RDS-09: the log types to export, checked against the version. */
   logExports: string[];
+  /** `up --apply-immediately`: RDS changes queued for the maintenance window are applied now. */
+  applyImmediately?: boolean;
 }
 
 /** Role ARNs are deterministic (path /opsctl/), so policies can name them before the roles exist. */
@@ -233,6 +235,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
       backupRetentionDays: config.database.backupRetentionDays,
       performanceInsightsRetentionDays: config.database.performanceInsightsRetentionDays,
       logExports: facts.logExports,
+      applyImmediately: facts.applyImmediately === true,
     }), ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-08", "RDS-09", "RDS-10", "RDS-11", "RDS-12"]),
   );
 

@@ -34,6 +34,8 @@ export interface RunOptions {
   deleteData?: boolean;
   /** `up --image URI`: the API image (else the config's, else the newest in the ECR repository). */
   image?: string;
+  /** `up --apply-immediately`: RDS changes queued for the maintenance window are applied now. */
+  applyImmediately?: boolean;
 }
 
 /** Every fact the environment plan needs, read from the account (reads only). */
@@ -65,7 +67,7 @@ export type PlanBuilder = (config: Session["config"], facts: EnvironmentFacts) =
 export async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions, build?: PlanBuilder): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
-  const facts = await prepare(session, command === "up" || command === "plan", opts.image);
+  const facts: EnvironmentFacts = { ...(await prepare(session, command === "up" || command === "plan", opts.image)), ...(opts.applyImmediately ? { applyImmediately: true } : {}) };
   const plan = (build ?? environmentPlan)(session.config, facts);
   const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient };
   const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
