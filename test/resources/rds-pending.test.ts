@@ -8,7 +8,7 @@ import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from "@aws-sdk/cl
 import { environmentPlan } from "../../plans/environment.js";
 import { preview, up } from "../../src/engine/reconcile.js";
 import type { PlanNode } from "../../src/engine/plan.js";
-import { controlStates, gatherEnvironmentFacts, type EnvironmentRun } from "../../src/operations/environment.js";
+import { controlStates, gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
 import { effectiveWrites, expectNoopRerun, sandboxSession, subplan } from "../helpers/env.js";
 
@@ -47,8 +47,10 @@ describe("defect 3: RDS changes queued for the maintenance window are pending, n
     const multiAz = o.blocked.find((c) => c.field === "MultiAZ")!;
     expect({ from: multiAz.from, to: multiAz.to }).toEqual({ from: false, to: true });
     expect(multiAz.hint).toMatch(/^pending \(applies in the maintenance window .*\); `opsctl up --apply-immediately` applies it now: a Multi-AZ conversion has no downtime/);
-    const controls = controlStates({ report: status } as unknown as EnvironmentRun);
-    expect(controls["RDS-02"].pass).toBe(false);
+    const controls = controlStates({ report: status, plan: planOf(false) });
+    expect(controls["RDS-02"]).toMatchObject({ pass: false, pending: true, failures: [{ node: NODE, field: "MultiAZ", live: false, wanted: true, pending: expect.stringMatching(/^pending \(applies in the maintenance window/) }] });
+    // Only the control of the queued field: the other RDS controls hold.
+    expect(Object.entries(controls).filter(([, c]) => !c.pass).map(([id]) => id)).toEqual(["RDS-02"]);
 
     // Already queued: not sent again.
     await expectNoopRerun(planOf(false), opts(), s.sandbox);
@@ -63,7 +65,7 @@ describe("defect 3: RDS changes queued for the maintenance window are pending, n
     const clean = await preview(planOf(false), opts());
     const c = clean.outcomes.find((x) => x.node === NODE)!;
     expect([...c.changes, ...c.blocked]).toEqual([]);
-    expect(controlStates({ report: clean } as unknown as EnvironmentRun)["RDS-02"].pass).toBe(true);
+    expect(controlStates({ report: clean, plan: planOf(false) })["RDS-02"].pass).toBe(true);
   });
 
   it("an instance class queued out of band away from the plan is not taken for the plan's class", async () => {
