@@ -16,17 +16,26 @@ export function auditCommand(): Command {
         const rows = CONTROL_IDS.map((id) => {
           const c = states[id];
           if (!c) return { id, result: "n/a", why: CHECKED_ELSEWHERE[id] ?? "no resource implements it" };
-          const bad = c.nodes.filter((n) => !n.ok);
-          return { id, result: c.pass ? "pass" : "FAIL", why: c.pass ? c.nodes.map((n) => n.node).join(", ") : bad.map((n) => `${n.node}: ${n.state}`).join(", ") };
+          // Per failed control: the node and, for a drift, the field with its live and wanted values.
+          const why = c.failures
+            .map((f) => (f.field === undefined ? `${f.node}: ${f.state}` : `${f.node} ${f.field}: ${fmtValue(f.live)} -> ${fmtValue(f.wanted)}${f.pending ? ` ${f.pending}` : ""}`))
+            .join(", ");
+          return { id, result: c.pass ? "pass" : c.pending ? "pending" : "FAIL", why: c.pass ? c.nodes.map((n) => n.node).join(", ") : why, ...(c.pass ? {} : { failures: c.failures }) };
         });
-        const failed = rows.filter((r) => r.result === "FAIL").length;
+        const failed = rows.filter((r) => r.result === "FAIL" || r.result === "pending").length;
         if (globalOptions(cmd).json) printJson({ pass: failed === 0, controls: rows, apiCalls: run.apiCalls });
         else {
           process.stdout.write(renderTable(["control", "result", "nodes / reason"], rows.map((r) => [r.id, r.result, r.why.length > 110 ? r.why.slice(0, 109) + "…" : r.why]), Boolean(process.stdout.isTTY)) + "\n");
-          process.stdout.write(`${rows.filter((r) => r.result === "pass").length} pass, ${failed} fail, ${rows.filter((r) => r.result === "n/a").length} checked elsewhere\n`);
+          const pending = rows.filter((r) => r.result === "pending").length;
+          process.stdout.write(`${rows.filter((r) => r.result === "pass").length} pass, ${failed - pending} fail, ${pending ? `${pending} pending (maintenance window), ` : ""}${rows.filter((r) => r.result === "n/a").length} checked elsewhere\n`);
         }
         // A node that could not be read fails its controls; one without controls still fails the run (exit 1).
         return failed === 0 && run.report.ok ? 0 : 1;
       });
     });
+}
+
+/** A value in one line of the audit table. */
+function fmtValue(v: unknown): string {
+  return v === undefined ? "(none)" : typeof v === "string" ? v : JSON.stringify(v);
 }

@@ -225,6 +225,7 @@ export function dataNodes(config: Config, facts: Facts & DataFacts): Node[] {
       backupRetentionDays: config.database.backupRetentionDays,
       performanceInsightsRetentionDays: config.database.performanceInsightsRetentionDays,
       logExports: facts.logExports,
+      applyImmediately: facts.applyImmediately === true,
     }), ["RDS-01", "RDS-02", "RDS-03", "RDS-04", "RDS-05", "RDS-06", "RDS-08", "RDS-09", "RDS-10", "RDS-11", "RDS-12"]),
   );
 

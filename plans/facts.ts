@@ -6,6 +6,8 @@ export interface DataFacts {
   mysqlVersion: string;
   /** RDS-09: the log types to export, checked against the version. */
   logExports: string[];
+  /** `up --apply-immediately`: RDS changes queued for the maintenance window are applied now. */
+  applyImmediately?: boolean;
 }
 
 /** Facts the compute layer adds: the API image, pinned by digest (absent: no image yet). */

@@ -40,6 +40,12 @@ export type Outputs = Record<string, string | string[] | number | boolean | unde
 export interface ResourceKind<S, A, C, O extends Outputs = Outputs> {
   /** kebab-case AWS noun: `vpc`, `nat-gateway`, … */
   kind: string;
+  /**
+   * Audit precision: the control IDs each diff field is about (a key ending in `*` matches a field
+   * prefix), narrowed to the node's own controls. A drifted field fails only these controls; a field
+   * not listed fails all of the node's controls; an empty list fails none (the field carries no control).
+   */
+  fieldControls?: Readonly<Record<string, readonly string[]>>;
   /** The actual resource of this node, or undefined. `spec` is absent when only the node id is known (down, status). */
   find(ctx: C, spec?: S): Promise<A | undefined>;
   /** Every resource of this node (duplicates included), for teardown. Defaults to `find`. */

@@ -34,6 +34,8 @@ export interface RunOptions {
   deleteData?: boolean;
   /** `up --image URI`: the API image (else the config's, else the newest in the ECR repository). */
   image?: string;
+  /** `up --apply-immediately`: RDS changes queued for the maintenance window are applied now. */
+  applyImmediately?: boolean;
 }
 
 /**
@@ -68,7 +70,7 @@ export type PlanBuilder = (config: Session["config"], facts: EnvironmentFacts) =
 export async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions, build?: PlanBuilder): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
-  const facts = await prepare(session, command === "up" || command === "plan", opts.image);
+  const facts: EnvironmentFacts = { ...(await prepare(session, command === "up" || command === "plan", opts.image)), ...(opts.applyImmediately ? { applyImmediately: true } : {}) };
   const plan = (build ?? environmentPlan)(session.config, facts);
   const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient, signal: session.signal };
   const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
@@ -155,17 +157,63 @@ export function runDocument(run: EnvironmentRun): Record<string, unknown> {
   };
 }
 
-/** Every control ID (SPEC.md) the run's nodes implement, with pass/fail and the nodes behind it. */
-export function controlStates(run: EnvironmentRun): Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> {
-  const out: Record<string, { pass: boolean; nodes: { node: string; ok: boolean; state: string }[] }> = {};
+/** Why a control fails on one node: a drifted field with its live and wanted values (or a state, when the node is missing or unhealthy). */
+export interface ControlFailure {
+  node: string;
+  field?: string;
+  live?: unknown;
+  wanted?: unknown;
+  /** The change is queued (e.g. RDS's maintenance window): `pending (applies in …)`, not applied yet. */
+  pending?: string;
+  state?: string;
+}
+
+/** One control's verdict over the nodes that carry it. */
+export interface ControlState {
+  pass: boolean;
+  /** True when every failure is a change already queued (pending), none a drift left to fix. */
+  pending: boolean;
+  nodes: { node: string; ok: boolean; state: string }[];
+  failures: ControlFailure[];
+}
+
+/** The controls a drifted field is about: the kind's field map narrowed to the node's controls (all of them when the field is not mapped). */
+function controlsOfField(map: Readonly<Record<string, readonly string[]>> | undefined, field: string, nodeControls: readonly string[]): readonly string[] {
+  const hit = map?.[field] ?? Object.entries(map ?? {}).find(([k]) => k.endsWith("*") && field.startsWith(k.slice(0, -1)))?.[1];
+  return hit === undefined ? nodeControls : hit.filter((c) => nodeControls.includes(c));
+}
+
+/**
+ * Every control ID (SPEC.md) the run's nodes implement, with pass/fail and the nodes behind it. Each
+ * control is checked on the fields it is about (ResourceKind.fieldControls): a drifted field fails only
+ * its controls; a missing node, or an unhealthy one with no drifted field to explain it, fails all of them.
+ */
+export function controlStates(run: Pick<EnvironmentRun, "report"> & Partial<Pick<EnvironmentRun, "plan">>): Record<string, ControlState> {
+  const out: Record<string, ControlState> = {};
   for (const o of run.report.outcomes) {
-    const ok = Boolean(o.status !== "failed" && !o.unchecked && o.exists && o.description?.healthy && o.changes.length === 0 && o.blocked.length === 0);
-    for (const c of o.controls ?? []) {
-      const entry = (out[c] ??= { pass: true, nodes: [] });
-      entry.nodes.push({ node: o.node, ok, state: nodeState(o) });
-      entry.pass &&= ok;
+    const controls = o.controls ?? [];
+    const map = run.plan?.nodes.find((n) => n.id === o.node)?.resource.fieldControls;
+    const state = nodeState(o);
+    const failing = new Map<string, ControlFailure[]>();
+    const fail = (c: string, f: ControlFailure) => failing.set(c, [...(failing.get(c) ?? []), f]);
+    const drift = [...o.changes, ...o.blocked];
+    if (o.status === "failed" || o.unchecked || !o.exists || (!o.description?.healthy && drift.length === 0)) {
+      for (const c of controls) fail(c, { node: o.node, state });
+    } else {
+      for (const d of drift) {
+        const pending = d.hint?.startsWith("pending") ? d.hint.split(";")[0] : undefined;
+        for (const c of controlsOfField(map, d.field, controls)) fail(c, { node: o.node, field: d.field, live: d.from, wanted: d.to, ...(pending ? { pending } : {}) });
+      }
+    }
+    for (const c of controls) {
+      const entry = (out[c] ??= { pass: true, pending: false, nodes: [], failures: [] });
+      const f = failing.get(c) ?? [];
+      entry.nodes.push({ node: o.node, ok: f.length === 0, state });
+      entry.failures.push(...f);
+      entry.pass &&= f.length === 0;
     }
   }
+  for (const e of Object.values(out)) e.pending = !e.pass && e.failures.every((f) => f.pending !== undefined);
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })));
 }
 

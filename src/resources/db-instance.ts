@@ -49,6 +49,11 @@ export interface DbInstanceSpec {
   performanceInsightsRetentionDays: number;
   /** audit, error, general, slowquery (RDS-09). */
   logExports: string[];
+  /**
+   * `up --apply-immediately`: changes that would wait for the maintenance window (and those already
+   * queued there) are applied now (ModifyDBInstance ApplyImmediately).
+   */
+  applyImmediately?: boolean;
 }
 
 const PORT = 3306;
@@ -62,9 +67,25 @@ const PORT = 3306;
  */
 const MAINTENANCE_WINDOW_FIELDS = new Set(["DBInstanceClass", "EngineVersion", "MultiAZ"]);
 
-/** The value a field will have once the maintenance window applies what is pending. */
-function effective<K extends "DBInstanceClass" | "EngineVersion" | "MultiAZ" | "AllocatedStorage" | "IAMDatabaseAuthenticationEnabled">(d: DBInstance, k: K): DBInstance[K] {
-  return ((d.PendingModifiedValues as Record<string, unknown> | undefined)?.[k] ?? d[k]) as DBInstance[K];
+type Deferrable = "DBInstanceClass" | "EngineVersion" | "MultiAZ" | "AllocatedStorage" | "IAMDatabaseAuthenticationEnabled";
+
+/** The value queued for the maintenance window (PendingModifiedValues), if any. */
+function pendingValue<K extends Deferrable>(d: DBInstance, k: K): DBInstance[K] | undefined {
+  return (d.PendingModifiedValues as Record<string, unknown> | undefined)?.[k] as DBInstance[K] | undefined;
+}
+
+/** What applying a queued change now costs (RDS user guide, "Modifying an Amazon RDS DB instance" / "Settings for DB instances"). */
+export const APPLY_NOW_COST: Readonly<Record<Deferrable, string>> = {
+  MultiAZ: "a Multi-AZ conversion has no downtime",
+  DBInstanceClass: "a class change means a failover (a short outage, typically one to two minutes)",
+  EngineVersion: "an engine upgrade restarts the database (minutes of downtime)",
+  AllocatedStorage: "a storage change has no downtime",
+  IAMDatabaseAuthenticationEnabled: "no downtime",
+};
+
+/** A queued change, as status, audit and plan show it. */
+function pendingText(d: DBInstance): string {
+  return `pending (applies in the maintenance window ${d.PreferredMaintenanceWindow ?? "of the instance"})`;
 }
 
 function envInstances(ctx: ResourceContext): Promise<DBInstance[]> {
@@ -96,6 +117,35 @@ interface Deleted extends DBInstance {
 
 export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, { id: string; arn: string; dbiResourceId: string; endpoint: string | undefined; port: number; masterSecretArn: string | undefined }> = {
   kind: "db-instance",
+  // SPEC.md "Database": which control each compared field is about.
+  fieldControls: {
+    EngineVersion: ["RDS-01"],
+    MultiAZ: ["RDS-02"],
+    DBInstanceClass: ["RDS-03"],
+    ManageMasterUserPassword: ["RDS-04"],
+    MasterUserSecretKmsKeyId: ["RDS-04"],
+    PubliclyAccessible: ["RDS-05"],
+    DBSubnetGroupName: ["RDS-05"],
+    VpcSecurityGroupIds: ["RDS-05"],
+    DBParameterGroupName: ["RDS-06"],
+    PerformanceInsightsEnabled: ["RDS-08"],
+    PerformanceInsightsRetentionPeriod: ["RDS-08"],
+    PerformanceInsightsKMSKeyId: ["RDS-08"],
+    DatabaseInsightsMode: ["RDS-08"],
+    EnabledCloudwatchLogsExports: ["RDS-09"],
+    OptionGroupName: ["RDS-09"],
+    IAMDatabaseAuthenticationEnabled: ["RDS-10"],
+    NetworkType: ["RDS-11"],
+    StorageEncrypted: ["RDS-12"],
+    KmsKeyId: ["RDS-12"],
+    BackupRetentionPeriod: ["RDS-12"],
+    DeletionProtection: ["RDS-12"],
+    CopyTagsToSnapshot: ["RDS-12"],
+    AllocatedStorage: [],
+    MaxAllocatedStorage: [],
+    DBName: [],
+    MasterUsername: [],
+  },
   budget: { create: slowMs("rds.instance.create.multi-az"), delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.instance.create.multi-az"),
   typicalDeleteMs: typicalMs("rds.instance.delete"),
@@ -114,15 +164,30 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     const add = (field: string, from: unknown, to: unknown, replace?: boolean) => {
       if (JSON.stringify(from) !== JSON.stringify(to)) c.push(replace ? { field, from, to, replace } : { field, from, to });
     };
-    const version = effective(d, "EngineVersion")!;
+    // A control holds when AWS reports it live: fields are compared with their live value. A change
+    // already queued for the maintenance window (PendingModifiedValues) is shown as pending and not
+    // sent again; `up --apply-immediately` applies it now.
+    const deferrable = <K extends Deferrable>(field: K, to: DBInstance[K], replace?: boolean) => {
+      const live = d[field];
+      const queued = pendingValue(d, field);
+      if (JSON.stringify(live) === JSON.stringify(to)) {
+        // Live as planned, but another value is queued for the window: queue the planned one instead.
+        if (queued !== undefined && JSON.stringify(queued) !== JSON.stringify(to)) add(field, `${String(queued)} (${pendingText(d)})`, to, replace);
+        return;
+      }
+      if (!replace && !spec.applyImmediately && JSON.stringify(queued) === JSON.stringify(to)) {
+        c.push({ field, from: live, to, replace: true, hint: `${pendingText(d)}; \`opsctl up --apply-immediately\` applies it now: ${APPLY_NOW_COST[field]}` });
+      } else add(field, live, to, replace);
+    };
+    const version = d.EngineVersion!;
     // RDS cannot downgrade an engine.
-    add("EngineVersion", version, spec.engineVersion, compareVersions(spec.engineVersion, version) < 0);
-    add("DBInstanceClass", effective(d, "DBInstanceClass"), spec.instanceClass);
-    const storage = effective(d, "AllocatedStorage")!;
+    deferrable("EngineVersion", spec.engineVersion, compareVersions(spec.engineVersion, version) < 0);
+    deferrable("DBInstanceClass", spec.instanceClass);
+    const storage = d.AllocatedStorage!;
     // Allocated storage can only grow.
-    add("AllocatedStorage", storage, spec.allocatedStorageGiB, spec.allocatedStorageGiB < storage);
+    deferrable("AllocatedStorage", spec.allocatedStorageGiB, spec.allocatedStorageGiB < storage);
     add("MaxAllocatedStorage", d.MaxAllocatedStorage, spec.maxAllocatedStorageGiB);
-    add("MultiAZ", effective(d, "MultiAZ"), spec.multiAz);
+    deferrable("MultiAZ", spec.multiAz);
     add("DBSubnetGroupName", d.DBSubnetGroup?.DBSubnetGroupName, spec.subnetGroupName.toLowerCase(), true);
     const sgs = (d.VpcSecurityGroups ?? []).map((g) => g.VpcSecurityGroupId!);
     if (!sameSet(sgs, spec.securityGroupIds)) c.push({ field: "VpcSecurityGroupIds", from: sorted(sgs), to: sorted(spec.securityGroupIds) });
@@ -136,7 +201,7 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     if (d.MasterUserSecret) add("MasterUserSecretKmsKeyId", d.MasterUserSecret.KmsKeyId, spec.kmsKeyId);
     add("PubliclyAccessible", d.PubliclyAccessible, false);
     add("NetworkType", d.NetworkType, "DUAL");
-    add("IAMDatabaseAuthenticationEnabled", effective(d, "IAMDatabaseAuthenticationEnabled"), true);
+    deferrable("IAMDatabaseAuthenticationEnabled", true);
     add("PerformanceInsightsEnabled", d.PerformanceInsightsEnabled, true);
     add("PerformanceInsightsRetentionPeriod", d.PerformanceInsightsRetentionPeriod, spec.performanceInsightsRetentionDays);
     // "After the KMS key is set, it can't be changed" (PerformanceInsightsKMSKeyId reference).
@@ -210,7 +275,7 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     const now: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: d.DBInstanceIdentifier, ApplyImmediately: true };
     const later: ModifyDBInstanceCommandInput = { DBInstanceIdentifier: d.DBInstanceIdentifier, ApplyImmediately: false };
     for (const { field } of changes) {
-      const m = MAINTENANCE_WINDOW_FIELDS.has(field) ? later : now;
+      const m = MAINTENANCE_WINDOW_FIELDS.has(field) && !spec.applyImmediately ? later : now;
       switch (field) {
         case "EngineVersion": m.EngineVersion = spec.engineVersion; m.AllowMajorVersionUpgrade = true; break;
         case "DBInstanceClass": m.DBInstanceClass = spec.instanceClass; break;
@@ -304,9 +369,10 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
   keptAfterDelete: (d) => (d.finalSnapshot ? `final snapshot ${d.finalSnapshot} kept (restore it with RestoreDBInstanceFromDBSnapshot; \`down --delete-data\` skips it)` : undefined),
   describe: (d) => {
     const stopped = d.DBInstanceStatus === "stopped";
+    const queued = Object.keys(d.PendingModifiedValues ?? {}).filter((k) => k !== "MasterUserPassword");
     return {
       id: d.DBInstanceIdentifier!,
-      state: d.DBInstanceStatus ?? "unknown",
+      state: `${d.DBInstanceStatus ?? "unknown"}${queued.length ? `, ${queued.join(", ")} ${pendingText(d)}` : ""}`,
       healthy: d.DBInstanceStatus === "available",
       details: {
         engineVersion: d.EngineVersion && `${d.Engine ?? "mysql"} ${d.EngineVersion}`,

@@ -147,6 +147,21 @@ const cfgOf = (a: DistributionActual) => a.distribution.DistributionConfig!;
 
 export const distribution: ResourceKind<DistributionSpec, DistributionActual, ResourceContext, { id: string; arn: string; domainName: string; hostedZoneId: string }> = {
   kind: "distribution",
+  // SPEC.md CDN-01 (OAC origin, caching), CDN-02 (HTTPS redirect, certificate, host name), CDN-03 (WAF).
+  fieldControls: {
+    Enabled: ["CDN-01", "CDN-02", "CDN-03"],
+    Origins: ["CDN-01"],
+    DefaultRootObject: ["CDN-01"],
+    // The default behaviour holds both the cache policy (CDN-01) and the viewer protocol policy (CDN-02).
+    DefaultCacheBehavior: ["CDN-01", "CDN-02"],
+    ViewerCertificate: ["CDN-02"],
+    Aliases: ["CDN-02"],
+    WebACLId: ["CDN-03"],
+    Comment: [],
+    PriceClass: [],
+    HttpVersion: [],
+    IsIPV6Enabled: [],
+  },
   // Delete = disable, wait for that change to deploy, then delete: two deployments at worst.
   budget: { create: slowMs("cloudfront.distribution.deploy"), delete: 2 * slowMs("cloudfront.distribution.deploy") },
   typicalCreateMs: typicalMs("cloudfront.distribution.deploy"),

@@ -103,6 +103,16 @@ const replicaRegions = (s: DescribeSecretResponse) => (s.ReplicationStatus ?? []
 
 export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { id: string; arn: string }> = {
   kind: "secret",
+  // SPEC.md SM-01 (family key), SM-02 (replicas), SM-03 (resource policy); the value's shape is the
+  // control of what the secret holds (API-07 SMTP, SM-04 / API-06 signing keys).
+  fieldControls: {
+    KmsKeyId: ["SM-01"],
+    Description: [],
+    replicas: ["SM-02"],
+    "replica *": ["SM-02"],
+    ResourcePolicy: ["SM-03"],
+    SecretString: ["API-07", "SM-04", "API-06", "RDS-07", "BAS-02"],
+  },
   budget: { create: slowMs("secretsmanager.secret.create") * 3 + slowMs("secretsmanager.secret.replicate"), delete: slowMs("secretsmanager.secret.replicate") },
   typicalCreateMs: typicalMs("secretsmanager.secret.create"),
 
