@@ -7,6 +7,7 @@ import type { ResourceContext } from "../src/resources/context.js";
 import { dbInstancePower } from "../src/resources/db-instance-power.js";
 import { instancePower } from "../src/resources/instance-power.js";
 import { ecsDrained } from "../src/resources/ecs-drained.js";
+import { PASS_AFTER_MS } from "../src/resources/target-health.js";
 import { routeTable } from "../src/resources/route-table.js";
 import { ecsService, type EcsServiceSpec } from "../src/resources/ecs-service.js";
 import { ecsCluster } from "../src/resources/ecs-cluster.js";
@@ -15,7 +16,7 @@ import { instance } from "../src/resources/instance.js";
 import { subnet } from "../src/resources/subnet.js";
 import { vpc } from "../src/resources/vpc.js";
 import { environmentPlan, type EnvironmentFacts } from "./environment.js";
-import { typicalMs } from "../src/aws/durations.js";
+import { slowMs, typicalMs } from "../src/aws/durations.js";
 import type { Node } from "./names.js";
 
 const notUp = (config: Config, id: string) => () =>
@@ -77,6 +78,9 @@ function from(env: EnvNodes, id: string, change: { deps?: (deps: string[]) => st
   };
 }
 
+/** restore's health check grace period: the whole budget opsctl gives an RDS start (src/aws/aws-durations.json, slow). */
+export const RESTORE_GRACE_S = Math.ceil(slowMs("rds.instance.start") / 1000);
+
 const natIds = (config: Config) => (config.network.natMode === "per-az" ? ["a", "b"] : ["a"]);
 
 // The environment plan's nodes the runbooks' own nodes read.
@@ -89,7 +93,7 @@ const bastion = ref(instance, "instance:bastion");
  * ECS service goes back to its desired count as soon as the tasks have what they need — a route to
  * the NAT gateway for the image pull, the target group behind the HTTPS listener, the database.
  */
-export function restorePlan(config: Config, facts: EnvironmentFacts): Runbook {
+export function restorePlan(config: Config, facts: EnvironmentFacts, opts: { healthCheckGraceSeconds?: number } = {}): Runbook {
   const env = envNodes(config, facts);
   const nats = natIds(config);
   const acting: Node[] = [
@@ -110,8 +114,30 @@ export function restorePlan(config: Config, facts: EnvironmentFacts): Runbook {
     node(instancePower, "instance-power:bastion", (r) => ({ instanceId: r.id(bastion), state: "running" }), ["BAS-01"]),
   ];
   if (facts.image) {
-    acting.push(from(env, "ecs-service:api", { deps: (d) => [...d, "db-instance-power:main", "route-table:private-a", "route-table:private-b"] }));
-    acting.push(from(env, "target-health:api"));
+    // The tasks start while RDS is still starting: their /readyz (the target group's health check)
+    // fails until the database is available. A grace period that covers the whole RDS start budget
+    // keeps ECS from stopping them for it (healthCheckGracePeriodSeconds: "the Amazon ECS service
+    // scheduler ignores unhealthy Elastic Load Balancing … health checks … after a task has first
+    // started"), so neither the circuit breaker nor the rollout sees a failure; the rollout completes
+    // once the targets pass, shortly after the database is available.
+    const grace = opts.healthCheckGraceSeconds ?? RESTORE_GRACE_S;
+    const scaled = from(env, "ecs-service:api", {
+      deps: (d) => [...d, "route-table:private-a", "route-table:private-b"],
+      spec: (s: EcsServiceSpec) => ({ ...s, healthCheckGracePeriodSeconds: grace }),
+    });
+    // A running service keeps the grace period `up` set: a restore with nothing to scale makes no write.
+    const diff: typeof scaled.resource.diff = (spec, actual) => {
+      const changes = scaled.resource.diff(spec, actual);
+      return changes.every((c) => c.field === "healthCheckGracePeriodSeconds") ? [] : changes;
+    };
+    acting.push({ ...scaled, resource: { ...scaled.resource, diff } });
+    // The targets pass their health checks (/readyz queries the database) only once RDS is available.
+    const health = from(env, "target-health:api", { deps: (d) => [...d, "db-instance-power:main"] });
+    acting.push({ ...health, resource: { ...health.resource, typicalCreateMs: PASS_AFTER_MS } });
+    // Then the grace period goes back to the environment's (UpdateService; "This parameter doesn't
+    // trigger a new service deployment").
+    const settled = from(env, "ecs-service:api", { deps: (d) => [...d, "route-table:private-a", "route-table:private-b", "ecs-service:api", "target-health:api"] });
+    acting.push(existing(config, { ...settled, id: "ecs-service-grace:api", resource: { ...settled.resource, typicalCreateMs: 0 } }));
   }
   return runbook("restore", config, env, acting);
 }

@@ -28,6 +28,12 @@ async function read(ctx: ResourceContext, arn: string, minHealthy: number): Prom
 
 const healthy = (a: TargetHealthActual) => a.targets.filter((t) => t.TargetHealth?.State === "healthy").length;
 
+/**
+ * How long a target takes to pass once its health check can succeed: the target group's
+ * HealthCheckIntervalSeconds (15) × HealthyThresholdCount (2), as src/resources/target-group.ts sets them.
+ */
+export const PASS_AFTER_MS = 15 * 2 * 1000;
+
 export const targetHealth: ResourceKind<TargetHealthSpec, TargetHealthActual, ResourceContext, { id: string; healthy: number }> = {
   kind: "target-health",
   budget: { create: slowMs("ecs.service.steady"), delete: 0 },

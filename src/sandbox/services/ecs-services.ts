@@ -22,6 +22,7 @@ import {
   type Ctx,
 } from "./ecs-common.js";
 import { checkAwsvpc, launchTask, nextChange, requestStop, settleTask } from "./ecs-tasks.js";
+import { databaseReadyAt } from "./rds-readiness.js";
 
 const STEADY_MS = typicalMs("ecs.service.steady");
 const DRAIN_MS = typicalMs("ecs.service.drain");
@@ -41,6 +42,28 @@ function event(ctx: Ctx, svc: SimRecord, at: number, message: string): void {
 
 function serviceTasks(ctx: Ctx, svc: SimRecord): SimRecord[] {
   return Object.values(tasks(ctx)).filter((t) => t._service?.key === svc._key);
+}
+
+/**
+ * When a RUNNING task's load balancer health checks pass: HEALTHY_MS after it started, or after the
+ * database it needs became ready (rds-readiness.ts); Infinity while that is not foreseeable.
+ */
+function healthyAt(ctx: Ctx, task: SimRecord): number {
+  const ready = task._db ? databaseReadyAt(ctx, task._db) : -Infinity;
+  return Math.max(task.startedAt, ready) + HEALTHY_MS;
+}
+
+/**
+ * When ECS stops a task that fails its load balancer health checks: "the Amazon ECS service scheduler
+ * ignores unhealthy Elastic Load Balancing … health checks" for healthCheckGracePeriodSeconds "after a
+ * task has first started" (CreateService reference); the target's first verdict comes HEALTHY_MS
+ * after it starts. Undefined when it passes before that.
+ */
+function unhealthyStopAt(ctx: Ctx, svc: SimRecord, task: SimRecord): number | undefined {
+  if (!svc.loadBalancers?.length || task.lastStatus !== "RUNNING" || task.desiredStatus !== "RUNNING" || task.startedAt === undefined) return undefined;
+  // A grace period changed later applies from then on (UpdateService), not retroactively.
+  const at = Math.max(task.startedAt + Math.max((svc.healthCheckGracePeriodSeconds ?? 0) * 1000, HEALTHY_MS), svc._graceSetAt ?? 0);
+  return at < healthyAt(ctx, task) ? at : undefined;
 }
 
 function newDeployment(ctx: Ctx, svc: SimRecord, taskDefinition: string, at: number): SimRecord {
@@ -80,6 +103,21 @@ function step(ctx: Ctx, svc: SimRecord, t: number): void {
     const d = deps.find((x) => x.id === task._service.deploymentId);
     if (d) d.failedTasks++;
     event(ctx, svc, task.stoppedAt, `has stopped 1 running tasks: (task ${lastPart(task.taskArn)}).`);
+  }
+
+  // Past the grace period, a task failing its load balancer health checks is stopped and replaced;
+  // it counts as a failed task for the circuit breaker ("How the Amazon ECS deployment circuit
+  // breaker detects failures": tasks that fail health checks).
+  for (const task of all) {
+    const at = unhealthyStopAt(ctx, svc, task);
+    if (at === undefined || t < at) continue;
+    const tg = String(svc.loadBalancers[0].targetGroupArn);
+    event(ctx, svc, at, `(task ${lastPart(task.taskArn)}) (port ${svc.loadBalancers[0].containerPort}) is unhealthy in (target-group ${tg}) due to (reason Health checks failed).`);
+    requestStop(ctx, task, at, "ServiceSchedulerInitiated", `Task failed ELB health checks in (target-group ${tg})`);
+    task._reported = true;
+    const d = deps.find((x) => x.id === task._service.deploymentId);
+    if (d) d.failedTasks++;
+    event(ctx, svc, at, `has stopped 1 running tasks: (task ${lastPart(task.taskArn)}).`);
   }
 
   const cb = svc.deploymentConfiguration?.deploymentCircuitBreaker;
@@ -158,15 +196,15 @@ function step(ctx: Ctx, svc: SimRecord, t: number): void {
     const running = live.filter((x) => x._service.deploymentId === head.id && x.lastStatus === "RUNNING");
     if (!others && head.runningCount === want && head.pendingCount === 0) {
       // Steady: the targets passed their health checks, and not before the typical rollout time.
-      const healthyAt = Math.max(head.createdAt + STEADY_MS, ...running.map((x) => x.startedAt + HEALTHY_MS));
-      if (t >= healthyAt) {
+      const steadyAt = Math.max(head.createdAt + STEADY_MS, ...running.map((x) => healthyAt(ctx, x)));
+      if (t >= steadyAt) {
         head.rolloutState = "COMPLETED";
         head.rolloutStateReason = `ECS deployment ${head.id} completed.`;
         head.updatedAt = t;
         svc._lastCompleted = head.taskDefinition;
         event(ctx, svc, t, `(deployment ${head.id}) deployment completed.`);
         event(ctx, svc, t, `has reached a steady state.`);
-      } else completeAt = healthyAt;
+      } else if (steadyAt !== Infinity) completeAt = steadyAt;
     }
   }
   svc.deployments = deps.filter((d) => d === head || live.some((x) => x._service.deploymentId === d.id) || (d.rolloutState === "FAILED" && head?.rolloutState === "IN_PROGRESS"));
@@ -180,7 +218,7 @@ function step(ctx: Ctx, svc: SimRecord, t: number): void {
       for (const d of svc.deployments) d.status = "INACTIVE";
     } else completeAt = svc._inactiveAt;
   }
-  const times = live.map(nextChange).filter((x): x is number => x !== undefined && x > t);
+  const times = live.flatMap((x) => [nextChange(x), unhealthyStopAt(ctx, svc, x)]).filter((x): x is number => x !== undefined && x > t);
   if (completeAt !== undefined) times.push(completeAt);
   svc._next = times.length ? Math.min(...times) : undefined;
 }
@@ -361,7 +399,10 @@ export const serviceHandlers: Record<string, Handler> = {
     mutate(ctx, svc, () => {
       if (desired !== undefined) svc.desiredCount = desired;
       if (dc) svc.deploymentConfiguration = dc;
-      if (input.healthCheckGracePeriodSeconds !== undefined) svc.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+      if (input.healthCheckGracePeriodSeconds !== undefined) {
+        svc.healthCheckGracePeriodSeconds = input.healthCheckGracePeriodSeconds;
+        svc._graceSetAt = ctx.now();
+      }
       if (input.propagateTags !== undefined) svc.propagateTags = input.propagateTags;
       if (input.enableECSManagedTags !== undefined) svc.enableECSManagedTags = input.enableECSManagedTags;
       if (input.serviceRegistries !== undefined) svc.serviceRegistries = input.serviceRegistries.map((r: SimRecord) => ({ ...r }));

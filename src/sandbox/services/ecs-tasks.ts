@@ -4,6 +4,7 @@ import { paginate } from "../filters.js";
 import type { Handler, SimRecord } from "../types.js";
 import { newEni } from "./ec2-core.js";
 import { appendLogEvents, logGroupExists } from "./logs.js";
+import { databaseVpcOf } from "./rds-readiness.js";
 import {
   FAIL_MS,
   HEALTHY_MS,
@@ -183,6 +184,8 @@ export function launchTask(ctx: Ctx, spec: LaunchSpec, at: number): SimRecord {
     _exitCode: failing ? 1 : 0,
     _startError: err,
     _service: spec.service,
+    // The VPC whose database its containers need (rds-readiness.ts), if they use one.
+    _db: databaseVpcOf(ctx, td, spec.subnetId),
   };
   if (spec.startedBy) t.startedBy = spec.startedBy;
   tasks(ctx)[id] = t;
@@ -206,9 +209,11 @@ function onRunning(ctx: Ctx, t: SimRecord, at: number): void {
   }
   if (!svc) return;
   const targets = ctx.tableOf("elbv2", "targets");
+  // A container using the app database passes its health check only once the database is ready (rds-readiness.ts).
+  const db = t._db;
   for (const lb of svc.loadBalancers as SimRecord[]) {
     if (!lb.targetGroupArn) continue;
-    targets[`${lb.targetGroupArn}|${t._ip}|${lb.containerPort}`] = { TargetGroupArn: lb.targetGroupArn, Id: t._ip, Port: lb.containerPort, AvailabilityZone: t.availabilityZone, State: "initial", _healthyAt: at + HEALTHY_MS };
+    targets[`${lb.targetGroupArn}|${t._ip}|${lb.containerPort}`] = { TargetGroupArn: lb.targetGroupArn, Id: t._ip, Port: lb.containerPort, AvailabilityZone: t.availabilityZone, State: "initial", _healthyAt: at + HEALTHY_MS, ...(db ? { _db: db, _checkMs: HEALTHY_MS } : {}) };
   }
   const instances = ctx.tableOf("servicediscovery", "instances");
   for (const r of svc.serviceRegistries as SimRecord[]) {

@@ -5,6 +5,7 @@ import { certificateForUse } from "./acm.js";
 import { newEni } from "./ec2-core.js";
 import { contains4, parse4 } from "./ec2-util.js";
 import { ELB_CANONICAL_ZONES } from "./route53.js";
+import { databaseReadyAt } from "./rds-readiness.js";
 
 /*
  * Simulated Elastic Load Balancing v2, application load balancers (behaviour: elbv2.md beside this file).
@@ -112,7 +113,12 @@ function settle(ctx: HandlerContext): void {
   }
   const t = targets(ctx);
   for (const [key, row] of Object.entries(t)) {
-    if (row.State === "initial" && row._healthyAt !== undefined && now >= row._healthyAt) row.State = "healthy";
+    if (row._db !== undefined && row.State !== "draining") {
+      // A task that needs the app database passes the health check once the database is ready
+      // (rds-readiness.ts): until then, after its first checks, it is unhealthy.
+      const passAt = Math.max(row._healthyAt, databaseReadyAt(ctx, row._db) + row._checkMs);
+      row.State = now >= passAt ? "healthy" : now >= row._healthyAt ? "unhealthy" : "initial";
+    } else if (row.State === "initial" && row._healthyAt !== undefined && now >= row._healthyAt) row.State = "healthy";
     if (row.State === "draining" && row._goneAt !== undefined && now >= row._goneAt) delete t[key];
   }
 }

@@ -79,6 +79,8 @@ function settle(ctx: HandlerContext, i: SimRecord): SimRecord | undefined {
         break;
       case "backing-up":
         i.DBInstanceStatus = "available";
+        // Since when connections succeed (database readiness: rds-readiness.ts).
+        i._availableSince = at;
         i.InstanceCreateTime = iso(at);
         i.LatestRestorableTime = iso(at);
         break;
@@ -98,6 +100,7 @@ function settle(ctx: HandlerContext, i: SimRecord): SimRecord | undefined {
         break;
       case "starting":
         i.DBInstanceStatus = "available";
+        i._availableSince = at;
         break;
       case "deleting": {
         const snap = i._finalSnapshot ? ctx.table("snapshots")[i._finalSnapshot] : undefined;
