@@ -257,6 +257,108 @@ async function serviceTargets(req: ShimRequest, forward: Forward): Promise<ShimA
   return a;
 }
 
+/** Forwards to moto and edits a successful JSON answer. */
+const editJson = (fn: (out: any, req: ShimRequest) => void) => async (req: ShimRequest, forward: Forward): Promise<ShimAnswer> => {
+  const a = await forward();
+  if (a.status >= 300 || !a.body.trim()) return a;
+  const out = JSON.parse(a.body);
+  fn(out, req);
+  return { status: a.status, headers: withoutLength(a.headers), body: JSON.stringify(out) };
+};
+
+/** Remembers something of a request moto accepted (write-through for the answers it then omits). */
+const remember = (note: (req: ShimRequest) => void) => async (req: ShimRequest, forward: Forward): Promise<ShimAnswer> => {
+  const a = await forward();
+  if (a.status < 300) note(req);
+  return a;
+};
+
+/**
+ * G8. moto writes a subnet's IPv6 association state as a Python dict, `{'State': 'associated'}`;
+ * EC2's SubnetIpv6CidrBlockAssociation.Ipv6CidrBlockState.State is the bare enum `associated`.
+ */
+const subnetIpv6State = edit((body) => body.replace(/<state>\{'State': '(\w+)'\}<\/state>/g, "<state>$1</state>"));
+
+/** Rotation periods asked for with EnableKeyRotation, by key id (G9). */
+const rotationPeriods = new Map<string, number>();
+
+/**
+ * G9. GetKeyRotationStatus: KMS reports RotationPeriodInDays (the one EnableKeyRotation set, 365 by
+ * default) whenever rotation is enabled (KMS API reference); moto omits it.
+ */
+const keyRotationStatus = editJson((out: { KeyRotationEnabled?: boolean; RotationPeriodInDays?: number; KeyId?: string }, req) => {
+  const id = (JSON.parse(req.body) as { KeyId: string }).KeyId;
+  if (out.KeyRotationEnabled && out.RotationPeriodInDays === undefined) out.RotationPeriodInDays = rotationPeriods.get(id) ?? 365;
+});
+const enableKeyRotation = remember((req) => {
+  const input = JSON.parse(req.body) as { KeyId: string; RotationPeriodInDays?: number };
+  rotationPeriods.set(input.KeyId, input.RotationPeriodInDays ?? 365);
+});
+
+/**
+ * G10. An HTTP listener has no SslPolicy (ELBv2 API reference, Listener.SslPolicy: "[HTTPS or TLS
+ * listener]"); moto reports ELBSecurityPolicy-2016-08 on every listener.
+ */
+const httpListenerSslPolicy = edit((body) =>
+  body.replace(/<member>(?:(?!<\/member>)[\s\S])*?<Protocol>HTTP<\/Protocol>[\s\S]*?<\/member>/g, (m) => m.replace(/<SslPolicy>[^<]*<\/SslPolicy>/, "")),
+);
+
+/** DB instances created or modified with EnablePerformanceInsights=true (G11). */
+const insights = new Set<string>();
+
+/**
+ * G11. moto accepts EnablePerformanceInsights but never reports PerformanceInsightsEnabled in
+ * DescribeDBInstances (RDS API reference, DBInstance.PerformanceInsightsEnabled).
+ */
+const noteInsights = remember((req) => {
+  const id = req.params.get("DBInstanceIdentifier");
+  if (id && req.params.get("EnablePerformanceInsights") === "true") insights.add(id);
+  if (id && req.params.get("EnablePerformanceInsights") === "false") insights.delete(id);
+});
+const dbInstanceInsights = edit((body) =>
+  body.replace(/<DBInstance>[\s\S]*?<\/DBInstance>/g, (m) => {
+    const id = /<DBInstanceIdentifier>([^<]+)<\/DBInstanceIdentifier>/.exec(m)?.[1];
+    if (!id || !insights.has(id) || m.includes("<PerformanceInsightsEnabled>")) return m;
+    return m.replace("</DBInstance>", "<PerformanceInsightsEnabled>true</PerformanceInsightsEnabled></DBInstance>");
+  }),
+);
+
+/** Replica keys asked for, by secret name or ARN and region (G12). */
+const replicaKeys = new Map<string, string>();
+
+/**
+ * G12. A replica's KmsKeyId (Secrets Manager API reference, ReplicaRegionType / ReplicationStatusType):
+ * moto keeps `alias/aws/secretsmanager` whatever key AddReplicaRegions named.
+ */
+const noteReplicaKeys = remember((req) => {
+  const input = JSON.parse(req.body) as { Name?: string; SecretId?: string; AddReplicaRegions?: { Region: string; KmsKeyId?: string }[] };
+  for (const r of input.AddReplicaRegions ?? []) if (r.KmsKeyId) replicaKeys.set(`${input.Name ?? input.SecretId}|${r.Region}`, r.KmsKeyId);
+});
+const secretReplicaKeys = editJson((out: { Name?: string; ARN?: string; ReplicationStatus?: { Region: string; KmsKeyId?: string }[] }) => {
+  for (const r of out.ReplicationStatus ?? []) {
+    const key = replicaKeys.get(`${out.Name}|${r.Region}`) ?? replicaKeys.get(`${out.ARN}|${r.Region}`);
+    if (key) r.KmsKeyId = key;
+  }
+});
+
+/** Lambda LoggingConfig asked for, by function name (G13). */
+const loggingConfigs = new Map<string, unknown>();
+
+/**
+ * G13. moto ignores a function's LoggingConfig (Lambda API reference, CreateFunction /
+ * UpdateFunctionConfiguration `LoggingConfig`); GetFunction(Configuration) never reports it.
+ */
+const noteLoggingConfig = remember((req) => {
+  const input = JSON.parse(req.body || "{}") as { FunctionName?: string; LoggingConfig?: unknown };
+  const name = input.FunctionName ?? /\/functions\/([^/]+)\/configuration/.exec(req.path)?.[1];
+  if (name && input.LoggingConfig) loggingConfigs.set(decodeURIComponent(name), input.LoggingConfig);
+});
+const functionLoggingConfig = editJson((out: { Configuration?: { FunctionName?: string; LoggingConfig?: unknown }; FunctionName?: string; LoggingConfig?: unknown }) => {
+  const c = out.Configuration ?? out;
+  const logging = c.FunctionName ? loggingConfigs.get(c.FunctionName) : undefined;
+  if (logging) c.LoggingConfig = logging;
+});
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -269,6 +371,16 @@ export const FIXES: Fix[] = [
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "RunTask", answer: runTask },
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "DescribeTasks", answer: describeTasks, watchOnly: true },
   { gap: "G7", service: "ecs", matches: (r) => /^(Create|Update|Delete)Service$/.test(r.operation), answer: serviceTargets },
+  { gap: "G8", service: "ec2", matches: (r) => r.operation === "DescribeSubnets" || r.operation === "AssociateSubnetCidrBlock" || r.operation === "CreateSubnet", answer: subnetIpv6State },
+  { gap: "G9", service: "kms", matches: (r) => r.operation === "GetKeyRotationStatus", answer: keyRotationStatus },
+  { gap: "G9", service: "kms", matches: (r) => r.operation === "EnableKeyRotation", answer: enableKeyRotation, watchOnly: true },
+  { gap: "G10", service: "elasticloadbalancing", matches: (r) => r.operation === "DescribeListeners" || r.operation === "CreateListener" || r.operation === "ModifyListener", answer: httpListenerSslPolicy },
+  { gap: "G11", service: "rds", matches: (r) => r.operation === "CreateDBInstance" || r.operation === "ModifyDBInstance", answer: noteInsights, watchOnly: true },
+  { gap: "G11", service: "rds", matches: (r) => r.operation === "DescribeDBInstances", answer: dbInstanceInsights },
+  { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "CreateSecret" || r.operation === "ReplicateSecretToRegions", answer: noteReplicaKeys, watchOnly: true },
+  { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "DescribeSecret", answer: secretReplicaKeys },
+  { gap: "G13", service: "lambda", matches: (r) => (r.method === "POST" && /\/functions\/?$/.test(r.path.split("?")[0])) || (r.method === "PUT" && /\/configuration$/.test(r.path.split("?")[0])), answer: noteLoggingConfig, watchOnly: true },
+  { gap: "G13", service: "lambda", matches: (r) => r.method === "GET" && /\/functions\/[^/]+(\/configuration)?\/?$/.test(r.path.split("?")[0]), answer: functionLoggingConfig },
 ];
 
 function serviceOf(headers: IncomingHttpHeaders): string {
