@@ -303,23 +303,24 @@ const httpListenerSslPolicy = edit((body) =>
   body.replace(/<member>(?:(?!<\/member>)[\s\S])*?<Protocol>HTTP<\/Protocol>[\s\S]*?<\/member>/g, (m) => m.replace(/<SslPolicy>[^<]*<\/SslPolicy>/, "")),
 );
 
-/** DB instances created or modified with EnablePerformanceInsights=true (G11). */
-const insights = new Set<string>();
+/** DB instances created or modified with EnablePerformanceInsights=true, with their KMS key (G11). */
+const insights = new Map<string, string | undefined>();
 
 /**
- * G11. moto accepts EnablePerformanceInsights but never reports PerformanceInsightsEnabled in
- * DescribeDBInstances (RDS API reference, DBInstance.PerformanceInsightsEnabled).
+ * G11. moto accepts EnablePerformanceInsights but never reports PerformanceInsightsEnabled (nor the
+ * PerformanceInsightsKMSKeyId asked for) in DescribeDBInstances (RDS API reference, DBInstance).
  */
 const noteInsights = remember((req) => {
   const id = req.params.get("DBInstanceIdentifier");
-  if (id && req.params.get("EnablePerformanceInsights") === "true") insights.add(id);
+  if (id && req.params.get("EnablePerformanceInsights") === "true") insights.set(id, req.params.get("PerformanceInsightsKMSKeyId") ?? insights.get(id));
   if (id && req.params.get("EnablePerformanceInsights") === "false") insights.delete(id);
 });
 const dbInstanceInsights = edit((body) =>
   body.replace(/<DBInstance>[\s\S]*?<\/DBInstance>/g, (m) => {
     const id = /<DBInstanceIdentifier>([^<]+)<\/DBInstanceIdentifier>/.exec(m)?.[1];
     if (!id || !insights.has(id) || m.includes("<PerformanceInsightsEnabled>")) return m;
-    return m.replace("</DBInstance>", "<PerformanceInsightsEnabled>true</PerformanceInsightsEnabled></DBInstance>");
+    const key = insights.get(id);
+    return m.replace("</DBInstance>", `<PerformanceInsightsEnabled>true</PerformanceInsightsEnabled>${key && !m.includes("<PerformanceInsightsKMSKeyId>") ? `<PerformanceInsightsKMSKeyId>${key}</PerformanceInsightsKMSKeyId>` : ""}</DBInstance>`);
   }),
 );
 
@@ -359,6 +360,59 @@ const functionLoggingConfig = editJson((out: { Configuration?: { FunctionName?: 
   if (logging) c.LoggingConfig = logging;
 });
 
+/**
+ * G14. DescribeDBParameters: every parameter of a custom group that the user set has Source `user`
+ * (RDS API reference, Parameter.Source); moto lists only the parameters set, without Source.
+ */
+const dbParameterSource = edit((body) => body.replace(/<Parameter>((?:(?!<\/Parameter>)[\s\S])*?)<\/Parameter>/g, (m, inner: string) => (inner.includes("<Source>") ? m : `<Parameter>${inner}<Source>user</Source></Parameter>`)));
+
+/** Origins as CreateDistribution / UpdateDistribution asked for them, by domain name (G15). */
+const origins = new Map<string, { oac?: string; s3: boolean; oai: string }>();
+
+/**
+ * G15. moto drops an S3 origin's OriginAccessControlId, and its S3OriginConfig when the
+ * OriginAccessIdentity is empty (CloudFront API reference, Origin / S3OriginConfig: with an OAC,
+ * OriginAccessIdentity is the empty string). The shim puts both back as they were sent.
+ */
+const noteOrigins = remember((req) => {
+  for (const o of req.body.match(/<Origin>[\s\S]*?<\/Origin>/g) ?? []) {
+    const domain = /<DomainName>([^<]+)<\/DomainName>/.exec(o)?.[1];
+    if (domain) origins.set(domain, { oac: /<OriginAccessControlId>([^<]*)<\/OriginAccessControlId>/.exec(o)?.[1], s3: o.includes("<S3OriginConfig>"), oai: /<OriginAccessIdentity>([^<]*)<\/OriginAccessIdentity>/.exec(o)?.[1] ?? "" });
+  }
+});
+const distributionOrigins = edit((body) =>
+  body.replace(/<Origin>[\s\S]*?<\/Origin>/g, (o) => {
+    const sent = origins.get(/<DomainName>([^<]+)<\/DomainName>/.exec(o)?.[1] ?? "");
+    if (!sent) return o;
+    let out = o;
+    if (sent.s3 && !out.includes("<S3OriginConfig>")) out = out.replace("</Origin>", `<S3OriginConfig><OriginAccessIdentity>${sent.oai}</OriginAccessIdentity></S3OriginConfig></Origin>`);
+    if (sent.oac && !out.includes("<OriginAccessControlId>")) out = out.replace("</Origin>", `<OriginAccessControlId>${sent.oac}</OriginAccessControlId></Origin>`);
+    return out;
+  }),
+);
+
+/** The AZs CreateReplicationGroup asked for, by replication group id (G16). */
+const cacheAzs = new Map<string, string[]>();
+
+/**
+ * G16. moto places every member cluster of a replication group in one AZ, ignoring
+ * PreferredCacheClusterAZs (ElastiCache API reference, CreateReplicationGroup: "the order of the
+ * Availability Zones in the list is the order in which clusters are allocated").
+ */
+const noteCacheAzs = remember((req) => {
+  const id = req.params.get("ReplicationGroupId");
+  const azs = [...req.params.entries()].filter(([k]) => k.startsWith("PreferredCacheClusterAZs.")).sort(([a], [b]) => Number(a.split(".").pop()) - Number(b.split(".").pop())).map(([, v]) => v);
+  if (id && azs.length) cacheAzs.set(id, azs);
+});
+const replicationGroupAzs = edit((body) =>
+  body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, id: string) => {
+    const azs = cacheAzs.get(id);
+    if (!azs) return g;
+    let i = 0;
+    return g.replace(/<NodeGroupMember>[\s\S]*?<\/NodeGroupMember>/g, (m) => m.replace(/<PreferredAvailabilityZone>[^<]*<\/PreferredAvailabilityZone>/, `<PreferredAvailabilityZone>${azs[i++ % azs.length]}</PreferredAvailabilityZone>`));
+  }),
+);
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -380,6 +434,11 @@ export const FIXES: Fix[] = [
   { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "CreateSecret" || r.operation === "ReplicateSecretToRegions", answer: noteReplicaKeys, watchOnly: true },
   { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "DescribeSecret", answer: secretReplicaKeys },
   { gap: "G13", service: "lambda", matches: (r) => (r.method === "POST" && /\/functions\/?$/.test(r.path.split("?")[0])) || (r.method === "PUT" && /\/configuration$/.test(r.path.split("?")[0])), answer: noteLoggingConfig, watchOnly: true },
+  { gap: "G14", service: "rds", matches: (r) => r.operation === "DescribeDBParameters", answer: dbParameterSource },
+  { gap: "G15", service: "cloudfront", matches: (r) => /\/distribution(\/[^/]+\/config)?$/.test(r.path.split("?")[0]) && (r.method === "POST" || r.method === "PUT"), answer: async (req, forward) => distributionOrigins(req, async () => (await noteOrigins(req, forward)) as ShimAnswer) },
+  { gap: "G15", service: "cloudfront", matches: (r) => r.method === "GET" && /\/distribution\/[^/]+(\/config)?$/.test(r.path.split("?")[0]), answer: distributionOrigins },
+  { gap: "G16", service: "elasticache", matches: (r) => r.operation === "CreateReplicationGroup", answer: noteCacheAzs, watchOnly: true },
+  { gap: "G16", service: "elasticache", matches: (r) => r.operation === "DescribeReplicationGroups", answer: replicationGroupAzs },
   { gap: "G13", service: "lambda", matches: (r) => r.method === "GET" && /\/functions\/[^/]+(\/configuration)?\/?$/.test(r.path.split("?")[0]), answer: functionLoggingConfig },
 ];
 
