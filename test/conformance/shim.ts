@@ -395,8 +395,8 @@ const distributionOrigins = edit((body) =>
 const cacheAzs = new Map<string, string[]>();
 
 /**
- * G16. moto places every member cluster of a replication group in one AZ, ignoring
- * PreferredCacheClusterAZs (ElastiCache API reference, CreateReplicationGroup: "the order of the
+ * G16. moto lists one member cluster (in one AZ) whatever NumCacheClusters and
+ * PreferredCacheClusterAZs asked for (ElastiCache API reference, CreateReplicationGroup: "the order of the
  * Availability Zones in the list is the order in which clusters are allocated").
  */
 const noteCacheAzs = remember((req) => {
@@ -408,8 +408,15 @@ const replicationGroupAzs = edit((body) =>
   body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, id: string) => {
     const azs = cacheAzs.get(id);
     if (!azs) return g;
-    let i = 0;
-    return g.replace(/<NodeGroupMember>[\s\S]*?<\/NodeGroupMember>/g, (m) => m.replace(/<PreferredAvailabilityZone>[^<]*<\/PreferredAvailabilityZone>/, `<PreferredAvailabilityZone>${azs[i++ % azs.length]}</PreferredAvailabilityZone>`));
+    const members = g.match(/<NodeGroupMember>[\s\S]*?<\/NodeGroupMember>/g) ?? [];
+    if (!members.length) return g;
+    // One member per cluster, clusters `<id>-001`, `-002` … in the order of the AZs.
+    const all = azs.map((az, i) => {
+      const n = String(i + 1).padStart(3, "0");
+      const m = members[i] ?? members[0]!.replace(/-001/g, `-${n}`).replace(/<CurrentRole>primary<\/CurrentRole>/, "<CurrentRole>replica</CurrentRole>");
+      return m.replace(/<PreferredAvailabilityZone>[^<]*<\/PreferredAvailabilityZone>/, `<PreferredAvailabilityZone>${az}</PreferredAvailabilityZone>`);
+    });
+    return g.replace(/<NodeGroupMembers>[\s\S]*?<\/NodeGroupMembers>/, `<NodeGroupMembers>${all.join("")}</NodeGroupMembers>`);
   }),
 );
 
