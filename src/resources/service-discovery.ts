@@ -154,14 +154,15 @@ async function serviceById(ctx: ResourceContext, id: string): Promise<Service | 
 }
 
 /** Cloud Map services with their tags (per run). */
-function envDiscoveryServices(ctx: ResourceContext): Promise<{ s: Service; tags: { Key?: string; Value?: string }[] }[]> {
-  return ctx.once("servicediscovery:services", async () => {
+function envDiscoveryServices(ctx: ResourceContext, namespaceId?: string): Promise<{ s: Service; tags: { Key?: string; Value?: string }[] }[]> {
+  return ctx.once(`servicediscovery:services:${namespaceId ?? "*"}`, async () => {
     const sd = await ctx.aws.get("servicediscovery");
     const all: Service[] = [];
+    const Filters = namespaceId ? [{ Name: "NAMESPACE_ID" as const, Values: [namespaceId], Condition: "EQ" as const }] : undefined;
     let NextToken: string | undefined;
     do {
-      const r = await sd.send(new ListServicesCommand({ NextToken }));
-      all.push(...((r.Services ?? []) as Service[]));
+      const r = await sd.send(new ListServicesCommand({ Filters, NextToken }));
+      all.push(...(r.Services ?? []).map((s) => (namespaceId ? { ...s, NamespaceId: namespaceId } : s) as Service));
       NextToken = r.NextToken;
     } while (NextToken);
     const tagged = await Promise.all(all.map(async (s) => ({ s, tags: await tagsOf(ctx, s.Arn!) })));
@@ -175,7 +176,7 @@ export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service
   typicalCreateMs: 1_000,
 
   async find(ctx, spec) {
-    const mine = (await envDiscoveryServices(ctx)).find((t) => isMine(ctx, t.tags) && (!spec || (t.s.Name === spec.name && t.s.NamespaceId === spec.namespaceId)));
+    const mine = (await envDiscoveryServices(ctx, spec?.namespaceId)).find((t) => isMine(ctx, t.tags) && (!spec || t.s.Name === spec.name));
     return mine?.s;
   },
   diff(spec, s) {
