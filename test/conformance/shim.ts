@@ -420,6 +420,33 @@ const replicationGroupAzs = edit((body) =>
   }),
 );
 
+/** Replication groups DeleteReplicationGroup was asked to delete (G17). */
+const deletedGroups = new Set<string>();
+
+/**
+ * G17. A deleted replication group stays `deleting` in moto for ever; ElastiCache removes it once the
+ * deletion completes, and DescribeReplicationGroups then answers ReplicationGroupNotFoundFault
+ * (ElastiCache API reference, DeleteReplicationGroup / DescribeReplicationGroups).
+ */
+async function replicationGroupGone(req: ShimRequest, forward: Forward): Promise<ShimAnswer> {
+  const id = req.params.get("ReplicationGroupId");
+  if (req.operation === "DeleteReplicationGroup") {
+    const a = await forward();
+    if (a.status === 200 && id) deletedGroups.add(id);
+    return a;
+  }
+  if (req.operation === "CreateReplicationGroup") {
+    if (id) deletedGroups.delete(id);
+    return noteCacheAzs(req, forward);
+  }
+  if (id && deletedGroups.has(id)) {
+    return { status: 404, headers: { "content-type": "text/xml" }, body: `<ErrorResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/"><Error><Type>Sender</Type><Code>ReplicationGroupNotFoundFault</Code><Message>Replication group ${esc(id)} not found.</Message></Error><RequestId>shim-g17</RequestId></ErrorResponse>` };
+  }
+  const a = await replicationGroupAzs(req, forward);
+  if (a.status !== 200 || !deletedGroups.size) return a;
+  return { ...a, body: a.body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, gid: string) => (deletedGroups.has(gid) ? "" : g)) };
+}
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -444,8 +471,7 @@ export const FIXES: Fix[] = [
   { gap: "G14", service: "rds", matches: (r) => r.operation === "DescribeDBParameters", answer: dbParameterSource },
   { gap: "G15", service: "cloudfront", matches: (r) => /\/distribution(\/[^/]+\/config)?$/.test(r.path.split("?")[0]) && (r.method === "POST" || r.method === "PUT"), answer: async (req, forward) => distributionOrigins(req, async () => (await noteOrigins(req, forward)) as ShimAnswer) },
   { gap: "G15", service: "cloudfront", matches: (r) => r.method === "GET" && /\/distribution\/[^/]+(\/config)?$/.test(r.path.split("?")[0]), answer: distributionOrigins },
-  { gap: "G16", service: "elasticache", matches: (r) => r.operation === "CreateReplicationGroup", answer: noteCacheAzs, watchOnly: true },
-  { gap: "G16", service: "elasticache", matches: (r) => r.operation === "DescribeReplicationGroups", answer: replicationGroupAzs },
+  { gap: "G17", service: "elasticache", matches: (r) => /^(Create|Delete|Describe)ReplicationGroups?$/.test(r.operation), answer: replicationGroupGone },
   { gap: "G13", service: "lambda", matches: (r) => r.method === "GET" && /\/functions\/[^/]+(\/configuration)?\/?$/.test(r.path.split("?")[0]), answer: functionLoggingConfig },
 ];
 
