@@ -257,6 +257,196 @@ async function serviceTargets(req: ShimRequest, forward: Forward): Promise<ShimA
   return a;
 }
 
+/** Forwards to moto and edits a successful JSON answer. */
+const editJson = (fn: (out: any, req: ShimRequest) => void) => async (req: ShimRequest, forward: Forward): Promise<ShimAnswer> => {
+  const a = await forward();
+  if (a.status >= 300 || !a.body.trim()) return a;
+  const out = JSON.parse(a.body);
+  fn(out, req);
+  return { status: a.status, headers: withoutLength(a.headers), body: JSON.stringify(out) };
+};
+
+/** Remembers something of a request moto accepted (write-through for the answers it then omits). */
+const remember = (note: (req: ShimRequest) => void) => async (req: ShimRequest, forward: Forward): Promise<ShimAnswer> => {
+  const a = await forward();
+  if (a.status < 300) note(req);
+  return a;
+};
+
+/**
+ * G8. moto writes a subnet's IPv6 association state as a Python dict, `{'State': 'associated'}`;
+ * EC2's SubnetIpv6CidrBlockAssociation.Ipv6CidrBlockState.State is the bare enum `associated`.
+ */
+const subnetIpv6State = edit((body) => body.replace(/<state>\{'State': '(\w+)'\}<\/state>/g, "<state>$1</state>"));
+
+/** Rotation periods asked for with EnableKeyRotation, by key id (G9). */
+const rotationPeriods = new Map<string, number>();
+
+/**
+ * G9. GetKeyRotationStatus: KMS reports RotationPeriodInDays (the one EnableKeyRotation set, 365 by
+ * default) whenever rotation is enabled (KMS API reference); moto omits it.
+ */
+const keyRotationStatus = editJson((out: { KeyRotationEnabled?: boolean; RotationPeriodInDays?: number; KeyId?: string }, req) => {
+  const id = (JSON.parse(req.body) as { KeyId: string }).KeyId;
+  if (out.KeyRotationEnabled && out.RotationPeriodInDays === undefined) out.RotationPeriodInDays = rotationPeriods.get(id) ?? 365;
+});
+const enableKeyRotation = remember((req) => {
+  const input = JSON.parse(req.body) as { KeyId: string; RotationPeriodInDays?: number };
+  rotationPeriods.set(input.KeyId, input.RotationPeriodInDays ?? 365);
+});
+
+/**
+ * G10. An HTTP listener has no SslPolicy (ELBv2 API reference, Listener.SslPolicy: "[HTTPS or TLS
+ * listener]"); moto reports ELBSecurityPolicy-2016-08 on every listener.
+ */
+const httpListenerSslPolicy = edit((body) =>
+  body.replace(/<member>(?:(?!<\/member>)[\s\S])*?<Protocol>HTTP<\/Protocol>[\s\S]*?<\/member>/g, (m) => m.replace(/<SslPolicy>[^<]*<\/SslPolicy>/, "")),
+);
+
+/** DB instances created or modified with EnablePerformanceInsights=true, with their KMS key (G11). */
+const insights = new Map<string, string | undefined>();
+
+/**
+ * G11. moto accepts EnablePerformanceInsights but never reports PerformanceInsightsEnabled (nor the
+ * PerformanceInsightsKMSKeyId asked for) in DescribeDBInstances (RDS API reference, DBInstance).
+ */
+const noteInsights = remember((req) => {
+  const id = req.params.get("DBInstanceIdentifier");
+  if (id && req.params.get("EnablePerformanceInsights") === "true") insights.set(id, req.params.get("PerformanceInsightsKMSKeyId") ?? insights.get(id));
+  if (id && req.params.get("EnablePerformanceInsights") === "false") insights.delete(id);
+});
+const dbInstanceInsights = edit((body) =>
+  body.replace(/<DBInstance>[\s\S]*?<\/DBInstance>/g, (m) => {
+    const id = /<DBInstanceIdentifier>([^<]+)<\/DBInstanceIdentifier>/.exec(m)?.[1];
+    if (!id || !insights.has(id) || m.includes("<PerformanceInsightsEnabled>")) return m;
+    const key = insights.get(id);
+    return m.replace("</DBInstance>", `<PerformanceInsightsEnabled>true</PerformanceInsightsEnabled>${key && !m.includes("<PerformanceInsightsKMSKeyId>") ? `<PerformanceInsightsKMSKeyId>${key}</PerformanceInsightsKMSKeyId>` : ""}</DBInstance>`);
+  }),
+);
+
+/** Replica keys asked for, by secret name or ARN and region (G12). */
+const replicaKeys = new Map<string, string>();
+
+/**
+ * G12. A replica's KmsKeyId (Secrets Manager API reference, ReplicaRegionType / ReplicationStatusType):
+ * moto keeps `alias/aws/secretsmanager` whatever key AddReplicaRegions named.
+ */
+const noteReplicaKeys = remember((req) => {
+  const input = JSON.parse(req.body) as { Name?: string; SecretId?: string; AddReplicaRegions?: { Region: string; KmsKeyId?: string }[] };
+  for (const r of input.AddReplicaRegions ?? []) if (r.KmsKeyId) replicaKeys.set(`${input.Name ?? input.SecretId}|${r.Region}`, r.KmsKeyId);
+});
+const secretReplicaKeys = editJson((out: { Name?: string; ARN?: string; ReplicationStatus?: { Region: string; KmsKeyId?: string }[] }) => {
+  for (const r of out.ReplicationStatus ?? []) {
+    const key = replicaKeys.get(`${out.Name}|${r.Region}`) ?? replicaKeys.get(`${out.ARN}|${r.Region}`);
+    if (key) r.KmsKeyId = key;
+  }
+});
+
+/** Lambda LoggingConfig asked for, by function name (G13). */
+const loggingConfigs = new Map<string, unknown>();
+
+/**
+ * G13. moto ignores a function's LoggingConfig (Lambda API reference, CreateFunction /
+ * UpdateFunctionConfiguration `LoggingConfig`); GetFunction(Configuration) never reports it.
+ */
+const noteLoggingConfig = remember((req) => {
+  const input = JSON.parse(req.body || "{}") as { FunctionName?: string; LoggingConfig?: unknown };
+  const name = input.FunctionName ?? /\/functions\/([^/]+)\/configuration/.exec(req.path)?.[1];
+  if (name && input.LoggingConfig) loggingConfigs.set(decodeURIComponent(name), input.LoggingConfig);
+});
+const functionLoggingConfig = editJson((out: { Configuration?: { FunctionName?: string; LoggingConfig?: unknown }; FunctionName?: string; LoggingConfig?: unknown }) => {
+  const c = out.Configuration ?? out;
+  const logging = c.FunctionName ? loggingConfigs.get(c.FunctionName) : undefined;
+  if (logging) c.LoggingConfig = logging;
+});
+
+/**
+ * G14. DescribeDBParameters: every parameter of a custom group that the user set has Source `user`
+ * (RDS API reference, Parameter.Source); moto lists only the parameters set, without Source.
+ */
+const dbParameterSource = edit((body) => body.replace(/<Parameter>((?:(?!<\/Parameter>)[\s\S])*?)<\/Parameter>/g, (m, inner: string) => (inner.includes("<Source>") ? m : `<Parameter>${inner}<Source>user</Source></Parameter>`)));
+
+/** Origins as CreateDistribution / UpdateDistribution asked for them, by domain name (G15). */
+const origins = new Map<string, { oac?: string; s3: boolean; oai: string }>();
+
+/**
+ * G15. moto drops an S3 origin's OriginAccessControlId, and its S3OriginConfig when the
+ * OriginAccessIdentity is empty (CloudFront API reference, Origin / S3OriginConfig: with an OAC,
+ * OriginAccessIdentity is the empty string). The shim puts both back as they were sent.
+ */
+const noteOrigins = remember((req) => {
+  for (const o of req.body.match(/<Origin>[\s\S]*?<\/Origin>/g) ?? []) {
+    const domain = /<DomainName>([^<]+)<\/DomainName>/.exec(o)?.[1];
+    if (domain) origins.set(domain, { oac: /<OriginAccessControlId>([^<]*)<\/OriginAccessControlId>/.exec(o)?.[1], s3: o.includes("<S3OriginConfig>"), oai: /<OriginAccessIdentity>([^<]*)<\/OriginAccessIdentity>/.exec(o)?.[1] ?? "" });
+  }
+});
+const distributionOrigins = edit((body) =>
+  body.replace(/<Origin>[\s\S]*?<\/Origin>/g, (o) => {
+    const sent = origins.get(/<DomainName>([^<]+)<\/DomainName>/.exec(o)?.[1] ?? "");
+    if (!sent) return o;
+    let out = o;
+    if (sent.s3 && !out.includes("<S3OriginConfig>")) out = out.replace("</Origin>", `<S3OriginConfig><OriginAccessIdentity>${sent.oai}</OriginAccessIdentity></S3OriginConfig></Origin>`);
+    if (sent.oac && !out.includes("<OriginAccessControlId>")) out = out.replace("</Origin>", `<OriginAccessControlId>${sent.oac}</OriginAccessControlId></Origin>`);
+    return out;
+  }),
+);
+
+/** The AZs CreateReplicationGroup asked for, by replication group id (G16). */
+const cacheAzs = new Map<string, string[]>();
+
+/**
+ * G16. moto lists one member cluster (in one AZ) whatever NumCacheClusters and
+ * PreferredCacheClusterAZs asked for (ElastiCache API reference, CreateReplicationGroup: "the order of the
+ * Availability Zones in the list is the order in which clusters are allocated").
+ */
+const noteCacheAzs = remember((req) => {
+  const id = req.params.get("ReplicationGroupId");
+  const azs = [...req.params.entries()].filter(([k]) => k.startsWith("PreferredCacheClusterAZs.")).sort(([a], [b]) => Number(a.split(".").pop()) - Number(b.split(".").pop())).map(([, v]) => v);
+  if (id && azs.length) cacheAzs.set(id, azs);
+});
+const replicationGroupAzs = edit((body) =>
+  body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, id: string) => {
+    const azs = cacheAzs.get(id);
+    if (!azs) return g;
+    const members = g.match(/<NodeGroupMember>[\s\S]*?<\/NodeGroupMember>/g) ?? [];
+    if (!members.length) return g;
+    // One member per cluster, clusters `<id>-001`, `-002` … in the order of the AZs.
+    const all = azs.map((az, i) => {
+      const n = String(i + 1).padStart(3, "0");
+      const m = members[i] ?? members[0]!.replace(/-001/g, `-${n}`).replace(/<CurrentRole>primary<\/CurrentRole>/, "<CurrentRole>replica</CurrentRole>");
+      return m.replace(/<PreferredAvailabilityZone>[^<]*<\/PreferredAvailabilityZone>/, `<PreferredAvailabilityZone>${az}</PreferredAvailabilityZone>`);
+    });
+    return g.replace(/<NodeGroupMembers>[\s\S]*?<\/NodeGroupMembers>/, `<NodeGroupMembers>${all.join("")}</NodeGroupMembers>`);
+  }),
+);
+
+/** Replication groups DeleteReplicationGroup was asked to delete (G17). */
+const deletedGroups = new Set<string>();
+
+/**
+ * G17. A deleted replication group stays `deleting` in moto for ever; ElastiCache removes it once the
+ * deletion completes, and DescribeReplicationGroups then answers ReplicationGroupNotFoundFault
+ * (ElastiCache API reference, DeleteReplicationGroup / DescribeReplicationGroups).
+ */
+async function replicationGroupGone(req: ShimRequest, forward: Forward): Promise<ShimAnswer> {
+  const id = req.params.get("ReplicationGroupId");
+  if (req.operation === "DeleteReplicationGroup") {
+    const a = await forward();
+    if (a.status === 200 && id) deletedGroups.add(id);
+    return a;
+  }
+  if (req.operation === "CreateReplicationGroup") {
+    if (id) deletedGroups.delete(id);
+    return noteCacheAzs(req, forward);
+  }
+  if (id && deletedGroups.has(id)) {
+    return { status: 404, headers: { "content-type": "text/xml" }, body: `<ErrorResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/"><Error><Type>Sender</Type><Code>ReplicationGroupNotFoundFault</Code><Message>Replication group ${esc(id)} not found.</Message></Error><RequestId>shim-g17</RequestId></ErrorResponse>` };
+  }
+  const a = await replicationGroupAzs(req, forward);
+  if (a.status !== 200 || !deletedGroups.size) return a;
+  return { ...a, body: a.body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, gid: string) => (deletedGroups.has(gid) ? "" : g)) };
+}
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -269,6 +459,20 @@ export const FIXES: Fix[] = [
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "RunTask", answer: runTask },
   { gap: "G6", service: "ecs", matches: (r) => r.operation === "DescribeTasks", answer: describeTasks, watchOnly: true },
   { gap: "G7", service: "ecs", matches: (r) => /^(Create|Update|Delete)Service$/.test(r.operation), answer: serviceTargets },
+  { gap: "G8", service: "ec2", matches: (r) => r.operation === "DescribeSubnets" || r.operation === "AssociateSubnetCidrBlock" || r.operation === "CreateSubnet", answer: subnetIpv6State },
+  { gap: "G9", service: "kms", matches: (r) => r.operation === "GetKeyRotationStatus", answer: keyRotationStatus },
+  { gap: "G9", service: "kms", matches: (r) => r.operation === "EnableKeyRotation", answer: enableKeyRotation, watchOnly: true },
+  { gap: "G10", service: "elasticloadbalancing", matches: (r) => r.operation === "DescribeListeners" || r.operation === "CreateListener" || r.operation === "ModifyListener", answer: httpListenerSslPolicy },
+  { gap: "G11", service: "rds", matches: (r) => r.operation === "CreateDBInstance" || r.operation === "ModifyDBInstance", answer: noteInsights, watchOnly: true },
+  { gap: "G11", service: "rds", matches: (r) => r.operation === "DescribeDBInstances", answer: dbInstanceInsights },
+  { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "CreateSecret" || r.operation === "ReplicateSecretToRegions", answer: noteReplicaKeys, watchOnly: true },
+  { gap: "G12", service: "secretsmanager", matches: (r) => r.operation === "DescribeSecret", answer: secretReplicaKeys },
+  { gap: "G13", service: "lambda", matches: (r) => (r.method === "POST" && /\/functions\/?$/.test(r.path.split("?")[0])) || (r.method === "PUT" && /\/configuration$/.test(r.path.split("?")[0])), answer: noteLoggingConfig, watchOnly: true },
+  { gap: "G14", service: "rds", matches: (r) => r.operation === "DescribeDBParameters", answer: dbParameterSource },
+  { gap: "G15", service: "cloudfront", matches: (r) => /\/distribution(\/[^/]+\/config)?$/.test(r.path.split("?")[0]) && (r.method === "POST" || r.method === "PUT"), answer: async (req, forward) => distributionOrigins(req, async () => (await noteOrigins(req, forward)) as ShimAnswer) },
+  { gap: "G15", service: "cloudfront", matches: (r) => r.method === "GET" && /\/distribution\/[^/]+(\/config)?$/.test(r.path.split("?")[0]), answer: distributionOrigins },
+  { gap: "G17", service: "elasticache", matches: (r) => /^(Create|Delete|Describe)ReplicationGroups?$/.test(r.operation), answer: replicationGroupGone },
+  { gap: "G13", service: "lambda", matches: (r) => r.method === "GET" && /\/functions\/[^/]+(\/configuration)?\/?$/.test(r.path.split("?")[0]), answer: functionLoggingConfig },
 ];
 
 function serviceOf(headers: IncomingHttpHeaders): string {
