@@ -109,7 +109,7 @@ export async function withSession(
   }
   // After any confirmation prompt, which handles Ctrl-C itself.
   if (writer) process.on("SIGINT", onSigint);
-  const progress = await createProgress({ interactive: interactive(), stream: process.stderr, clock: session.clock, simulated: Boolean(session.sandbox) });
+  const progress = await createProgress({ interactive: interactive(), clock: session.clock, simulated: Boolean(session.sandbox) });
   const tally = { done: 0, changed: 0, left: [] as string[] };
   const tracked: Progress = {
     emit: (e) => {

@@ -6,8 +6,8 @@ import { commandText, operationLine, type OutputEvent, type OutputSink } from ".
 export interface ProgressOptions {
   /** Spinners (a TTY and not CI) or plain lines. */
   interactive: boolean;
-  /** Stream for progress (stderr; stdout carries results). */
-  stream: NodeJS.WriteStream;
+  /** Stream for progress (default: stderr; stdout carries results). */
+  stream?: NodeJS.WriteStream;
   /** Stream for results (default: stdout). */
   out?: { write(text: string): unknown };
   clock: Clock;
@@ -35,6 +35,7 @@ function secs(ms: number): string {
  */
 export async function createProgress(opts: ProgressOptions): Promise<Progress> {
   const out = opts.out ?? process.stdout;
+  const err = opts.stream ?? process.stderr;
   const running = new Map<string, { start: number; note?: string }>();
   const actions = new Map<string, string>();
   const sim = opts.simulated ? " simulated" : "";
@@ -42,7 +43,7 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
   let timer: NodeJS.Timeout | undefined;
   if (opts.interactive && !opts.quiet) {
     const { default: ora } = await import("ora");
-    spinner = ora({ stream: opts.stream, text: "starting" }).start() as never;
+    spinner = ora({ stream: err, text: "starting" }).start() as never;
     timer = setInterval(() => refresh(), 250);
     timer.unref();
   }
@@ -57,11 +58,11 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
     stream.write(text);
     if (spinner) spinner.render();
   };
-  const line = (text: string) => raw(opts.stream, text + "\n");
+  const line = (text: string) => raw(err, text + "\n");
   const emit: OutputSink = (e: OutputEvent) => {
     if (e.type === "result" || e.type === "result-json" || e.type === "notice" || e.type === "warning") {
       const c = commandText(e);
-      raw(c.stream === "stdout" ? out : opts.stream, c.text);
+      raw(c.stream === "stdout" ? out : err, c.text);
       return;
     }
     if (opts.quiet) return;
@@ -97,7 +98,7 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
         line(e.level === "warn" ? `warning: ${e.text}` : e.text);
         break;
       case "tool-output":
-        raw(opts.stream, e.chunk);
+        raw(err, e.chunk);
         break;
       default:
         line(operationLine(e));
