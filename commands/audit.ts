@@ -9,7 +9,7 @@ export function auditCommand(): Command {
       process.exitCode = await withSession(cmd, async (session, progress) => {
         const { runStatus, controlStates } = await import("../src/operations/environment.js");
         const { CONTROL_IDS, CHECKED_ELSEWHERE } = await import("../src/operations/controls.js");
-        const { renderTable } = await import("../src/output/table.js");
+        const { auditText } = await import("../src/output/result-views.js");
         const run = await runStatus(session, { emit: () => {}, concurrency: globalOptions(cmd).concurrency });
         progress.stop();
         const states = controlStates(run);
@@ -24,11 +24,7 @@ export function auditCommand(): Command {
         });
         const failed = rows.filter((r) => r.result === "FAIL" || r.result === "pending").length;
         if (globalOptions(cmd).json) printJson({ pass: failed === 0, controls: rows, apiCalls: run.apiCalls });
-        else {
-          process.stdout.write(renderTable(["control", "result", "nodes / reason"], rows.map((r) => [r.id, r.result, r.why.length > 110 ? r.why.slice(0, 109) + "…" : r.why]), Boolean(process.stdout.isTTY)) + "\n");
-          const pending = rows.filter((r) => r.result === "pending").length;
-          process.stdout.write(`${rows.filter((r) => r.result === "pass").length} pass, ${failed - pending} fail, ${pending ? `${pending} pending (maintenance window), ` : ""}${rows.filter((r) => r.result === "n/a").length} checked elsewhere\n`);
-        }
+        else progress.emit({ type: "result", text: auditText(rows, Boolean(process.stdout.isTTY)) });
         // A node that could not be read fails its controls; one without controls still fails the run (exit 1).
         return failed === 0 && run.report.ok ? 0 : 1;
       });

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { InputError } from "../src/engine/errors.js";
 import type { GlobalOptions, Session } from "../src/operations/session.js";
 import type { Progress } from "../src/output/progress.js";
+import { print } from "../src/output/print.js";
 
 const globalSchema = z.object({
   env: z.string().optional(),
@@ -67,24 +68,24 @@ export async function withSession(
   const { openSession } = await import("../src/operations/session.js");
   const { createProgress } = await import("../src/output/progress.js");
   const session = await openSession(opts);
-  for (const w of session.warnings) process.stderr.write(`WARNING: ${w.field}: ${w.message}\n`);
-  if (session.sandbox) process.stderr.write(`sandbox: simulated AWS (state ${process.env.OPSCTL_SANDBOX_STATE ?? "~/.opsctl/sandbox-state.json"}); times are simulated\n`);
+  for (const w of session.warnings) print({ type: "warning", field: w.field, text: w.message });
+  if (session.sandbox) print({ type: "notice", text: `sandbox: simulated AWS (state ${process.env.OPSCTL_SANDBOX_STATE ?? "~/.opsctl/sandbox-state.json"}); times are simulated` });
   const writer = isWriter(cmd);
   const controller = new AbortController();
   let lease: import("../src/operations/lock.js").Lease | undefined;
   const onSigint = () => {
     if (controller.signal.aborted) {
-      process.stderr.write(`interrupted again: quitting now${lease?.holding ? `; the lease on ${session.config.env} expires by itself` : ""}. Resume with: ${resumeCommand()}\n`);
+      print({ type: "notice", text: `interrupted again: quitting now${lease?.holding ? `; the lease on ${session.config.env} expires by itself` : ""}. Resume with: ${resumeCommand()}` });
       process.exit(130);
     }
     controller.abort();
-    process.stderr.write("interrupted (Ctrl-C): starting nothing new, letting running calls finish (Ctrl-C again quits at once)\n");
+    print({ type: "notice", text: "interrupted (Ctrl-C): starting nothing new, letting running calls finish (Ctrl-C again quits at once)" });
   };
   const early = async (): Promise<number | undefined> => {
     if (writer) {
       session.sandbox?.assertWritable(cmd.name());
       const { Lease } = await import("../src/operations/lock.js");
-      lease = new Lease(session, { command: cmd.name(), warn: (text) => process.stderr.write(`WARNING: ${text}\n`), forceUnlock: opts.forceUnlock ? (h) => confirmUnlock(session.config.env, h, opts) : undefined });
+      lease = new Lease(session, { command: cmd.name(), warn: (text) => print({ type: "warning", text }), forceUnlock: opts.forceUnlock ? (h) => confirmUnlock(session.config.env, h, opts) : undefined });
       const l = lease;
       await l.check();
       session.aws.access.beforeWrite = () =>
@@ -108,7 +109,7 @@ export async function withSession(
   }
   // After any confirmation prompt, which handles Ctrl-C itself.
   if (writer) process.on("SIGINT", onSigint);
-  const progress = await createProgress({ interactive: interactive(), stream: process.stderr, clock: session.clock, simulated: Boolean(session.sandbox) });
+  const progress = await createProgress({ interactive: interactive(), clock: session.clock, simulated: Boolean(session.sandbox) });
   const tally = { done: 0, changed: 0, left: [] as string[] };
   const tracked: Progress = {
     emit: (e) => {
@@ -129,13 +130,13 @@ export async function withSession(
     if (!controller.signal.aborted) return result;
     progress.stop();
     const left = tally.left.length ? ` — ${tally.left.slice(0, 8).join(", ")}${tally.left.length > 8 ? ", …" : ""}` : "";
-    process.stderr.write(`interrupted: ${tally.done} nodes done (${tally.changed} changed), ${tally.left.length} not started${left}\nresume with: ${resumeCommand()}\n`);
+    print({ type: "notice", text: `interrupted: ${tally.done} nodes done (${tally.changed} changed), ${tally.left.length} not started${left}\nresume with: ${resumeCommand()}` });
     return 130;
   } finally {
     progress.stop();
     process.off("SIGINT", onSigint);
     session.save();
-    await lease?.release().catch((e) => process.stderr.write(`WARNING: could not release the lease on ${session.config.env} (${(e as Error).message}); it expires by itself\n`));
+    await lease?.release().catch((e) => print({ type: "warning", text: `could not release the lease on ${session.config.env} (${(e as Error).message}); it expires by itself` }));
     await session.close();
   }
 }
@@ -150,7 +151,5 @@ async function confirmUnlock(env: string, holder: import("../src/operations/lock
   return confirm({ message: `Remove ${what}? If that run is still going, both runs will change the environment at once.`, default: false }, { output: process.stderr });
 }
 
-/** Writes a JSON document on stdout. */
-export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
-}
+/** Writes a JSON document on stdout (rendered by src/output). */
+export { printJson } from "../src/output/print.js";

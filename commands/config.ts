@@ -10,7 +10,8 @@ export function configCommand(): Command {
       const { z } = await import("zod");
       const { configSchema } = await import("../src/config/schema.js");
       const schema = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" });
-      process.stdout.write(JSON.stringify({ ...schema, title: "opsctl.config.json" }, null, 2) + "\n");
+      const { printJson } = await import("../src/output/print.js");
+      printJson({ ...schema, title: "opsctl.config.json" });
     });
   return config;
 }

@@ -13,14 +13,14 @@ export function deployWebCommand(): Command {
       // DIR is checked before the session opens: bad input makes no AWS call.
       const files = webFiles(dir);
       process.exitCode = await withSession(cmd, async (session, progress) => {
-        const r = await deployWeb(session, files, { deleteExtra: o.delete, wait: o.wait, say: (text) => progress.emit({ type: "message", level: "info", text }) });
+        const r = await deployWeb(session, files, { deleteExtra: o.delete, wait: o.wait, emit: progress.emit });
         progress.stop();
         if (globalOptions(cmd).json) {
           printJson({ ok: true, bucket: r.bucket, distributionId: r.distributionId, uploaded: r.uploaded, unchanged: r.unchanged.length, deleted: r.deleted, invalidation: r.invalidation ?? null });
           return 0;
         }
-        const inv = r.invalidation ? `invalidation ${r.invalidation.id} (${r.invalidation.paths.join(" ")}) ${r.invalidation.status}` : "no invalidation (nothing changed)";
-        process.stdout.write(`deploy-web s3://${r.bucket}: ${r.uploaded.length} uploaded, ${r.unchanged.length} unchanged, ${r.deleted.length} deleted; ${inv} on ${r.distributionId}\n`);
+        const { deployWebText } = await import("../src/output/result-views.js");
+        progress.emit({ type: "result", text: deployWebText(r) });
         return 0;
       });
     });

@@ -30,18 +30,11 @@ export function devCredentialsCommand(): Command {
           });
           return 0;
         }
-        const lines: string[] = [];
-        if (r.action === "revoked") lines.push(`${r.user}: ${r.deletedKeys.length} access key(s) deleted${r.deletedKeys.length ? ` (${r.deletedKeys.join(", ")})` : ""}; ${r.secretDeleted ? `secret ${r.secret} deleted` : `no secret ${r.secret}`}`);
-        else {
-          const what = { reused: "reusing the stored key", created: "created a new key", rotated: `rotated: new key stored, deleted ${r.deletedKeys.join(", ") || "nothing"}` }[r.action];
-          lines.push(`${r.user}: ${what} ${r.key!.accessKeyId} (secret ${r.secret})`);
-          if (r.action !== "reused") lines.push("a new key can take a few seconds to work everywhere (IAM is eventually consistent)");
-          if (r.otherKeys.length) lines.push(`note: ${r.user} also has ${r.otherKeys.join(", ")}, not stored by opsctl (\`--rotate\` or \`--revoke\` removes it)`);
-          if (!o.print) lines.push("`opsctl dev-credentials --print` prints it as export lines");
-        }
+        const { devCredentialsText } = await import("../src/output/result-views.js");
         // With --print, stdout carries only the export lines (for `eval "$(opsctl dev-credentials --print)"`).
-        (o.print ? process.stderr : process.stdout).write(lines.join("\n") + "\n");
-        if (o.print && r.key) process.stdout.write(exportLines(r.key));
+        const text = devCredentialsText(r, Boolean(o.print));
+        progress.emit(o.print ? { type: "notice", text } : { type: "result", text });
+        if (o.print && r.key) progress.emit({ type: "result", text: exportLines(r.key) });
         return 0;
       });
     });

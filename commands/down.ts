@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { InputError } from "../src/engine/errors.js";
+import { print } from "../src/output/print.js";
 import { globalOptions, interactive, printJson, withSession } from "./command-runner.js";
 
 /** `opsctl down`: tear everything down in reverse order; keeps data unless `--delete-data`. */
@@ -16,7 +17,7 @@ export function downCommand(): Command {
         const { confirm } = await import("@inquirer/prompts");
         const ok = await confirm({ message: `Delete environment ${session.config.env} in ${session.config.region}? (${keeps})`, default: false }, { output: process.stderr });
         if (ok) return undefined;
-        process.stderr.write("down: cancelled, nothing deleted\n");
+        print({ type: "notice", text: "down: cancelled, nothing deleted" });
         return 130;
       };
       process.exitCode = await withSession(cmd, async (session, progress) => {
@@ -26,7 +27,7 @@ export function downCommand(): Command {
         const run = await runDown(session, { emit: progress.emit, concurrency: g.concurrency, deleteData: o.deleteData });
         progress.stop();
         if (g.json) printJson(runDocument(run));
-        else process.stdout.write(summaryLine(run, Boolean(session.sandbox)) + "\n");
+        else progress.emit({ type: "result", text: summaryLine(run, Boolean(session.sandbox)) });
         return run.report.ok ? 0 : 1;
       }, confirmFirst);
     });

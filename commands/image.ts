@@ -12,20 +12,14 @@ export function imageCommand(): Command {
         process.exitCode = await withSession(cmd, async (session, progress) => {
           const { pushImage } = await import("../src/operations/image-push.js");
           const json = globalOptions(cmd).json;
-          const r = await pushImage(session, { tag: o.tag, say: (text) => progress.emit({ type: "message", level: "info", text }) });
+          const r = await pushImage(session, { tag: o.tag, emit: progress.emit });
           progress.stop();
           if (json) {
             printJson({ ok: true, reference: r.reference, digest: r.digest, tag: r.tag, repositoryUri: r.repositoryUri, engine: r.engine, pushed: r.pushed });
             return 0;
           }
-          process.stdout.write(
-            [
-              `${r.pushed ? "pushed" : "already pushed"} ${r.repositoryUri}:${r.tag}${r.engine === "sandbox" ? " (simulated: no engine ran)" : ` with ${r.engine}`}`,
-              r.reference,
-              "next: `opsctl up` deploys the newest pushed image automatically (unless the config names compute.image); or pin this one with",
-              `  opsctl up --image ${r.reference}`,
-            ].join("\n") + "\n",
-          );
+          const { imagePushText } = await import("../src/output/result-views.js");
+          progress.emit({ type: "result", text: imagePushText(r) });
           return 0;
         });
       }),

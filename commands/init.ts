@@ -64,9 +64,10 @@ export function initCommand(): Command {
         if (domain) raw.dns.domain = domain;
       }
       const { config, warnings } = validateConfig(raw, "init");
-      for (const w of warnings) process.stderr.write(`WARNING: ${w.field}: ${w.message}\n`);
+      const { print } = await import("../src/output/print.js");
+      for (const w of warnings) print({ type: "warning", field: w.field, text: w.message });
       writeFileSync(path, JSON.stringify(config, null, 2) + "\n");
-      process.stderr.write(`wrote ${path} (\`opsctl config schema > opsctl.schema.json\` gives editors completion; \`opsctl plan\` shows what up would do)\n`);
+      print({ type: "notice", text: `wrote ${path} (\`opsctl config schema > opsctl.schema.json\` gives editors completion; \`opsctl plan\` shows what up would do)` });
     });
 }
 

@@ -13,7 +13,7 @@ export function planCommand(): Command {
         progress.stop();
         const view = planView(run);
         if (globalOptions(cmd).json) printJson({ ...runDocument(run), waves: view.waves, estimatedSeconds: view.estimatedMs / 1000 });
-        else process.stdout.write(view.text(Boolean(process.stdout.isTTY)) + "\n");
+        else progress.emit({ type: "result", text: view.text(Boolean(process.stdout.isTTY)) });
         return run.report.ok ? 0 : 1;
       });
     });

@@ -52,25 +52,9 @@ export function rotateKeysCommand(): Command {
           return run.report.ok ? 0 : userFault ? 2 : 1;
         }
         if (userFault) throw userFault;
-        process.stdout.write(rotationLines(run, flags.dryRun, Boolean(session.sandbox)) + "\n");
+        const { rotationText } = await import("../src/output/result-views.js");
+        progress.emit({ type: "result", text: rotationText(run, flags.dryRun, Boolean(session.sandbox)) });
         return run.report.ok ? 0 : 1;
       });
     });
-}
-
-function rotationLines(run: import("../src/operations/rotate-keys.js").RotateKeysRun, dryRun: boolean, simulated: boolean): string {
-  const lines: string[] = [];
-  let rotated = 0;
-  for (const o of run.report.outcomes) {
-    const d = o.description?.details ?? {};
-    const name = o.node.slice(o.node.indexOf(":") + 1);
-    if (o.status === "failed") lines.push(`error: ${name}: ${(o.error as Error)?.message ?? String(o.error)}`);
-    else if (o.action === "update") {
-      rotated++;
-      lines.push(dryRun ? `would rotate ${name} (key ${d.kid}, ${o.description?.state})` : `rotated ${name}: ${d.previousKid} -> ${d.kid} (next rotation ${d.nextRotation})`);
-    } else if (o.status === "done") lines.push(`${name}: not rotated (${o.description?.state}, next rotation ${d.nextRotation})`);
-  }
-  const secs = Math.round(run.makespanMs / 1000);
-  lines.push(`rotate-keys${dryRun ? " --dry-run" : ""}: ${rotated} ${dryRun ? "would rotate" : "rotated"}, ${run.report.outcomes.length - rotated} unchanged — ${run.apiCalls.read} reads, ${run.apiCalls.write} writes, ${secs}s${simulated ? " simulated" : ""}`);
-  return lines.join("\n");
 }

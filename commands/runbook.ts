@@ -13,7 +13,7 @@ export function restoreCommand(): Command {
         const run = await runRestore(session, { emit: progress.emit, concurrency: globalOptions(cmd).concurrency });
         progress.stop();
         if (globalOptions(cmd).json) printJson(runDocument(run));
-        else process.stdout.write(summaryLine(run, Boolean(session.sandbox)) + "\n");
+        else progress.emit({ type: "result", text: summaryLine(run, Boolean(session.sandbox)) });
         return run.report.ok ? 0 : 1;
       });
     });
@@ -25,26 +25,15 @@ export function pauseCommand(): Command {
     .description("cut the hourly cost without losing data: ECS to 0, ALB and NAT gateway deleted (target group kept), bastion and RDS stopped; prints the savings")
     .action(async (_o, cmd: Command) => {
       process.exitCode = await withSession(cmd, async (session, progress) => {
-        const { runPause, pauseSavings } = await import("../src/operations/runbooks.js");
+        const { runPause, pauseSavings, rdsAutoStartAt } = await import("../src/operations/runbooks.js");
         const { runDocument } = await import("../src/operations/environment.js");
-        const { summaryLine } = await import("../src/output/summary.js");
+        const { pauseText } = await import("../src/output/result-views.js");
         const run = await runPause(session, { emit: progress.emit, concurrency: globalOptions(cmd).concurrency });
         progress.stop();
         const savings = pauseSavings(session.config);
-        const db = run.report.outcomes.find((o) => o.node === "db-instance-power:main");
-        const autoStart = (db?.description?.details as { autoStartAt?: string } | undefined)?.autoStartAt;
-        const restart = `AWS starts a stopped RDS instance again after 7 days${autoStart ? ` (this one on ${autoStart})` : ""}: run \`opsctl pause\` again before then to stop it again`;
+        const autoStart = rdsAutoStartAt(run);
         if (globalOptions(cmd).json) printJson({ ...runDocument(run), savings, rdsAutoStartAt: autoStart ?? null });
-        else {
-          const lines = [
-            summaryLine(run, Boolean(session.sandbox)),
-            `saves about $${savings.hourly.toFixed(3)}/hour, $${savings.monthly.toFixed(2)}/month in ${savings.region} (list prices of ${savings.date}, src/aws/prices.json):`,
-            ...savings.lines.map((l) => `  ${l.item}: ${l.hourly === undefined ? "price unknown" : `$${l.hourly.toFixed(4)}/h`}`),
-            "kept: the database (stopped, with its storage and backups), the buckets, the secrets and keys, the target group and the ECS service definition",
-            restart,
-          ];
-          process.stdout.write(lines.join("\n") + "\n");
-        }
+        else progress.emit({ type: "result", text: pauseText(run, savings, autoStart, Boolean(session.sandbox)) });
         return run.report.ok ? 0 : 1;
       });
     });

@@ -44,7 +44,7 @@ export function secretsCommand(): Command {
           const r = await setSmtpSecret(session, value);
           progress.stop();
           if (globalOptions(cmd).json) printJson({ ok: true, secret: r.name, changed: r.changed, ...(r.versionId ? { versionId: r.versionId } : {}) });
-          else process.stdout.write(r.changed.length ? `${r.name}: set (changed: ${r.changed.join(", ")}; values not shown)\n` : `${r.name}: unchanged (the same values are already set)\n`);
+          else progress.emit({ type: "result", text: (await import("../src/output/result-views.js")).secretSetText(r) });
           return 0;
         });
       }),

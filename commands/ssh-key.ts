@@ -9,14 +9,15 @@ export function sshKeyCommand(): Command {
     .option("--out <file>", "write the key to this file (mode 0600) instead of printing it")
     .option("--public", "print the public key only")
     .action(async (o: { out?: string; public?: boolean }, cmd: Command) => {
-      process.exitCode = await withSession(cmd, async (session) => {
+      process.exitCode = await withSession(cmd, async (session, progress) => {
         const { bastionKeyPair } = await import("../src/operations/bastion-key.js");
         const key = await bastionKeyPair(session);
-        if (o.public) process.stdout.write(key.publicKey + "\n");
+        progress.stop();
+        if (o.public) progress.emit({ type: "result", text: key.publicKey });
         else if (o.out) {
           writeFileSync(o.out, key.privateKey, { mode: 0o600 });
-          process.stderr.write(`wrote ${o.out} (mode 0600)\n`);
-        } else process.stdout.write(key.privateKey);
+          progress.emit({ type: "notice", text: `wrote ${o.out} (mode 0600)` });
+        } else progress.emit({ type: "result", text: key.privateKey });
         return 0;
       });
     });

@@ -12,7 +12,7 @@ export function statusCommand(): Command {
         const run = await runStatus(session, { emit: () => {}, concurrency: globalOptions(cmd).concurrency });
         progress.stop();
         if (globalOptions(cmd).json) printJson(statusDocument(run));
-        else process.stdout.write(statusView(run, Boolean(process.stdout.isTTY)) + "\n");
+        else progress.emit({ type: "result", text: statusView(run, Boolean(process.stdout.isTTY)) });
         return isHealthy(run) ? 0 : 1;
       });
     });

@@ -25,8 +25,8 @@ export function tunnelCommand(): Command {
           const argv = t.tunnelArgv({ ssh, keyFile: t.KEY_PLACEHOLDER, localPort, target, knownHosts });
           progress.stop();
           if (json) printJson({ ok: true, started: false, command: argv, localPort, bastion: target.bastion, database: target.database });
-          else process.stdout.write(t.printedCommand(argv));
-          if (simulated && !o.print) process.stderr.write("sandbox: simulated bastion, no ssh started\n");
+          else progress.emit({ type: "result", text: t.printedCommand(argv) });
+          if (simulated && !o.print) progress.emit({ type: "notice", text: "sandbox: simulated bastion, no ssh started" });
           return 0;
         }
         const { privateKey } = await (await import("../src/operations/bastion-key.js")).bastionKeyPair(session);
@@ -35,7 +35,7 @@ export function tunnelCommand(): Command {
         const key = t.writeKeyDir(privateKey);
         try {
           const argv = t.tunnelArgv({ ssh, keyFile: key.keyFile, localPort, target, knownHosts });
-          return await t.runSsh(argv, key.remove, () => process.stderr.write(t.tunnelBanner(localPort, target) + "\n"));
+          return await t.runSsh(argv, key.remove, () => progress.emit({ type: "notice", text: t.tunnelBanner(localPort, target) }));
         } finally {
           key.remove();
         }

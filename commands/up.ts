@@ -26,7 +26,7 @@ export function upCommand(): Command {
         }
         progress.stop();
         if (globalOptions(cmd).json) printJson(runDocument(run));
-        else process.stdout.write(summaryLine(run, Boolean(session.sandbox)) + "\n");
+        else progress.emit({ type: "result", text: summaryLine(run, Boolean(session.sandbox)) });
         return run.report.ok && run.facts.image ? 0 : 1;
       });
     });

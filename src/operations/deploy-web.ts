@@ -7,6 +7,7 @@ import { TAG_ENV, TAG_NODE, tagValue } from "../resources/context.js";
 import { bucketName } from "../../plans/network.js";
 import type { Session } from "./session.js";
 import { pollUntil } from "../engine/poll.js";
+import type { DeployWebEvent } from "../output/events.js";
 
 /*
  * CDN-01: `opsctl deploy-web DIR` uploads a built frontend to the web bucket (S3-02) with content
@@ -162,7 +163,8 @@ export interface DeployWebOptions {
   deleteExtra?: boolean;
   /** `--no-wait` sets false: do not wait for the invalidation to complete. */
   wait?: boolean;
-  say?: (line: string) => void;
+  /** Progress: the upload and the invalidation wait, rendered by src/output. */
+  emit?: (e: DeployWebEvent) => void;
 }
 
 /**
@@ -201,7 +203,7 @@ async function findSiteDistribution(session: Session, bucket: string): Promise<s
  * @throws InputError (exit 2, nothing written) when the bucket or the distribution does not exist yet
  */
 export async function deployWeb(session: Session, files: WebFile[], opts: DeployWebOptions = {}): Promise<DeployWebResult> {
-  const say = opts.say ?? (() => undefined);
+  const emit = opts.emit ?? (() => undefined);
   const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
   const { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, DeleteObjectsCommand, paginateListObjectsV2 } = await import("@aws-sdk/client-s3");
   const { CreateInvalidationCommand, GetInvalidationCommand, ListInvalidationsCommand } = await import("@aws-sdk/client-cloudfront");
@@ -260,7 +262,7 @@ export async function deployWeb(session: Session, files: WebFile[], opts: Deploy
         Metadata: { md5: f.md5 },
       }),
     );
-  if (upload.length) say(`uploading ${upload.length} file(s) to s3://${bucket}`);
+  if (upload.length) emit({ type: "web-upload", bucket, files: upload.length });
   await pool(firstWave, 8, put);
   await pool(ordered.slice(firstWave.length), 8, put);
 
@@ -287,7 +289,7 @@ export async function deployWeb(session: Session, files: WebFile[], opts: Deploy
   const inv = (await cf.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: `opsctl-${ref.slice(0, 40)}`, Paths: { Quantity: paths.length, Items: paths } } }))).Invalidation!;
   let status = inv.Status ?? "InProgress";
   if (opts.wait !== false) {
-    say(`invalidation ${inv.Id} of ${distributionId}: waiting for Completed`);
+    emit({ type: "web-invalidation-wait", invalidationId: inv.Id!, distributionId });
     status = (
       await pollUntil({
         clock: session.clock,

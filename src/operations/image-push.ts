@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { InputError, OpsError } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import type { Session } from "./session.js";
+import type { ImagePushEvent } from "../output/events.js";
 
 /*
  * ECS-05 "Shipping the image": `opsctl image push` builds the bundled API's Dockerfile with the
@@ -27,11 +28,11 @@ export interface RunResult {
 /** Runs external commands. Injectable, so tests can check the exact argv without a daemon. */
 export interface EngineRunner {
   /**
-   * Runs `argv[0]` with the rest as arguments (no shell). `input` is written to stdin; with `stream`
-   * the command's output goes to this process's stderr as it comes (build and push progress).
+   * Runs `argv[0]` with the rest as arguments (no shell). `input` is written to stdin; `onOutput`
+   * receives the command's output as it comes (build and push progress), to be rendered by src/output.
    * A command that is not installed resolves with code 127 and the spawn error in stderr.
    */
-  run(argv: string[], opts?: { input?: string; cwd?: string; stream?: boolean }): Promise<RunResult>;
+  run(argv: string[], opts?: { input?: string; cwd?: string; onOutput?: (chunk: string) => void }): Promise<RunResult>;
 }
 
 /** The real runner: child_process.spawn, never through a shell. */
@@ -42,13 +43,16 @@ export const processRunner: EngineRunner = {
       const child = spawn(argv[0], argv.slice(1), spawnOpts);
       let stdout = "";
       let stderr = "";
-      child.stdout!.on("data", (d: Buffer) => {
-        stdout += d.toString();
-        if (opts.stream) process.stderr.write(d);
+      // Decoded as UTF-8 by the stream, so a character split across two chunks is not garbled.
+      child.stdout!.setEncoding("utf8");
+      child.stderr!.setEncoding("utf8");
+      child.stdout!.on("data", (d: string) => {
+        stdout += d;
+        opts.onOutput?.(d);
       });
-      child.stderr!.on("data", (d: Buffer) => {
-        stderr += d.toString();
-        if (opts.stream) process.stderr.write(d);
+      child.stderr!.on("data", (d: string) => {
+        stderr += d;
+        opts.onOutput?.(d);
       });
       child.on("error", (e: NodeJS.ErrnoException) => resolve({ code: e.code === "ENOENT" ? 127 : 126, stdout, stderr: e.code === "ENOENT" ? `${argv[0]}: not installed (not on PATH)` : e.message }));
       child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
@@ -167,8 +171,8 @@ export interface ImagePushOptions {
   runner?: EngineRunner;
   /** The folder holding api/Dockerfile (default: the package root). */
   root?: string;
-  /** Progress lines (stderr). */
-  say?: (line: string) => void;
+  /** Progress (the steps and the engine's own output), rendered by src/output. */
+  emit?: (e: ImagePushEvent) => void;
 }
 
 /** ECR tag rules (PutImage reference: imageTag, 1–300 characters) with Docker's reference grammar. */
@@ -182,7 +186,8 @@ const TAG_RE = /^[\w][\w.-]{0,127}$/;
  */
 export async function pushImage(session: Session, opts: ImagePushOptions = {}): Promise<ImagePushResult> {
   const runner = opts.runner ?? processRunner;
-  const say = opts.say ?? (() => undefined);
+  const emit = opts.emit ?? (() => undefined);
+  const onOutput = (chunk: string) => emit({ type: "tool-output", chunk });
   if (opts.tag !== undefined && !TAG_RE.test(opts.tag)) throw new InputError("--tag", `"${opts.tag}" is not a valid image tag`, "use letters, digits, _ . - (at most 128, not starting with . or -), e.g. v1.2.3");
   const root = opts.root ?? packageRoot();
   // No AWS call before the engine is known: without one there is nothing to push.
@@ -215,12 +220,12 @@ export async function pushImage(session: Session, opts: ImagePushOptions = {}): 
     if (existing) {
       // Immutable tags (ECS-05): the tag names that image for good.
       if (opts.tag !== undefined) throw new InputError("--tag", `${target.tag} is already in ${repositoryUri} (${existing}); tags are immutable`, "choose another --tag, or omit it (default: the git commit)");
-      say(`${taggedRef(target)} is already in ECR: nothing to build`);
+      emit({ type: "image-found", ref: taggedRef(target) });
       return result(existing, false);
     }
     const cmds = engineCommands(engine!, target, root);
-    say(`building ${taggedRef(target)} with ${engine} (context ${root})`);
-    const build = await runner.run(cmds.build, { cwd: root, stream: true });
+    emit({ type: "image-build", ref: taggedRef(target), engine: engine!, context: root });
+    const build = await runner.run(cmds.build, { cwd: root, onOutput });
     if (build.code !== 0) throw new OpsError("image_build_failed", `\`${engine} build\` failed (exit code ${build.code}): ${lastLine(build)}`, { fault: "tool" });
     const auth = await ecr.send(new GetAuthorizationTokenCommand({}));
     const token = Buffer.from(auth.authorizationData?.[0]?.authorizationToken ?? "", "base64").toString();
@@ -228,8 +233,8 @@ export async function pushImage(session: Session, opts: ImagePushOptions = {}): 
     const password = token.slice(token.indexOf(":") + 1);
     const login = await runner.run(cmds.login, { input: password });
     if (login.code !== 0) throw new OpsError("registry_login_failed", `\`${engine} login\` to ${target.registry} failed: ${firstLine(login).replaceAll(password, "***")}`, { fault: "tool" });
-    say(`pushing ${taggedRef(target)}`);
-    const push = await runner.run(cmds.push, { stream: true });
+    emit({ type: "image-push", ref: taggedRef(target) });
+    const push = await runner.run(cmds.push, { onOutput });
     if (push.code !== 0) throw new OpsError("image_push_failed", `\`${engine} push\` failed (exit code ${push.code}): ${lastLine(push)}`, { fault: "tool" });
     const digest = await digestOfTag();
     if (!digest) throw new OpsError("image_not_in_ecr", `${engine} pushed ${taggedRef(target)} but ECR DescribeImages does not list it`, { fault: "aws" });
@@ -238,7 +243,7 @@ export async function pushImage(session: Session, opts: ImagePushOptions = {}): 
 
   const manifest = simulatedManifest(root);
   const mediaType = "application/vnd.oci.image.manifest.v1+json";
-  say(`sandbox: simulating the build of ${taggedRef(target)} (no engine runs)`);
+  emit({ type: "image-simulated", ref: taggedRef(target) });
   let pushed = true;
   try {
     await ecr.send(new PutImageCommand({ repositoryName: repository, imageManifest: manifest, imageManifestMediaType: mediaType, imageTag: target.tag }));

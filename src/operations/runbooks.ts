@@ -93,3 +93,15 @@ export function pauseSavings(config: Session["config"]): { region: string; date:
     unknown: table ? lines.filter((l) => l.hourly === undefined).map((l) => l.item) : [`every price (no table for ${config.region})`],
   };
 }
+
+/** What {@link pauseSavings} returns. */
+export type PauseSavings = ReturnType<typeof pauseSavings>;
+
+/**
+ * When AWS will start the paused RDS instance again by itself (StopDBInstance: "a DB instance
+ * stopped for 7 consecutive days is started automatically"), as node `db-instance-power:main` read it.
+ */
+export function rdsAutoStartAt(run: EnvironmentRun): string | undefined {
+  const db = run.report.outcomes.find((o) => o.node === "db-instance-power:main");
+  return (db?.description?.details as { autoStartAt?: string } | undefined)?.autoStartAt;
+}

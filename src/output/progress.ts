@@ -1,13 +1,15 @@
-import type { EngineEvent, EventSink } from "../engine/events.js";
 import type { Clock } from "../engine/clock.js";
 import { errorText } from "../operations/environment.js";
+import { commandText, operationLine, type OutputEvent, type OutputSink } from "./events.js";
 
 /** Where progress goes and how it looks. */
 export interface ProgressOptions {
   /** Spinners (a TTY and not CI) or plain lines. */
   interactive: boolean;
-  /** Stream for progress (stderr; stdout carries results). */
-  stream: NodeJS.WriteStream;
+  /** Stream for progress (default: stderr; stdout carries results). */
+  stream?: NodeJS.WriteStream;
+  /** Stream for results (default: stdout). */
+  out?: { write(text: string): unknown };
   clock: Clock;
   /** Shown after times when the clock is simulated. */
   simulated: boolean;
@@ -16,7 +18,7 @@ export interface ProgressOptions {
 
 /** A renderer: an event sink plus a way to stop cleanly. */
 export interface Progress {
-  emit: EventSink;
+  emit: OutputSink;
   stop(): void;
 }
 
@@ -26,17 +28,22 @@ function secs(ms: number): string {
   return ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s` : `${Math.round(ms / 1000)}s`;
 }
 
-/** One line per finished node; on a TTY an ora spinner lists the running nodes with their elapsed time. */
+/**
+ * The renderer of every output event: one line per finished node, on a TTY an ora spinner that lists
+ * the running nodes with their elapsed time; results on stdout, the rest on stderr.
+ * `quiet` drops the progress, never a result.
+ */
 export async function createProgress(opts: ProgressOptions): Promise<Progress> {
-  if (opts.quiet) return { emit: () => {}, stop: () => {} };
+  const out = opts.out ?? process.stdout;
+  const err = opts.stream ?? process.stderr;
   const running = new Map<string, { start: number; note?: string }>();
   const actions = new Map<string, string>();
   const sim = opts.simulated ? " simulated" : "";
   let spinner: { text: string; clear(): void; render(): void; stop(): void; start(): unknown } | undefined;
   let timer: NodeJS.Timeout | undefined;
-  if (opts.interactive) {
+  if (opts.interactive && !opts.quiet) {
     const { default: ora } = await import("ora");
-    spinner = ora({ stream: opts.stream, text: "starting" }).start() as never;
+    spinner = ora({ stream: err, text: "starting" }).start() as never;
     timer = setInterval(() => refresh(), 250);
     timer.unref();
   }
@@ -46,12 +53,19 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
     const items = [...running.entries()].map(([n, r]) => `${n} ${actions.get(n) ?? ""}${r.note ? ` (${r.note})` : ""} ${secs(now - r.start)}`.replace(/\s+/g, " "));
     spinner.text = items.length ? items.slice(0, 6).join(" | ") + (items.length > 6 ? ` | +${items.length - 6} more` : "") : "…";
   };
-  const line = (text: string) => {
+  const raw = (stream: { write(text: string): unknown }, text: string) => {
     if (spinner) spinner.clear();
-    opts.stream.write(text + "\n");
+    stream.write(text);
     if (spinner) spinner.render();
   };
-  const emit: EventSink = (e: EngineEvent) => {
+  const line = (text: string) => raw(err, text + "\n");
+  const emit: OutputSink = (e: OutputEvent) => {
+    if (e.type === "result" || e.type === "result-json" || e.type === "notice" || e.type === "warning") {
+      const c = commandText(e);
+      raw(c.stream === "stdout" ? out : err, c.text);
+      return;
+    }
+    if (opts.quiet) return;
     switch (e.type) {
       case "node-start":
         running.set(e.node, { start: e.at });
@@ -83,6 +97,11 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
       case "message":
         line(e.level === "warn" ? `warning: ${e.text}` : e.text);
         break;
+      case "tool-output":
+        raw(err, e.chunk);
+        break;
+      default:
+        line(operationLine(e));
     }
     refresh();
   };
@@ -91,6 +110,8 @@ export async function createProgress(opts: ProgressOptions): Promise<Progress> {
     stop: () => {
       if (timer) clearInterval(timer);
       spinner?.stop();
+      // Lines after stop() are plain: a stopped spinner must not be drawn again.
+      spinner = undefined;
     },
   };
 }
