@@ -29,6 +29,8 @@ const ec2 = (s: S) => s.aws.get("ec2");
 interface DeleteCase {
   node: string;
   remove(s: S, id: string, b: Baseline): Promise<unknown>;
+  /** What was done, for the campaign table (default: "deleted"). */
+  how?: string;
   /** Simulated time that passes between the delete and the next opsctl run. */
   wait?: number;
 }
@@ -53,7 +55,7 @@ const CASES: Record<string, DeleteCase> = {
   subnet: { node: "subnet:isolated-b", remove: async (s, id) => (await ec2(s)).send(new EC2.DeleteSubnetCommand({ SubnetId: id })) },
   // The issue's "deleted NAT gateway AND its EIP": the address can only be released once the gateway is gone.
   "elastic-ip": {
-    node: "elastic-ip:nat-a",
+    node: "elastic-ip:nat-a", how: "NAT gateway deleted, then its EIP released",
     remove: async (s, id, b) => {
       const c = await ec2(s);
       await c.send(new EC2.DeleteNatGatewayCommand({ NatGatewayId: b.id("nat-gateway:a") }));
@@ -63,7 +65,7 @@ const CASES: Record<string, DeleteCase> = {
   },
   "nat-gateway": { node: "nat-gateway:a", remove: async (s, id) => (await ec2(s)).send(new EC2.DeleteNatGatewayCommand({ NatGatewayId: id })) },
   "route-table": {
-    node: "route-table:private-a",
+    node: "route-table:private-a", how: "disassociated, deleted",
     remove: async (s, id) => {
       const c = await ec2(s);
       const rt = (await c.send(new EC2.DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables![0];
@@ -73,7 +75,7 @@ const CASES: Record<string, DeleteCase> = {
   },
   "vpc-endpoint": { node: "vpc-endpoint:s3", remove: async (s, id) => (await ec2(s)).send(new EC2.DeleteVpcEndpointsCommand({ VpcEndpointIds: [id] })) },
   "network-acl": {
-    node: "network-acl:private",
+    node: "network-acl:private", how: "subnets moved to the default ACL, deleted",
     remove: async (s, id) => {
       const c = await ec2(s);
       const acls = (await c.send(new EC2.DescribeNetworkAclsCommand({}))).NetworkAcls ?? [];
@@ -96,7 +98,7 @@ const CASES: Record<string, DeleteCase> = {
   },
   // The console's delete: a recovery window (30 days by default), replicas removed first (AWS refuses a primary with replicas).
   secret: {
-    node: "secret:redis",
+    node: "secret:redis", how: "replicas removed, deleted with a recovery window",
     remove: async (s, id) => {
       const sm = await s.aws.get("secrets");
       const regions = ((await sm.send(new DescribeSecretCommand({ SecretId: id }))).ReplicationStatus ?? []).map((r) => r.Region!);
@@ -115,8 +117,8 @@ const CASES: Record<string, DeleteCase> = {
     },
   },
   // The issue's "terminated bastion".
-  instance: { node: "instance:bastion", remove: async (s, id) => (await ec2(s)).send(new EC2.TerminateInstancesCommand({ InstanceIds: [id] })) },
-  "kms-key": { node: "kms-key:trail", remove: async (s, id) => (await s.aws.get("kms")).send(new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: 7 })) },
+  instance: { node: "instance:bastion", how: "terminated", remove: async (s, id) => (await ec2(s)).send(new EC2.TerminateInstancesCommand({ InstanceIds: [id] })) },
+  "kms-key": { node: "kms-key:trail", how: "scheduled for deletion (7 days)", remove: async (s, id) => (await s.aws.get("kms")).send(new ScheduleKeyDeletionCommand({ KeyId: id, PendingWindowInDays: 7 })) },
   bucket: {
     node: "bucket:app",
     remove: async (s, id) => {
@@ -140,7 +142,7 @@ const CASES: Record<string, DeleteCase> = {
   "replication-group": { node: "replication-group:redis", wait: 15 * MINUTE, remove: async (s, id) => (await s.aws.get("elasticache")).send(new DeleteReplicationGroupCommand({ ReplicationGroupId: id })) },
   // The endpoint fields opsctl writes into the Redis secret, overwritten without them.
   "secret-fields": {
-    node: "secret-fields:redis-endpoint",
+    node: "secret-fields:redis-endpoint", how: "host/port overwritten away (PutSecretValue)",
     remove: async (s) => {
       const sm = await s.aws.get("secrets");
       const value = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: "demo/redis" }))).SecretString!) as Record<string, unknown>;
@@ -161,7 +163,7 @@ const CASES: Record<string, DeleteCase> = {
     },
   },
   "metric-alarm": { node: "metric-alarm:ecs-running", remove: async (s, id) => (await s.aws.get("cloudwatch")).send(new DeleteAlarmsCommand({ AlarmNames: [id] })) },
-  "task-definition": { node: "task-definition:api", remove: async (s, id) => (await s.aws.get("ecs")).send(new DeregisterTaskDefinitionCommand({ taskDefinition: id })) },
+  "task-definition": { node: "task-definition:api", how: "deregistered", remove: async (s, id) => (await s.aws.get("ecs")).send(new DeregisterTaskDefinitionCommand({ taskDefinition: id })) },
   "ecs-service": { node: "ecs-service:api", wait: 5 * MINUTE, remove: async (s, id) => (await s.aws.get("ecs")).send(new DeleteEcsServiceCommand({ cluster: "demo-main", service: id, force: true })) },
   // ELBv2 keeps a deleted ALB listed (state unchanged) for ~30 s; opsctl runs a minute later (see KNOWN_FAILING for at once).
   "load-balancer": {
@@ -197,10 +199,10 @@ const CASES: Record<string, DeleteCase> = {
     },
   },
   // The issue's "rotation cancelled".
-  "secret-rotation": { node: "secret-rotation:signing-active-session", remove: async (s, id) => (await s.aws.get("secrets")).send(new CancelRotateSecretCommand({ SecretId: id })) },
+  "secret-rotation": { node: "secret-rotation:signing-active-session", how: "rotation cancelled (CancelRotateSecret)", remove: async (s, id) => (await s.aws.get("secrets")).send(new CancelRotateSecretCommand({ SecretId: id })) },
   // A key policy cannot be deleted; the out-of-band change that removes it is PutKeyPolicy with the default policy.
   "key-policy": {
-    node: "key-policy:smtp",
+    node: "key-policy:smtp", how: "replaced by the default key policy (PutKeyPolicy)",
     remove: async (s, id) => {
       const policy = { Version: "2012-10-17", Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }] };
       await (await s.aws.get("kms")).send(new PutKeyPolicyCommand({ KeyId: id, PolicyName: "default", Policy: JSON.stringify(policy) }));
@@ -276,7 +278,7 @@ async function runCase(kind: string, c: DeleteCase, label?: string): Promise<voi
   const before = s.sandbox.journal.filter((j) => j.write && !j.error).length;
   const again = await runUp(s, { emit });
   const writes = s.sandbox.journal.filter((j) => j.write && !j.error).length - before;
-  record({ part: "delete", seed: `${c.node} deleted${label ? ` (${label})` : ""}`, node: c.node, detectedBy: seen.includes(c.node) ? "status (node)" : seen.length ? `status (${seen[0]})` : "not detected", repairedInRuns: Number.isFinite(repaired.runs) ? repaired.runs : "not repaired", secondUpWrites: writes });
+  record({ part: "delete", seed: `${c.node} ${label ?? c.how ?? "deleted"}`, node: c.node, detectedBy: seen.includes(c.node) ? "status (node)" : seen.length ? `status (${seen[0]})` : "not detected", repairedInRuns: Number.isFinite(repaired.runs) ? repaired.runs : "not repaired", secondUpWrites: writes });
   s.close();
 
   expect(seen).toContain(c.node);
