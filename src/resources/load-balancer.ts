@@ -120,6 +120,17 @@ export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, Re
   kind: "load-balancer",
   budget: { create: slowMs("elbv2.load-balancer.create"), delete: slowMs("elbv2.load-balancer.delete") },
   typicalCreateMs: typicalMs("elbv2.load-balancer.create"),
+  // S3-03 is where the access logs go; everything else about the ALB is ALB-01.
+  fieldControls: {
+    "access_logs.s3*": ["S3-03"],
+    LoadBalancerName: ["ALB-01"],
+    Scheme: ["ALB-01"],
+    IpAddressType: ["ALB-01"],
+    Subnets: ["ALB-01"],
+    SecurityGroups: ["ALB-01"],
+    "routing.http.drop_invalid_header_fields.enabled": ["ALB-01"],
+    "idle_timeout.timeout_seconds": ["ALB-01"],
+  },
   typicalDeleteMs: typicalMs("elbv2.load-balancer.delete"),
 
   async find(ctx) {

@@ -163,10 +163,15 @@ export async function applyRuleChanges(ctx: ResourceContext, groupId: string, sp
   }
 }
 
+/** The security-group controls of SPEC.md: a rule drift fails the one the group's node carries. */
+const SG_CONTROLS = ["SG-01", "SG-02", "SG-03", "SG-04", "SG-05", "SG-06"] as const;
+
 export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual, ResourceContext, { id: string }> = {
   kind: "security-group",
   budget: { create: slowMs("ec2.security-group.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.security-group.create"),
+  // A rule drift fails the group's SG control (SG-01..06), not the instance's BAS-01 it also carries.
+  fieldControls: { "ingress*": SG_CONTROLS, "egress*": SG_CONTROLS },
 
   async find(ctx) {
     return (await envGroups(ctx)).find((g) => ofNode(ctx, [g.group]).length > 0);

@@ -54,6 +54,8 @@ export const vpc: ResourceKind<VpcSpec, VpcActual, ResourceContext, { id: string
   budget: { create: slowMs("ec2.vpc.create") + slowMs("ec2.vpc.ipv6-cidr.associate"), delete: 20 * 60_000 },
   // The IPv6 block is requested in CreateVpc itself, so both run at once.
   typicalCreateMs: Math.max(typicalMs("ec2.vpc.create"), typicalMs("ec2.vpc.ipv6-cidr.associate")),
+  // NET-01 is the CIDR and the IPv6 block, NET-03 the DNS attributes, NET-10 the CIDR's safety.
+  fieldControls: { CidrBlock: ["NET-01", "NET-10"], Ipv6CidrBlock: ["NET-01"], EnableDnsSupport: ["NET-03"], EnableDnsHostnames: ["NET-03"] },
 
   async find(ctx) {
     const mine = ofNode(ctx, await envVpcs(ctx));

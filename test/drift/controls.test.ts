@@ -55,19 +55,8 @@ const BREAKS: Record<string, { node: string; seed: string; breakIt(s: S, b: Base
   "IAM-04": { node: "iam-user:dev", seed: "inline admin policy added to the dev user", breakIt: async (s) => (await s.aws.get("iam")).send(new PutUserPolicyCommand({ UserName: "demo-dev", PolicyName: "admin", PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) })) },
 };
 
-/** Breaks that do not hold today (defects reported to the lead), with the reason. */
-const imprecise = (controls: string) => `audit precision (issue 9 defect 5) is not in this branch: the drift fails every control of the node (${controls})`;
-const KNOWN_FAILING: Record<string, string> = {
-  "NET-03": imprecise("NET-01 NET-03 NET-10"),
-  "SG-05": imprecise("BAS-01 SG-05"),
-  "RDS-05": imprecise("all 11 RDS controls"),
-  "RDS-09": imprecise("all 11 RDS controls"),
-  "RDS-10": imprecise("all 11 RDS controls"),
-  "RDS-12": imprecise("all 11 RDS controls"),
-  "ALB-01": imprecise("ALB-01 S3-03"),
-  "SM-02": imprecise("API-07 SM-01 SM-02 SM-03"),
-  "SM-03": imprecise("API-07 SM-01 SM-02 SM-03"),
-};
+/** Breaks that do not hold today (known defects), with the reason: none since audit checks each control on its own fields. */
+const KNOWN_FAILING: Record<string, string> = {};
 
 let base: Baseline;
 const baseReady = baseline().then((b) => (base = b));
