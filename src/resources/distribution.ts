@@ -14,6 +14,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { InputError, TryAgainLater } from "../engine/errors.js";
 import { errorCode, isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
+import { pollDelay } from "../engine/poll.js";
 import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
 import { deleted, orUndefined, retryOn, sameSet } from "./ec2-common.js";
 
@@ -145,6 +146,21 @@ async function ofNode(ctx: ResourceContext): Promise<DistributionActual[]> {
 
 const cfgOf = (a: DistributionActual) => a.distribution.DistributionConfig!;
 
+/** When `delete` disabled each distribution (clock ms), by id: the wait for the disable to deploy polls from there. */
+const disabledAt = new Map<string, number>();
+
+/**
+ * Delay before the next look at a distribution whose disable is deploying. AWS's deploy time varies
+ * several-fold around the typical figure (DeleteDistribution reference: disable, wait for Deployed,
+ * then delete), so the wait follows the poll schedule of every other wait (engine/poll.ts) from the
+ * moment of the disable, instead of first looking at the typical duration.
+ */
+function disableDeployDelay(ctx: ResourceContext, id: string): number {
+  const since = disabledAt.get(id) ?? ctx.clock.now();
+  if (!disabledAt.has(id)) disabledAt.set(id, since);
+  return pollDelay(ctx.clock.now() - since, typicalMs("cloudfront.distribution.deploy"));
+}
+
 export const distribution: ResourceKind<DistributionSpec, DistributionActual, ResourceContext, { id: string; arn: string; domainName: string; hostedZoneId: string }> = {
   kind: "distribution",
   // SPEC.md CDN-01 (OAC origin, caching), CDN-02 (HTTPS redirect, certificate, host name), CDN-03 (WAF).
@@ -240,11 +256,13 @@ export const distribution: ResourceKind<DistributionSpec, DistributionActual, Re
     // DeleteDistribution reference: disable it, wait until Status is Deployed, then delete with the ETag.
     if (cur.DistributionConfig!.Enabled) {
       await retryOn(["PreconditionFailed"], `distribution ${Id}`, () => cf.send(new UpdateDistributionCommand({ Id, IfMatch: cur.ETag, DistributionConfig: { ...cur.DistributionConfig!, Enabled: false } })), 1_000);
-      throw new TryAgainLater(`distribution ${Id} disabled; waiting for the change to deploy`, typicalMs("cloudfront.distribution.deploy"));
+      disabledAt.set(Id, ctx.clock.now());
+      throw new TryAgainLater(`distribution ${Id} disabled; waiting for the change to deploy`, disableDeployDelay(ctx, Id));
     }
     const now = await read(ctx, Id);
     if (!now) return;
-    if (now.distribution.Status !== "Deployed") throw new TryAgainLater(`distribution ${Id} is ${now.distribution.Status}; waiting for Deployed`, 30_000);
+    if (now.distribution.Status !== "Deployed") throw new TryAgainLater(`distribution ${Id} is ${now.distribution.Status}; waiting for Deployed`, disableDeployDelay(ctx, Id));
+    disabledAt.delete(Id);
     try {
       await deleted(cf.send(new DeleteDistributionCommand({ Id, IfMatch: now.etag })));
     } catch (e) {

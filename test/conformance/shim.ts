@@ -447,6 +447,55 @@ async function replicationGroupGone(req: ShimRequest, forward: Forward): Promise
   return { ...a, body: a.body.replace(/<ReplicationGroup>[\s\S]*?<ReplicationGroupId>([^<]+)<\/ReplicationGroupId>[\s\S]*?<\/ReplicationGroup>/g, (g, gid: string) => (deletedGroups.has(gid) ? "" : g)) };
 }
 
+/** Cache subnet groups the shim deleted for moto (G18), by name. */
+const deletedSubnetGroups = new Set<string>();
+const EC_NS = "http://elasticache.amazonaws.com/doc/2015-02-02/";
+const subnetGroupNotFound = (name: string): ShimAnswer => ({
+  status: 400,
+  headers: { "content-type": "text/xml" },
+  body: `<ErrorResponse xmlns="${EC_NS}"><Error><Type>Sender</Type><Code>CacheSubnetGroupNotFoundFault</Code><Message>Cache subnet group ${esc(name)} not found.</Message></Error><RequestId>shim-g18</RequestId></ErrorResponse>`,
+});
+
+/**
+ * G18. moto has no DeleteCacheSubnetGroup (NotImplementedError, HTTP 500). ElastiCache deletes the
+ * group and answers an empty DeleteCacheSubnetGroupResponse; an unknown name is
+ * CacheSubnetGroupNotFoundFault, and DescribeCacheSubnetGroups no longer lists it (ElastiCache API
+ * reference, DeleteCacheSubnetGroup). The shim checks the group exists in moto, then hides it.
+ */
+async function cacheSubnetGroupGone(req: ShimRequest, forward: Forward): Promise<ShimAnswer> {
+  const name = req.params.get("CacheSubnetGroupName");
+  if (req.operation === "DeleteCacheSubnetGroup") {
+    if (!name || deletedSubnetGroups.has(name)) return subnetGroupNotFound(name ?? "");
+    const exists = await forward(new URLSearchParams({ Action: "DescribeCacheSubnetGroups", Version: "2015-02-02", CacheSubnetGroupName: name }).toString());
+    if (exists.status !== 200) return exists;
+    deletedSubnetGroups.add(name);
+    return xml(`<DeleteCacheSubnetGroupResponse xmlns="${EC_NS}"><ResponseMetadata><RequestId>shim-g18</RequestId></ResponseMetadata></DeleteCacheSubnetGroupResponse>`);
+  }
+  if (name && deletedSubnetGroups.has(name)) return subnetGroupNotFound(name);
+  const a = await forward();
+  if (a.status !== 200 || !deletedSubnetGroups.size) return a;
+  return { ...a, headers: withoutLength(a.headers), body: a.body.replace(/<CacheSubnetGroup>[\s\S]*?<CacheSubnetGroupName>([^<]+)<\/CacheSubnetGroupName>[\s\S]*?<\/CacheSubnetGroup>/g, (g, n: string) => (deletedSubnetGroups.has(n) ? "" : g)) };
+}
+
+/**
+ * G19. moto's DeleteKeyPair reads only KeyName: by KeyPairId it deletes nothing and still answers
+ * success. EC2 deletes by KeyName or KeyPairId (EC2 API reference, DeleteKeyPair). The shim looks the
+ * id up (DescribeKeyPairs, filter key-pair-id) and forwards the delete by that key's name.
+ */
+async function deleteKeyPairById(req: ShimRequest, forward: Forward): Promise<ShimAnswer> {
+  const id = req.params.get("KeyPairId");
+  if (!id || req.params.get("KeyName")) return forward();
+  const version = req.params.get("Version") ?? "2016-11-15";
+  const found = await forward(new URLSearchParams({ Action: "DescribeKeyPairs", Version: version, "Filter.1.Name": "key-pair-id", "Filter.1.Value.1": id }).toString());
+  const name = found.status === 200 ? /<keyName>([^<]+)<\/keyName>/.exec(found.body)?.[1] : undefined;
+  // An unknown id: EC2 answers success with nothing deleted (DeleteKeyPair is idempotent); so does moto.
+  if (!name) return forward();
+  const params = new URLSearchParams(req.params);
+  params.delete("KeyPairId");
+  params.set("KeyName", name.replace(/&amp;/g, "&").replace(/&lt;/g, "<").replace(/&gt;/g, ">"));
+  return forward(params.toString());
+}
+
 /** The corrections, in MOTO-GAPS.md order. */
 export const FIXES: Fix[] = [
   { gap: "G1", service: "rds", matches: (r) => r.operation === "DescribeDBEngineVersions", answer: describeDbEngineVersions },
@@ -472,6 +521,8 @@ export const FIXES: Fix[] = [
   { gap: "G15", service: "cloudfront", matches: (r) => /\/distribution(\/[^/]+\/config)?$/.test(r.path.split("?")[0]) && (r.method === "POST" || r.method === "PUT"), answer: async (req, forward) => distributionOrigins(req, async () => (await noteOrigins(req, forward)) as ShimAnswer) },
   { gap: "G15", service: "cloudfront", matches: (r) => r.method === "GET" && /\/distribution\/[^/]+(\/config)?$/.test(r.path.split("?")[0]), answer: distributionOrigins },
   { gap: "G17", service: "elasticache", matches: (r) => /^(Create|Delete|Describe)ReplicationGroups?$/.test(r.operation), answer: replicationGroupGone },
+  { gap: "G18", service: "elasticache", matches: (r) => r.operation === "DeleteCacheSubnetGroup" || (r.operation === "DescribeCacheSubnetGroups" && deletedSubnetGroups.size > 0), answer: cacheSubnetGroupGone },
+  { gap: "G19", service: "ec2", matches: (r) => r.operation === "DeleteKeyPair" && !!r.params.get("KeyPairId") && !r.params.get("KeyName"), answer: deleteKeyPairById },
   { gap: "G13", service: "lambda", matches: (r) => r.method === "GET" && /\/functions\/[^/]+(\/configuration)?\/?$/.test(r.path.split("?")[0]), answer: functionLoggingConfig },
 ];
 

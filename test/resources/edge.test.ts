@@ -182,6 +182,27 @@ describe("edge modules: origin-access-control, distribution, web-acl, trail", ()
     expect(times["web-acl:web"]).toBeGreaterThanOrEqual(times["distribution:web"]);
   }, 60_000);
 
+  it("down notices a disable that deploys sooner than typical within max(5 s, 10 % of the wait), not at the typical deploy time", async () => {
+    // A seed whose draw (σ 0.5 around the typical figure) deploys the disable in under half the typical time.
+    let seed = 1;
+    const drawOf = (s: number) => newSandbox({ faults: { durationJitter: { sigma: 0.5, seed: s } } }).sandbox.durationMs("cloudfront.distribution.deploy");
+    while (drawOf(seed) >= DEPLOY / 2) seed++;
+    const drawn = drawOf(seed);
+    const { sandbox, kmsKeyArn } = await setup({ durationJitter: { sigma: 0.5, seed } });
+    const plan = edgePlan({ kmsKeyArn, withTrail: false });
+    expect((await up(plan, run(sandbox))).ok).toBe(true);
+    const from = sandbox.journal.length;
+    let done = 0;
+    const opts = run(sandbox);
+    const t0 = sandbox.clock.now();
+    const report = await down(plan, { ...opts, emit: (e) => (opts.emit(e), e.type === "node-done" && e.node === "distribution:web" && (done = e.at)) });
+    expect(report.ok).toBe(true);
+    expect(sandbox.journal.slice(from).some((j) => j.operation === "DeleteDistribution" && !j.error)).toBe(true);
+    // Deployed at about t0 + drawn; the old wait first looked again only at t0 + DEPLOY.
+    expect(done - t0).toBeGreaterThanOrEqual(drawn);
+    expect(done - t0).toBeLessThanOrEqual(drawn + Math.max(5_000, 0.1 * drawn) + 1_000);
+  }, 60_000);
+
   it("refuses a CloudFront certificate outside us-east-1 before any CloudFront write", async () => {
     const { sandbox, kmsKeyArn } = await setup();
     const eu = CERT.replace("us-east-1", "eu-west-1");
