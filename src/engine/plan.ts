@@ -139,7 +139,8 @@ export function makeRefs(nodeId: string, deps: readonly string[], outputs: Reado
 
 /** True when any value of a spec (deeply) is still {@link UNKNOWN}. */
 export function hasUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
+  // Also inside a string built from a ref (an ARN pattern, a serialized policy document).
+  if (typeof value === "string") return value.includes(UNKNOWN);
   if (Array.isArray(value)) return value.some(hasUnknown);
   if (value && typeof value === "object") return Object.values(value).some(hasUnknown);
   return false;

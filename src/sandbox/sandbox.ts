@@ -452,6 +452,11 @@ export class Sandbox {
       rec.error = service.throttlingCode;
       ctx.fail(service.throttlingCode, "Rate exceeded", service.throttlingCode === "RequestLimitExceeded" ? 503 : 400);
     }
+    const planted = this.faults.failCalls?.find((f) => f.service === rec.service && f.operation === operation && (f.inputIncludes === undefined || JSON.stringify(input ?? {}).includes(f.inputIncludes)));
+    if (planted) {
+      rec.error = planted.code;
+      ctx.fail(planted.code, planted.message ?? `${planted.code} (sandbox fault)`, planted.status ?? 400);
+    }
     if (write && this.faults.failAfterWrites !== undefined && this.writes >= this.faults.failAfterWrites) {
       rec.error = "InternalError";
       ctx.fail("InternalError", "An internal error has occurred (sandbox fault)", 500);

@@ -41,6 +41,11 @@ export interface Faults {
    * (so a duration the sandbox recomputes on every read stays the same within a run).
    */
   durationJitter?: { sigma: number; seed: number };
+  /**
+   * Calls answered with an error before they run: `service` (e.g. "SecretsManager"), `operation`,
+   * and optionally a string the JSON of the request must contain (to hit one resource only).
+   */
+  failCalls?: { service: string; operation: string; inputIncludes?: string; code: string; message?: string; status?: number }[];
 }
 
 /** What a handler gets besides the request input. */
