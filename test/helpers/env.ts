@@ -94,3 +94,20 @@ export async function expectNoopRerun(plan: Plan<ResourceContext>, opts: RunOpti
   expect(second.outcomes.map((o) => `${o.node}:${o.action}`)).toEqual(plan.nodes.map((n) => `${n.id}:noop`));
   expect(effectiveWrites(sandbox) - before).toBe(0);
 }
+
+/**
+ * What `down` keeps on purpose, one line each: the final snapshot (and the option group it needs),
+ * buckets with data, secrets and keys pending deletion. (AWS's own tombstones — a terminated
+ * instance, a deleted NAT gateway, INACTIVE ECS records — are not data and are left out.)
+ */
+export function keptByDown(sb: Sandbox, env = "demo"): string[] {
+  const live = new Set(liveInventory(sb, env).map((r) => r.key));
+  return taggedInventory(sb, env)
+    .filter((r) => !live.has(r.key) && /^[^/]+\/(rds|secretsmanager|kms|s3)\//.test(r.key))
+    .map(({ key, node, rec }) => {
+      const [, service, table] = key.split("/");
+      const state = rec.KeyState ?? (rec.DeletedDate ? "pending deletion" : undefined) ?? rec.SnapshotType ?? rec.Status ?? rec.State?.Name ?? rec.State ?? rec.status ?? rec.lastStatus ?? "";
+      return `${service}/${table} ${node} ${state}`;
+    })
+    .sort();
+}

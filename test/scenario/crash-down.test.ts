@@ -2,26 +2,11 @@ import { describe, expect, it } from "vitest";
 import { runDown, runUp } from "../../src/operations/environment.js";
 import { Sandbox } from "../../src/sandbox/sandbox.js";
 import { allServices } from "../../src/sandbox/services/index.js";
-import { sandboxSession, liveInventory, taggedInventory } from "../helpers/env.js";
+import { sandboxSession, liveInventory, keptByDown } from "../helpers/env.js";
 
 const emit = () => {};
 
-/**
- * What `down` keeps on purpose, one line each: the final snapshot (and the option group it needs),
- * buckets with data, secrets and keys pending deletion. (AWS's own tombstones — a terminated
- * instance, a deleted NAT gateway, INACTIVE ECS records — are not data and are left out.)
- */
-function kept(sb: Sandbox): string[] {
-  const live = new Set(liveInventory(sb, "demo").map((r) => r.key));
-  return taggedInventory(sb, "demo")
-    .filter((r) => !live.has(r.key) && /^[^/]+\/(rds|secretsmanager|kms|s3)\//.test(r.key))
-    .map(({ key, node, rec }) => {
-      const [, service, table] = key.split("/");
-      const state = rec.KeyState ?? (rec.DeletedDate ? "pending deletion" : undefined) ?? rec.SnapshotType ?? rec.Status ?? rec.State?.Name ?? rec.State ?? rec.status ?? rec.lastStatus ?? "";
-      return `${service}/${table} ${node} ${state}`;
-    })
-    .sort();
-}
+const kept = (sb: Sandbox) => keptByDown(sb);
 
 describe("crash after the k-th write of `down`, then `down` again (nothing lost, nothing left)", () => {
   it("for every k: nothing tagged is left running, and exactly what a clean down keeps is kept (one final snapshot, secrets and keys pending deletion)", async () => {

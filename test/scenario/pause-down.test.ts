@@ -3,22 +3,11 @@ import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { runDown, runUp } from "../../src/operations/environment.js";
 import { runPause } from "../../src/operations/runbooks.js";
 import { Sandbox } from "../../src/sandbox/sandbox.js";
-import { liveInventory, sandboxSession, taggedInventory } from "../helpers/env.js";
+import { liveInventory, sandboxSession, keptByDown } from "../helpers/env.js";
 
 const emit = () => {};
 
-/** What `down` keeps on purpose (same reading as test/scenario/crash-down.test.ts). */
-function kept(sb: Sandbox): string[] {
-  const live = new Set(liveInventory(sb, "demo").map((r) => r.key));
-  return taggedInventory(sb, "demo")
-    .filter((r) => !live.has(r.key) && /^[^/]+\/(rds|secretsmanager|kms|s3)\//.test(r.key))
-    .map(({ key, node, rec }) => {
-      const [, service, table] = key.split("/");
-      const state = rec.KeyState ?? (rec.DeletedDate ? "pending deletion" : undefined) ?? rec.SnapshotType ?? rec.Status ?? rec.State?.Name ?? rec.State ?? rec.status ?? rec.lastStatus ?? "";
-      return `${service}/${table} ${node} ${state}`;
-    })
-    .sort();
-}
+const kept = (sb: Sandbox) => keptByDown(sb);
 
 const failed = (r: Awaited<ReturnType<typeof runDown>>) => r.report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.node}: ${String((o.error as Error)?.message)}`);
 

@@ -4,18 +4,10 @@ import { makeRefs } from "../../src/engine/plan.js";
 import { validateConfig } from "../../src/config/load.js";
 import type { SecurityGroupSpec, SgRuleSpec } from "../../src/resources/security-group.js";
 import { TEST_CONFIG } from "../helpers/env.js";
+import { PLAN_FACTS } from "../helpers/plan-graphs.js";
 
-const FACTS = {
-  accountId: "123456789012",
-  region: "eu-west-1",
-  azs: ["eu-west-1a", "eu-west-1b"] as [string, string],
-  bastionAmi: "ami-0123456789abcdef0",
-  callerArn: "arn:aws:iam::123456789012:user/operator",
-  mysqlVersion: "8.4.10",
-  logExports: ["audit", "error", "general", "slowquery"],
-  hostedZoneId: "Z0123456789ABC",
-  image: `public.ecr.aws/opsctl/api@sha256:${"5a".repeat(32)}`,
-};
+/** The facts every plan test builds with (test/helpers/plan-graphs.ts). */
+const FACTS = PLAN_FACTS;
 
 /**
  * EC2 API reference, IpRange / Ipv6Range / UserIdGroupPair `Description` and CreateSecurityGroup
