@@ -192,7 +192,7 @@ describe("engine failure paths (issue 14)", () => {
     await aws.destroy();
   });
 
-  it("preview is fail-soft: every node is read; a dependent that cannot be found without the failed node's outputs is 'not checked', not missing", async () => {
+  it("preview is fail-soft: every node is read; a dependent that cannot be found without the failed node's outputs is 'not checked', not missing; one found has its drift not checked", async () => {
     const clock = new SimClock(0);
     const present = () => {
       const t = thing({ clock, stateAt: () => "available" });
@@ -213,7 +213,8 @@ describe("engine failure paths (issue 14)", () => {
     expect(report.ok).toBe(false);
     expect(report.outcomes.map((o) => [o.node, o.status, o.exists, o.unchecked ?? (o.error ? (o.error as Error).message : "")])).toEqual([
       ["thing:broken", "failed", false, "key is not in the SPEC.md format"],
-      ["thing:by-tag", "done", true, ""],
+      // Found by tag, but its spec needs the failed node's id: shown, with its drift not checked.
+      ["thing:by-tag", "done", true, "drift not checked: depends on thing:broken, which failed"],
       ["thing:by-parent", "skipped", false, "not checked: depends on thing:broken, which failed"],
       ["thing:grandchild", "skipped", false, "not checked: depends on thing:broken, which failed"],
       ["thing:independent", "done", true, ""],
