@@ -82,8 +82,10 @@ describe("a lock for two operators (SSM lease /opsctl/<env>/lock)", () => {
     expect(loser.stderr).toMatch(HOLDER);
     expect(loser.stderr).not.toMatch(/✔ \S+ (created|updated)/);
     expect(inventory(w.state)).toEqual(clean);
-    // The loser's only possible write call is the PutParameter (Overwrite: false) that AWS refused.
-    expect(saved(w.state).calls.write - cleanWrites).toBeLessThanOrEqual(1);
+    // The loser's only possible write call is the PutParameter (Overwrite: false) that AWS refused;
+    // the winner may renew its lease once more than in a clean run, because the loser's calls move the
+    // one shared simulated clock on. Anything else the loser wrote would show in the inventory above.
+    expect(saved(w.state).calls.write - cleanWrites).toBeLessThanOrEqual(2);
     expect(leaseParameter(w.state)).toBeUndefined();
   }, 300_000);
 
