@@ -66,13 +66,23 @@ function contexts(session: Session, facts: Facts, deleteData = false) {
 /** Builds the plan a command runs from the facts (the environment plan, or a runbook). */
 export type PlanBuilder = (config: Session["config"], facts: EnvironmentFacts) => Plan<ResourceContext>;
 
-/** Runs a plan on the session: facts, plan, the engine (up/preview/down), figures. */
-export async function runWith(session: Session, command: EnvironmentRun["command"], opts: RunOptions, build?: PlanBuilder): Promise<EnvironmentRun> {
+/**
+ * Runs a plan on the session: facts, plan, the engine (up/preview/down), figures. `preflight`
+ * (runbooks) gets the plan and a read-only pass over it first, and may refuse before any write.
+ */
+export async function runWith(
+  session: Session,
+  command: EnvironmentRun["command"],
+  opts: RunOptions,
+  build?: PlanBuilder,
+  preflight?: (plan: Plan<ResourceContext>, readOnlyPass: RunReport) => void,
+): Promise<EnvironmentRun> {
   const before = session.aws.counter.snapshot();
   const t0 = session.clock.now();
   const facts: EnvironmentFacts = { ...(await prepare(session, command === "up" || command === "plan", opts.image)), ...(opts.applyImmediately ? { applyImmediately: true } : {}) };
   const plan = (build ?? environmentPlan)(session.config, facts);
   const runOpts = { clock: session.clock, makeContext: contexts(session, facts, opts.deleteData), emit: opts.emit, concurrency: opts.concurrency, isTransient, signal: session.signal };
+  if (preflight) preflight(plan, await preview(plan, { ...runOpts, emit: () => {} }));
   const report = command === "down" ? await down(plan, runOpts) : command === "plan" || command === "status" ? await preview(plan, runOpts) : await up(plan, runOpts);
   const after = session.aws.counter.snapshot();
   const weight = (id: string) => {

@@ -1,12 +1,11 @@
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import prices from "../aws/prices.json" with { type: "json" };
 import { InputError } from "../engine/errors.js";
-import { TAG_ENV, TAG_NODE, contextFactory } from "../resources/context.js";
-import { preview } from "../engine/reconcile.js";
-import { isTransient } from "../aws/errors.js";
+import { TAG_ENV, TAG_NODE, type ResourceContext } from "../resources/context.js";
+import type { RunReport } from "../engine/reconcile.js";
+import type { Plan } from "../engine/plan.js";
 import { pausePlan, restorePlan, type Runbook } from "../../plans/runbooks.js";
-import type { EnvironmentFacts } from "../../plans/environment.js";
-import { gatherEnvironmentFacts, runWith, type EnvironmentRun, type RunOptions } from "./environment.js";
+import { runWith, type EnvironmentRun, type RunOptions } from "./environment.js";
 import type { Session } from "./session.js";
 
 /** Refuses a runbook on an environment that was never brought up (exit 2, nothing written). */
@@ -19,44 +18,40 @@ async function requireEnvironment(session: Session, command: string): Promise<vo
 }
 
 /**
- * Every precondition of a runbook, checked before its first write: a read-only pass (the engine's
- * preview) over the whole runbook, which must find every node the runbook requires (the nodes it
- * only reads, and those it changes but must not create) and read every other node without an
- * error. Otherwise: exit 2 naming the missing nodes, nothing written. (A runbook that failed
+ * Every precondition of a runbook, checked before its first write on the engine's read-only pass
+ * over the whole runbook (runWith's preflight): every node the runbook requires (the nodes it only
+ * reads, and those it changes but must not create) must be found, and every other node read without
+ * an error. Otherwise: exit 2 naming the missing nodes, nothing written. (A runbook that failed
  * half-way on a missing node left the environment half-paused: issue 13, defect 4.)
  */
-async function requirePreconditions(session: Session, command: string, build: (config: Session["config"], facts: EnvironmentFacts) => Runbook, image?: string): Promise<void> {
-  const facts = await gatherEnvironmentFacts(session.aws, session.config, image);
-  const plan = build(session.config, facts);
-  const make = contextFactory({ env: session.config.env, region: session.config.region, aws: session.aws, clock: session.clock, facts, flags: { deleteData: false, secretRecoveryDays: session.config.storage.secretRecoveryWindowDays } });
-  const report = await preview(plan, { clock: session.clock, makeContext: (n) => make(n.id), emit: () => {}, isTransient });
-  const byId = new Map(report.outcomes.map((o) => [o.node, o]));
-  const required = new Set(plan.requires);
-  // Missing: looked for and not found. (The preview does not look for a node below one it would
-  // create: it cannot exist yet. Read-only nodes depend only on read-only ones, so each is looked for
-  // unless a required node above it is missing already, which is then the one named.)
-  const missing = plan.nodes.filter((n) => required.has(n.id) && byId.get(n.id)?.action === "create" && !n.deps.some((d) => byId.get(d)?.action === "create")).map((n) => n.id);
-  const failed = report.outcomes.filter((o) => o.status === "failed");
-  if (!missing.length && !failed.length) return;
-  const what = [
-    ...(missing.length ? [`missing ${missing.join(", ")}`] : []),
-    ...failed.map((o) => `${o.node}: ${o.error instanceof Error ? o.error.message : String(o.error)}`),
-  ].join("; ");
-  throw new InputError("environment", `${session.config.env} in ${session.config.region} is incomplete (${what}): nothing to ${command}, nothing changed`, "run `opsctl up` first: it completes the environment");
+function requirePreconditions(session: Session, command: string) {
+  return (plan: Plan<ResourceContext>, report: RunReport): void => {
+    const byId = new Map(report.outcomes.map((o) => [o.node, o]));
+    const required = new Set((plan as Runbook).requires);
+    // Missing: looked for and not found. (The preview does not look for a node below one it would
+    // create: it cannot exist yet. Read-only nodes depend only on read-only ones, so each is looked for
+    // unless a required node above it is missing already, which is then the one named.)
+    const missing = plan.nodes.filter((n) => required.has(n.id) && byId.get(n.id)?.action === "create" && !n.deps.some((d) => byId.get(d)?.action === "create")).map((n) => n.id);
+    const failed = report.outcomes.filter((o) => o.status === "failed");
+    if (!missing.length && !failed.length) return;
+    const what = [
+      ...(missing.length ? [`missing ${missing.join(", ")}`] : []),
+      ...failed.map((o) => `${o.node}: ${o.error instanceof Error ? o.error.message : String(o.error)}`),
+    ].join("; ");
+    throw new InputError("environment", `${session.config.env} in ${session.config.region} is incomplete (${what}): nothing to ${command}, nothing changed`, "run `opsctl up` first: it completes the environment");
+  };
 }
 
 /** `opsctl restore`: the notes' §17 runbook as a dependency graph (plans/runbooks.ts). */
 export async function runRestore(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
   await requireEnvironment(session, "restore");
-  await requirePreconditions(session, "restore", restorePlan, opts.image);
-  return runWith(session, "restore", opts, restorePlan);
+  return runWith(session, "restore", opts, restorePlan, requirePreconditions(session, "restore"));
 }
 
 /** `opsctl pause`: switch the costly parts off without losing data. */
 export async function runPause(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
   await requireEnvironment(session, "pause");
-  await requirePreconditions(session, "pause", pausePlan, opts.image);
-  return runWith(session, "pause", opts, pausePlan);
+  return runWith(session, "pause", opts, pausePlan, requirePreconditions(session, "pause"));
 }
 
 /** One line of what pausing saves. */
