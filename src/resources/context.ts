@@ -55,11 +55,14 @@ export interface ResourceContext {
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** Drops a memoized read (after a write that changes it). */
   forget(key: string): void;
+  /** Run-wide state under `key`, made by `init` on first use (state of this run, never of the process). */
+  run<T>(key: string, init: () => T): T;
 }
 
 /** Creates the per-node contexts of one run; they share the memo. */
 export function contextFactory(base: { env: string; region: string; aws: AwsClients; clock: Clock; facts: Facts; flags: Flags }): (node: string) => ResourceContext {
   const memo = new Map<string, Promise<unknown>>();
+  const runState = new Map<string, unknown>();
   return (node) => {
     const name = `${base.env}-${node.slice(node.indexOf(":") + 1)}`;
     const tagMap = (extra: Record<string, string> = {}) => ({ [TAG_ENV]: base.env, [TAG_NODE]: node, Name: name, ...extra });
@@ -80,6 +83,10 @@ export function contextFactory(base: { env: string; region: string; aws: AwsClie
         return p;
       },
       forget: (key) => void memo.delete(key),
+      run: <T>(key: string, init: () => T) => {
+        if (!runState.has(key)) runState.set(key, init());
+        return runState.get(key) as T;
+      },
     };
   };
 }

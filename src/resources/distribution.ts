@@ -146,8 +146,11 @@ async function ofNode(ctx: ResourceContext): Promise<DistributionActual[]> {
 
 const cfgOf = (a: DistributionActual) => a.distribution.DistributionConfig!;
 
-/** When `delete` disabled each distribution (clock ms), by id: the wait for the disable to deploy polls from there. */
-const disabledAt = new Map<string, number>();
+/**
+ * When `delete` disabled each distribution (clock ms), by id: the wait for the disable to deploy polls
+ * from there. Kept in the run's memo, not at module level: a process (a test worker) runs many runs.
+ */
+const disabledAt = (ctx: ResourceContext) => ctx.run("distribution:disabled-at", () => new Map<string, number>());
 
 /**
  * Delay before the next look at a distribution whose disable is deploying. AWS's deploy time varies
@@ -156,8 +159,8 @@ const disabledAt = new Map<string, number>();
  * moment of the disable, instead of first looking at the typical duration.
  */
 function disableDeployDelay(ctx: ResourceContext, id: string): number {
-  const since = disabledAt.get(id) ?? ctx.clock.now();
-  if (!disabledAt.has(id)) disabledAt.set(id, since);
+  const since = disabledAt(ctx).get(id) ?? ctx.clock.now();
+  if (!disabledAt(ctx).has(id)) disabledAt(ctx).set(id, since);
   return pollDelay(ctx.clock.now() - since, typicalMs("cloudfront.distribution.deploy"));
 }
 
@@ -256,13 +259,13 @@ export const distribution: ResourceKind<DistributionSpec, DistributionActual, Re
     // DeleteDistribution reference: disable it, wait until Status is Deployed, then delete with the ETag.
     if (cur.DistributionConfig!.Enabled) {
       await retryOn(["PreconditionFailed"], `distribution ${Id}`, () => cf.send(new UpdateDistributionCommand({ Id, IfMatch: cur.ETag, DistributionConfig: { ...cur.DistributionConfig!, Enabled: false } })), 1_000);
-      disabledAt.set(Id, ctx.clock.now());
+      disabledAt(ctx).set(Id, ctx.clock.now());
       throw new TryAgainLater(`distribution ${Id} disabled; waiting for the change to deploy`, disableDeployDelay(ctx, Id));
     }
     const now = await read(ctx, Id);
     if (!now) return;
     if (now.distribution.Status !== "Deployed") throw new TryAgainLater(`distribution ${Id} is ${now.distribution.Status}; waiting for Deployed`, disableDeployDelay(ctx, Id));
-    disabledAt.delete(Id);
+    disabledAt(ctx).delete(Id);
     try {
       await deleted(cf.send(new DeleteDistributionCommand({ Id, IfMatch: now.etag })));
     } catch (e) {

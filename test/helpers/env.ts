@@ -111,3 +111,26 @@ export function keptByDown(sb: Sandbox, env = "demo"): string[] {
     })
     .sort();
 }
+
+/**
+ * Runs `run` against `sandbox` and records the simulated AWS as it stood right after each write that
+ * took effect: `states[k - 1]` is what a process killed just after its k-th write leaves behind (the
+ * crash harness's `crashAfterWrites: k`, without running that process's first k writes again for
+ * every k). Each state is JSON, to start a new `Sandbox` from.
+ */
+export async function statesAfterEachWrite<T>(sandbox: Sandbox, run: () => Promise<T>): Promise<{ result: T; states: string[] }> {
+  const states: string[] = [];
+  const call = sandbox.call;
+  sandbox.call = function (this: Sandbox, ...args: Parameters<Sandbox["call"]>) {
+    const before = sandbox.writeCount;
+    const out = call.apply(sandbox, args);
+    if (sandbox.writeCount > before) states.push(JSON.stringify(sandbox.snapshot()));
+    return out;
+  };
+  try {
+    return { result: await run(), states };
+  } finally {
+    sandbox.call = call;
+  }
+}
+
