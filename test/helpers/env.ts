@@ -1,4 +1,9 @@
 import { expect } from "vitest";
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { DescribeInstancesCommand, DescribeNatGatewaysCommand, DescribeAddressesCommand } from "@aws-sdk/client-ec2";
+import { DescribeLoadBalancersCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { DescribeServicesCommand } from "@aws-sdk/client-ecs";
+import { ListResourceRecordSetsCommand } from "@aws-sdk/client-route-53";
 import { newSandbox } from "./sandbox.js";
 import { up, type RunOptions } from "../../src/engine/reconcile.js";
 import { validateConfig } from "../../src/config/load.js";
@@ -132,5 +137,21 @@ export async function statesAfterEachWrite<T>(sandbox: Sandbox, run: () => Promi
   } finally {
     sandbox.call = call;
   }
+}
+
+
+/** The costly parts as AWS sees them. */
+export async function costly(s: ReturnType<typeof sandboxSession>) {
+  const [ec2, rds, elb, ecs, r53] = await Promise.all([s.aws.get("ec2"), s.aws.get("rds"), s.aws.get("elbv2"), s.aws.get("ecs"), s.aws.get("route53")]);
+  const nats = ((await ec2.send(new DescribeNatGatewaysCommand({ Filter: [{ Name: "tag:opsctl:env", Values: ["demo"] }] }))).NatGateways ?? []).filter((n) => n.State !== "deleted");
+  const eips = (await ec2.send(new DescribeAddressesCommand({ Filters: [{ Name: "tag:opsctl:env", Values: ["demo"] }] }))).Addresses ?? [];
+  const albs = (await elb.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [];
+  const db = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "demo-main" }))).DBInstances![0];
+  const bastion = ((await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: "tag:opsctl:node", Values: ["instance:bastion"] }] }))).Reservations ?? []).flatMap((r) => r.Instances ?? [])[0];
+  const svc = (await ecs.send(new DescribeServicesCommand({ cluster: "demo-main", services: ["api"] }))).services![0];
+  const zones = s.sandbox.state.regions["us-east-1"].route53.zones;
+  const zoneId = String(Object.values(zones)[0].Id).replace("/hostedzone/", "");
+  const records = ((await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }))).ResourceRecordSets ?? []).filter((r) => r.Name === "api.opsctl-demo.example.com." && (r.Type === "A" || r.Type === "AAAA"));
+  return { nats: nats.length, eips: eips.length, albs: albs.length, db: db.DBInstanceStatus, bastion: bastion.State?.Name, desired: svc.desiredCount, running: svc.runningCount, records: records.length };
 }
 
