@@ -1,3 +1,6 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";
 import { OpsError } from "./engine/errors.js";
@@ -36,8 +39,21 @@ export function program(): Command {
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")
     .exitOverride();
-  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), tunnelCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand(), auditCommand()]) p.addCommand(c);
+  for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), tunnelCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand(), auditCommand()]) p.addCommand(usageErrorsThrow(c));
   return p;
+}
+
+/**
+ * Commander settings are not inherited by commands added with addCommand: without this, a usage
+ * error in a subcommand (unknown flag, missing argument) makes commander exit 1 itself. Thrown
+ * instead, `main` turns it into exit 2 like every other bad input.
+ */
+function usageErrorsThrow(c: Command): Command {
+  c.exitOverride().showHelpAfterError(`(run \`opsctl ${c.name()} --help\` for usage)`);
+  for (const sub of c.commands) {
+    sub.exitOverride().showHelpAfterError(`(run \`opsctl ${c.name()} ${sub.name()} --help\` for usage)`);
+  }
+  return c;
 }
 
 /** Runs the CLI: maps errors to one line and an exit code (2 bad input, 1 failure). */
@@ -46,20 +62,43 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes("--debug");
   if (Number(process.versions.node.split(".")[0]) < 22 && !process.env.OPSCTL_QUIET_NODE) {
     process.env.OPSCTL_QUIET_NODE = "1";
-    if (argv.length > 2 && !argv.includes("--help") && !argv.includes("-h")) process.stderr.write(`note: Node ${process.versions.node}; Node 22+ is recommended (AWS SDK releases after January 2027 need it)\n`);
+    if (argv.length > 2 && !argv.includes("--help") && !argv.includes("-h") && firstTimeToday("node-version-note")) process.stderr.write(`note: Node ${process.versions.node}; Node 22+ is recommended (AWS SDK releases after January 2027 need it; said once a day)\n`);
   }
   try {
     await p.parseAsync(argv);
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      // --help and --version exit 0; help shown because a subcommand is missing is a usage error.
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return 0;
+      if (e.code === "commander.help") return e.exitCode === 0 ? 0 : 2;
       return 2;
     }
     process.stderr.write(formatError(e, debug) + "\n");
     if (e instanceof OpsError) return e.fault === "user" ? 2 : 1;
     return 1;
   }
+}
+
+/**
+ * True the first time today this note is asked for on this machine (a stamp file under the user's
+ * cache folder, XDG_CACHE_HOME or ~/.cache); true as well when the stamp cannot be written.
+ */
+function firstTimeToday(note: string): boolean {
+  const today = new Date().toISOString().slice(0, 10);
+  const file = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "opsctl", note);
+  try {
+    if (readFileSync(file, "utf8") === today) return false;
+  } catch {
+    // No stamp yet.
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, today);
+  } catch {
+    // A read-only home: say it every time rather than never.
+  }
+  return true;
 }
 
 /** One line (two with a hint) for the operator; the stack and request id with --debug. */

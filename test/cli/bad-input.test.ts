@@ -91,3 +91,29 @@ describe("bad input: exit 2, one line naming the field and the fix, 0 AWS writes
     expect(r.stderr).toMatch(/\n\s+at /);
   });
 });
+
+describe("usage errors exit 2 with one line naming the problem (issue 10, item 8)", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["unknown flag on a command", ["up", "--bogus"], /error: unknown option '--bogus'/],
+    ["unknown global flag", ["--bogus"], /error: unknown option '--bogus'/],
+    ["unknown command", ["nosuch"], /error: unknown command 'nosuch'/],
+    ["flag without its value", ["ssh-key", "--out"], /error: option '--out <file>' argument missing/],
+    ["missing argument", ["secrets", "set"], /error: missing required argument 'name'/],
+    ["unknown option of a subcommand", ["secrets", "set", "smtp", "--nope"], /error: unknown option '--nope'/],
+    ["command group without its subcommand", ["secrets"], /Usage: opsctl secrets/],
+    ["config group without its subcommand", ["config"], /Usage: opsctl config/],
+  ];
+  it.each(cases)("%s: exit 2", (_name, args, message) => {
+    const w = workdir();
+    const r = opsctl(args, w);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  it("--help and --version still exit 0", () => {
+    const w = workdir();
+    expect(opsctl(["--help"], w).code).toBe(0);
+    expect(opsctl(["up", "--help"], w).code).toBe(0);
+    expect(opsctl(["--version"], w).code).toBe(0);
+  });
+});
