@@ -7,6 +7,7 @@ import { checkCidrOverlap, gatherDataFacts, gatherFacts, resolveImage } from "..
 import { findHostedZone } from "../resources/hosted-zone-lookup.js";
 import { isTransient } from "../aws/errors.js";
 import { environmentPlan, type EnvironmentFacts } from "../../plans/environment.js";
+import { finalSnapshotId } from "../resources/db-instance.js";
 import { rotateKeysPlan } from "../../plans/rotate-keys.js";
 import { PURPOSES } from "../resources/signing-keys.js";
 import type { Session } from "./session.js";
@@ -131,6 +132,50 @@ export function runStatus(session: Session, opts: RunOptions): Promise<Environme
 /** `opsctl down`: delete in reverse order; data is kept unless `deleteData`. */
 export function runDown(session: Session, opts: RunOptions): Promise<EnvironmentRun> {
   return runWith(session, "down", opts);
+}
+
+/** What `down` will delete and keep, from a read-only pass: shown before its confirmation. */
+export interface DownSummary {
+  env: string;
+  region: string;
+  /** Nodes of the environment that exist now (what `down` deletes, or keeps where listed). */
+  existing: number;
+  /** Nodes of the plan. */
+  total: number;
+  /** What is kept, and for how long, one line each. */
+  kept: string[];
+}
+
+/**
+ * The summary `down` shows before it asks (issue 10, item 6): how many resources exist and what is
+ * kept, with the configured recovery window (storage.secretRecoveryWindowDays), never a fixed figure.
+ */
+export async function downSummary(session: Session, deleteData: boolean): Promise<DownSummary> {
+  const run = await runWith(session, "status", { emit: () => {} });
+  const live = run.report.outcomes.filter((o) => o.exists);
+  const kindOf = (node: string) => run.plan.nodes.find((n) => n.id === node)?.resource.kind;
+  const count = (kind: string) => live.filter((o) => kindOf(o.node) === kind).length;
+  const days = session.config.storage.secretRecoveryWindowDays;
+  const kept: string[] = [];
+  const keys = count("kms-key");
+  if (deleteData) {
+    kept.push("no data is kept (--delete-data): no final snapshot, secrets deleted without recovery, buckets emptied and deleted");
+  } else {
+    if (count("db-instance")) kept.push(`the database, as its final snapshot ${finalSnapshotId(session.config.env, session.clock.now()).replace(/\d{6}$/, "hhmmss")} (stamped with the time of the delete; delete it yourself when it is no longer needed)`);
+    const secrets = count("secret");
+    if (secrets) kept.push(`${secrets} secret${secrets === 1 ? "" : "s"}, restorable for ${days} days (\`opsctl up\` before then restores them)`);
+    const buckets = count("bucket");
+    if (buckets) kept.push(`${buckets} bucket${buckets === 1 ? "" : "s"} with the objects they hold (an empty bucket is deleted)`);
+  }
+  // AWS deletes a KMS key only after a waiting period, --delete-data or not (ScheduleKeyDeletion).
+  if (keys) kept.push(`${keys} KMS key${keys === 1 ? "" : "s"}, scheduled for deletion in 30 days (\`opsctl up\` before then cancels it)`);
+  return { env: session.config.env, region: session.config.region, existing: live.length, total: run.plan.nodes.length, kept };
+}
+
+/** The summary as text: one line for the deletes, then what is kept. */
+export function downSummaryText(s: DownSummary): string {
+  const head = s.existing === 0 ? `down: environment ${s.env} in ${s.region} has no resources: nothing to delete` : `down deletes environment ${s.env} in ${s.region}: ${s.existing} resources exist (of the ${s.total} in the plan)`;
+  return [head, ...s.kept.map((k) => `  kept: ${k}`)].join("\n");
 }
 
 function keptByDown(report: RunReport): string[] {
