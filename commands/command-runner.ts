@@ -1,28 +1,48 @@
 import type { Command } from "commander";
-import { z } from "zod";
+import type { z as Zod } from "zod";
 import { InputError } from "../src/engine/errors.js";
 import type { GlobalOptions, Session } from "../src/operations/session.js";
 import type { Progress } from "../src/output/progress.js";
 import { print } from "../src/output/print.js";
+function makeGlobalSchema(z: typeof Zod) {
+  return z.object({
+    env: z.string().optional(),
+    region: z.string().optional(),
+    profile: z.string().optional(),
+    endpointUrl: z.url({ message: "must be a URL like http://localhost:4566" }).optional(),
+    config: z.string().optional(),
+    json: z.boolean().optional(),
+    yes: z.boolean().optional(),
+    sandbox: z.boolean().optional(),
+    debug: z.boolean().optional(),
+    concurrency: z.coerce.number().int().min(1).max(64).optional(),
+    resetSandbox: z.boolean().optional(),
+    forceUnlock: z.boolean().optional(),
+  });
+}
 
-const globalSchema = z.object({
-  env: z.string().optional(),
-  region: z.string().optional(),
-  profile: z.string().optional(),
-  endpointUrl: z.url({ message: "must be a URL like http://localhost:4566" }).optional(),
-  config: z.string().optional(),
-  json: z.boolean().optional(),
-  yes: z.boolean().optional(),
-  sandbox: z.boolean().optional(),
-  debug: z.boolean().optional(),
-  concurrency: z.coerce.number().int().min(1).max(64).optional(),
-  resetSandbox: z.boolean().optional(),
-  forceUnlock: z.boolean().optional(),
-});
+let zod: typeof Zod | undefined;
+let globalSchema: ReturnType<typeof makeGlobalSchema> | undefined;
+
+/**
+ * Loads zod for the flag schemas, before any command's action (a commander preAction hook):
+ * `--help`, `--version` and usage errors never load its hundred files, which keeps the start fast.
+ */
+export async function loadFlagSchemas(): Promise<void> {
+  zod ??= (await import("zod")).z;
+  globalSchema ??= makeGlobalSchema(zod);
+}
+
+/** zod, once {@link loadFlagSchemas} ran (every action runs after it). */
+export function flagSchemas(): typeof Zod {
+  if (!zod) throw new Error("internal: flag schemas used before loadFlagSchemas()");
+  return zod;
+}
 
 /** Parses the global flags through zod, so a bad flag becomes a field-level message. */
 export function globalOptions(cmd: Command): GlobalOptions {
   const raw = cmd.optsWithGlobals();
+  if (!globalSchema) throw new Error("internal: flag schemas used before loadFlagSchemas()");
   const r = globalSchema.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];

@@ -1,29 +1,32 @@
 import { Command } from "commander";
-import { z } from "zod";
 import { InputError, OpsError } from "../src/engine/errors.js";
-import { globalOptions, printJson, withSession } from "./command-runner.js";
+import { flagSchemas, globalOptions, printJson, withSession } from "./command-runner.js";
 
 /** The signing-key purposes `--only` accepts (SPEC.md "Signing-key secrets"; the API package's PURPOSES). */
 const KEY_NAMES = ["active_session", "verify_email_session", "password_reset_session"] as const;
 
 const UNIT_MS = { d: 86_400_000, h: 3600_000, m: 60_000 } as const;
 
-/** `--if-older-than`: a whole number of days, hours or minutes (`30d`, `12h`, `90m`). */
-const durationSchema = z
-  .string()
-  .regex(/^[1-9]\d{0,5}[dhm]$/, "must be a duration like 30d, 12h or 90m (a whole number followed by d, h or m)")
-  .transform((s) => Number(s.slice(0, -1)) * UNIT_MS[s.slice(-1) as keyof typeof UNIT_MS]);
-
-const flagsSchema = z.object({
-  only: z.enum(KEY_NAMES, { error: (i) => `unknown key name ${JSON.stringify(i.input)}: use one of ${KEY_NAMES.join(", ")}` }).optional(),
-  ifOlderThan: durationSchema.optional(),
-  dryRun: z.boolean().optional(),
-  force: z.boolean().optional(),
-});
+/** The flags' schema (zod is loaded before any action runs: see loadFlagSchemas). */
+function flagsSchema() {
+  const z = flagSchemas();
+  /** `--if-older-than`: a whole number of days, hours or minutes (`30d`, `12h`, `90m`). */
+  const duration = z
+    .string()
+    .regex(/^[1-9]\d{0,5}[dhm]$/, "must be a duration like 30d, 12h or 90m (a whole number followed by d, h or m)")
+    .transform((s) => Number(s.slice(0, -1)) * UNIT_MS[s.slice(-1) as keyof typeof UNIT_MS]);
+  return z.object({
+    // The tool prints key names both ways (secret names use "_", node ids "-"): both are accepted.
+    only: z.preprocess((v) => (typeof v === "string" ? v.replace(/-/g, "_") : v), z.enum(KEY_NAMES, { error: (i) => `unknown key name ${JSON.stringify(i.input)}: use one of ${KEY_NAMES.join(", ")}` })).optional(),
+    ifOlderThan: duration.optional(),
+    dryRun: z.boolean().optional(),
+    force: z.boolean().optional(),
+  });
+}
 
 /** Validated flags of rotate-keys; bad input is an {@link InputError} naming the flag (exit 2, before any AWS call). */
 export function rotateKeysFlags(raw: Record<string, unknown>): { only?: (typeof KEY_NAMES)[number]; maxAgeMs?: number; dryRun: boolean; force: boolean } {
-  const r = flagsSchema.safeParse(raw);
+  const r = flagsSchema().safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
     throw new InputError(`--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, i.message);

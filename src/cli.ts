@@ -19,6 +19,7 @@ import { secretsCommand } from "../commands/secrets.js";
 import { pauseCommand, restoreCommand } from "../commands/runbook.js";
 import { auditCommand } from "../commands/audit.js";
 import { tunnelCommand } from "../commands/tunnel.js";
+import { loadFlagSchemas } from "../commands/command-runner.js";
 
 /** Builds the program. Command modules only import commander: the SDK loads on first AWS call. */
 export function program(): Command {
@@ -38,7 +39,8 @@ export function program(): Command {
     .option("--concurrency <n>", "resources worked on at once (default 16)")
     .option("--debug", "show stack traces and AWS request ids on errors")
     .showHelpAfterError("(run `opsctl --help` for usage)")
-    .exitOverride();
+    .exitOverride()
+    .hook("preAction", loadFlagSchemas);
   for (const c of [initCommand(), planCommand(), upCommand(), statusCommand(), downCommand(), sshKeyCommand(), tunnelCommand(), configCommand(), rotateKeysCommand(), imageCommand(), deployWebCommand(), devCredentialsCommand(), secretsCommand(), restoreCommand(), pauseCommand(), auditCommand()]) p.addCommand(usageErrorsThrow(c));
   return p;
 }

@@ -11,6 +11,7 @@
  * durations (the realized critical path), and the mean detection lag: over the nodes that waited, the node's
  * duration minus its realized duration.
  */
+import { spawnSync } from "node:child_process";
 import { runDown, runStatus, runUp, type EnvironmentRun } from "../../src/operations/environment.js";
 import { runPause, runRestore } from "../../src/operations/runbooks.js";
 import { typicalMs } from "../../src/aws/durations.js";
@@ -105,7 +106,30 @@ const notesRestoreSequential =
 const notesPauseSequential =
   typicalMs("ecs.service.drain") + typicalMs("elbv2.load-balancer.delete") + typicalMs("ec2.nat-gateway.delete") + typicalMs("ec2.instance.stop") + typicalMs("rds.instance.stop");
 
+/**
+ * CLI start (issue 10, item 12): median wall time of `opsctl --help` against a bare `node -e 0`,
+ * interleaved so both see the same machine load. Runs the built CLI (bin/opsctl.js → dist).
+ */
+function cliStart(runs = 15): { help_s: number; node_s: number; ratio: number; runs: number } {
+  const time = (args: string[]) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { stdio: "ignore", env: { ...process.env, OPSCTL_QUIET_NODE: "1" } });
+    if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}`);
+    return performance.now() - t;
+  };
+  const help: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    help.push(time(["bin/opsctl.js", "--help"]));
+    bare.push(time(["-e", "0"]));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return { help_s: r3(median(help) / 1000), node_s: r3(median(bare) / 1000), ratio: r3(median(help) / median(bare)), runs };
+}
+
 const result = {
+  cli_start: cliStart(),
   up: figures(upRun, upWall, true),
   noop_up: figures(noopRun, noopWall, false),
   status: figures(statusRun, statusWall, false),
@@ -209,6 +233,7 @@ if (process.argv.includes("--json")) {
   process.stdout.write(
     [
       "opsctl benchmark — simulated AWS, typical durations (src/aws/aws-durations.json)",
+      `cli start: opsctl --help ${result.cli_start.help_s} s, node -e 0 ${result.cli_start.node_s} s, ratio ${result.cli_start.ratio} (medians of ${result.cli_start.runs})`,
       ...rows,
       ...(["up", "pause", "restore", "down"] as const).map((k) => `${k} critical path: ${result.critical_path[k].join(" -> ")}`),
       `sequential: ${result.sequential_baseline}`,

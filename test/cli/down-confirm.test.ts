@@ -13,7 +13,7 @@ import { sandboxWrites, workdir } from "../helpers/cli.js";
 const BIN = resolve("bin/opsctl.js");
 
 function downOnTty(w: ReturnType<typeof workdir>, typed: string) {
-  const env = { ...process.env, OPSCTL_SANDBOX_STATE: w.state, OPSCTL_QUIET_NODE: "1", NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPSCTL_SANDBOX_STATE: w.state, OPSCTL_QUIET_NODE: "1", NO_COLOR: "1" };
   delete env.CI;
   const r = spawnSync("script", ["-qfec", `${process.execPath} ${BIN} down --sandbox`, "/dev/null"], { cwd: w.dir, input: `${typed}\r`, encoding: "utf8", env, timeout: 60_000 });
   return { code: r.status, out: r.stdout };
