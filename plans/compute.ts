@@ -27,10 +27,21 @@ import { targetGroup } from "../src/resources/target-group.js";
 import { listener } from "../src/resources/listener.js";
 import { replicationGroup } from "../src/resources/replication-group.js";
 import { secretFields } from "../src/resources/secret-fields.js";
+import { typicalMs } from "../src/aws/durations.js";
 import { APP_PORT, bucketName, type Node } from "./names.js";
 import type { ComputeFacts, EnvironmentFacts } from "./facts.js";
 
 export type { ComputeFacts } from "./facts.js";
+
+/**
+ * The api service's health check grace period. `up` creates the service while the bootstrap task
+ * runs (about as long to launch as the service's tasks, then its command): the tasks' health checks
+ * fail until it has exited. "The Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing
+ * … health checks" for this long "after a task has first started" (CreateService,
+ * healthCheckGracePeriodSeconds); it covers the bootstrap task's whole typical run from launch to exit
+ * twice over (src/aws/aws-durations.json, ecs.service.steady: the one-off task's typical run is half of it).
+ */
+export const SERVICE_GRACE_S = typicalMs("ecs.service.steady") / 1000;
 
 const ECS_TRUST = (facts: EnvironmentFacts): PolicyDocument => ({
   Version: "2012-10-17",
@@ -244,6 +255,14 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
     }), ["RDS-07"], [sgRules("rds"), ...privateRoutes]);
   nodes.push(dbBootstrap);
   const apiTargets = ref(targetGroup, "target-group:api");
+  // The service is created while the bootstrap task runs (issue 13, item 6): its tasks need the
+  // database to exist (their task definition already waits for it), not the app user the bootstrap
+  // creates: it waits for the database to be available (creating it before would leave the tasks
+  // failing for the whole RDS create, far past any grace period: the circuit breaker would trip).
+  // Until the bootstrap has exited, their /readyz (the target group's health check) fails;
+  // the grace period (SERVICE_GRACE_S) covers the bootstrap's run, so ECS neither stops them for it
+  // nor counts them towards the deployment circuit breaker. Done still means healthy targets, which
+  // waits for the bootstrap (target-health:api below).
   const service = node(
       ecsService,
       "ecs-service:api",
@@ -258,15 +277,15 @@ export function computeNodes(config: Config, facts: EnvironmentFacts & ComputeFa
         containerName: "api",
         containerPort: APP_PORT,
         registryArn: String(r.out(discovery).arn),
-        healthCheckGracePeriodSeconds: 60,
+        healthCheckGracePeriodSeconds: SERVICE_GRACE_S,
       }),
       ["ECS-03", "ECS-04", "ALB-02"],
-      [sgRules("ecs"), sgRules("redis"), ref(listener, "listener:https"), dbBootstrap, ref(replicationGroup, "replication-group:redis"), ref(secretFields, "secret-fields:redis-endpoint")],
+      [database, sgRules("ecs"), sgRules("rds"), sgRules("redis"), ...privateRoutes, ref(listener, "listener:https"), ref(replicationGroup, "replication-group:redis"), ref(secretFields, "secret-fields:redis-endpoint")],
     );
   nodes.push(service);
   // Done means the tasks pass the load balancer's health check, not only that ECS runs them.
   nodes.push(
-    node(targetHealth, "target-health:api", (r) => ({ targetGroupArn: String(r.out(apiTargets).arn), minHealthy: config.compute.desiredCount }), ["ALB-02", "ECS-03"], [service]),
+    node(targetHealth, "target-health:api", (r) => ({ targetGroupArn: String(r.out(apiTargets).arn), minHealthy: config.compute.desiredCount }), ["ALB-02", "ECS-03"], [service, dbBootstrap]),
   );
   return nodes;
 }

@@ -4,10 +4,16 @@ export function errorCode(e: unknown): string | undefined {
   return undefined;
 }
 
-/** True when `e` is an AWS error with one of `codes`. */
+/**
+ * True when `e` is an AWS error with one of `codes`: its name, or AWS's wire code. For a modeled error
+ * of a query-protocol service the SDK names the error after the model's shape and keeps the wire code
+ * in `Code` (IAM's `NoSuchEntity` is a `NoSuchEntityException` with Code `NoSuchEntity`).
+ */
 export function isCode(e: unknown, ...codes: string[]): boolean {
   const c = errorCode(e);
-  return c !== undefined && codes.includes(c);
+  if (c === undefined) return false;
+  const wire = (e as { Code?: unknown }).Code;
+  return codes.includes(c) || (typeof wire === "string" && codes.includes(wire));
 }
 
 /** The request id of an AWS error, when AWS sent one. */

@@ -88,13 +88,15 @@ describe("IAM roles", () => {
     const { iam } = await setup();
     await iam.send(new CreateRoleCommand({ RoleName: "r", AssumeRolePolicyDocument: trust }));
     const dup = await failure(iam.send(new CreateRoleCommand({ RoleName: "r", AssumeRolePolicyDocument: trust })));
-    expect(dup.name).toBe("EntityAlreadyExists");
+    expect(dup.name).toBe("EntityAlreadyExistsException");
     expect(dup.$metadata.httpStatusCode).toBe(409);
     const missing = await failure(iam.send(new GetRoleCommand({ RoleName: "nope" })));
-    expect(missing.name).toBe("NoSuchEntity");
+    // As the SDK surfaces AWS's answer: the model's error shape as name, the wire code in Code.
+    expect(missing.name).toBe("NoSuchEntityException");
+    expect((missing as { Code?: string }).Code).toBe("NoSuchEntity");
     expect(missing.message).toBe("The role with name nope cannot be found.");
     const bad = await failure(iam.send(new CreateRoleCommand({ RoleName: "bad", AssumeRolePolicyDocument: "{oops" })));
-    expect(bad.name).toBe("MalformedPolicyDocument");
+    expect(bad.name).toBe("MalformedPolicyDocumentException");
   });
 
   it("updates the trust policy, description and session duration", async () => {
@@ -134,7 +136,7 @@ describe("IAM roles", () => {
   it("hides a new role while the NotFound lag lasts", async () => {
     const { iam, sandbox } = await setup({ faults: { notFoundLagMs: 10_000 } });
     await iam.send(new CreateRoleCommand({ RoleName: "lag", AssumeRolePolicyDocument: trust }));
-    expect((await failure(iam.send(new GetRoleCommand({ RoleName: "lag" })))).name).toBe("NoSuchEntity");
+    expect((await failure(iam.send(new GetRoleCommand({ RoleName: "lag" })))).name).toBe("NoSuchEntityException");
     expect((await iam.send(new ListRolesCommand({}))).Roles).toEqual([]);
     sandbox.clock.advance(10_000);
     expect((await iam.send(new GetRoleCommand({ RoleName: "lag" }))).Role!.RoleName).toBe("lag");
@@ -151,8 +153,8 @@ describe("IAM role policies and DeleteConflict", () => {
     expect(decodeURIComponent(got.PolicyDocument!)).toBe(inline);
     expect((await iam.send(new ListRolePoliciesCommand({ RoleName: "p" }))).PolicyNames).toEqual(["read"]);
     const e = await failure(iam.send(new GetRolePolicyCommand({ RoleName: "p", PolicyName: "nope" })));
-    expect(e.name).toBe("NoSuchEntity");
-    expect((await failure(iam.send(new PutRolePolicyCommand({ RoleName: "p", PolicyName: "x", PolicyDocument: "[" })))).name).toBe("MalformedPolicyDocument");
+    expect(e.name).toBe("NoSuchEntityException");
+    expect((await failure(iam.send(new PutRolePolicyCommand({ RoleName: "p", PolicyName: "x", PolicyDocument: "[" })))).name).toBe("MalformedPolicyDocumentException");
   });
 
   it("attaches AWS managed policies, refuses unknown ones", async () => {
@@ -164,7 +166,7 @@ describe("IAM role policies and DeleteConflict", () => {
       { PolicyName: "AmazonSSMManagedInstanceCore", PolicyArn: SSM_CORE },
     ]);
     const e = await failure(iam.send(new AttachRolePolicyCommand({ RoleName: "m", PolicyArn: "arn:aws:iam::123456789012:policy/missing" })));
-    expect(e.name).toBe("NoSuchEntity");
+    expect(e.name).toBe("NoSuchEntityException");
     expect(e.message).toContain("does not exist or is not attachable");
     const p = await iam.send(new CreatePolicyCommand({ PolicyName: "mine", PolicyDocument: inline }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: "m", PolicyArn: p.Policy!.Arn }));
@@ -180,7 +182,7 @@ describe("IAM role policies and DeleteConflict", () => {
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "del" }));
 
     let e = await failure(iam.send(new DeleteRoleCommand({ RoleName: "del" })));
-    expect(e.name).toBe("DeleteConflict");
+    expect(e.name).toBe("DeleteConflictException");
     expect(e.message).toBe("Cannot delete entity, must delete policies first.");
     expect(e.$metadata.httpStatusCode).toBe(409);
     await iam.send(new DeleteRolePolicyCommand({ RoleName: "del", PolicyName: "in" }));
@@ -191,7 +193,7 @@ describe("IAM role policies and DeleteConflict", () => {
     expect(e.message).toBe("Cannot delete entity, must remove roles from instance profile first.");
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: "ip", RoleName: "del" }));
     await iam.send(new DeleteRoleCommand({ RoleName: "del" }));
-    expect((await failure(iam.send(new GetRoleCommand({ RoleName: "del" })))).name).toBe("NoSuchEntity");
+    expect((await failure(iam.send(new GetRoleCommand({ RoleName: "del" })))).name).toBe("NoSuchEntityException");
   });
 });
 
@@ -212,7 +214,7 @@ describe("IAM instance profiles", () => {
 
     await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "prof", RoleName: "r1" }));
     const lim = await failure(iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "prof", RoleName: "r2" })));
-    expect(lim.name).toBe("LimitExceeded");
+    expect(lim.name).toBe("LimitExceededException");
     expect(lim.message).toBe("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
 
     expect(sandbox.records("us-east-1", "iam", "instanceProfiles")[0].Roles.map((r: { Arn: string }) => r.Arn)).toEqual([
@@ -226,11 +228,11 @@ describe("IAM instance profiles", () => {
     expect((await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: "r2" }))).InstanceProfiles).toEqual([]);
 
     const conflict = await failure(iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: "prof" })));
-    expect(conflict.name).toBe("DeleteConflict");
+    expect(conflict.name).toBe("DeleteConflictException");
     await iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: "prof", RoleName: "r1" }));
     await iam.send(new DeleteInstanceProfileCommand({ InstanceProfileName: "prof" }));
     const gone = await failure(iam.send(new GetInstanceProfileCommand({ InstanceProfileName: "prof" })));
-    expect(gone.name).toBe("NoSuchEntity");
+    expect(gone.name).toBe("NoSuchEntityException");
   });
 });
 
@@ -247,10 +249,10 @@ describe("IAM users", () => {
     expect(key.AccessKey!.SecretAccessKey).toHaveLength(40);
     expect((await iam.send(new ListAccessKeysCommand({ UserName: "dev" }))).AccessKeyMetadata!.map((k) => k.AccessKeyId)).toEqual([key.AccessKey!.AccessKeyId]);
     expect((await iam.send(new ListUserTagsCommand({ UserName: "dev" }))).Tags).toEqual([{ Key: "who", Value: "me" }]);
-    expect((await failure(iam.send(new DeleteUserCommand({ UserName: "dev" })))).name).toBe("DeleteConflict");
+    expect((await failure(iam.send(new DeleteUserCommand({ UserName: "dev" })))).name).toBe("DeleteConflictException");
     await iam.send(new DeleteUserPolicyCommand({ UserName: "dev", PolicyName: "p" }));
     await iam.send(new DeleteAccessKeyCommand({ UserName: "dev", AccessKeyId: key.AccessKey!.AccessKeyId }));
     await iam.send(new DeleteUserCommand({ UserName: "dev" }));
-    expect((await failure(iam.send(new ListUserTagsCommand({ UserName: "dev" })))).name).toBe("NoSuchEntity");
+    expect((await failure(iam.send(new ListUserTagsCommand({ UserName: "dev" })))).name).toBe("NoSuchEntityException");
   });
 });

@@ -4,6 +4,7 @@ import { StartDBInstanceCommand } from "@aws-sdk/client-rds";
 import { runUp } from "../../src/operations/environment.js";
 import { runPause, runRestore } from "../../src/operations/runbooks.js";
 import { RESTORE_GRACE_S } from "../../plans/runbooks.js";
+import { SERVICE_GRACE_S } from "../../plans/compute.js";
 import { typicalMs } from "../../src/aws/durations.js";
 import { sandboxSession } from "../helpers/env.js";
 
@@ -37,7 +38,7 @@ describe("restore scales ECS while RDS starts (issue 13, item 6)", () => {
     expect(await stoppedUnhealthy(s)).toBe(0);
     const ecs = await s.aws.get("ecs");
     const svc = (await ecs.send(new DescribeServicesCommand({ cluster: "demo-main", services: ["api"] }))).services![0];
-    expect(svc.healthCheckGracePeriodSeconds).toBe(60);
+    expect(svc.healthCheckGracePeriodSeconds).toBe(SERVICE_GRACE_S);
     expect(svc.deployments!.map((d) => [d.status, d.rolloutState, d.failedTasks])).toEqual([["PRIMARY", "COMPLETED", 0]]);
     expect(RESTORE_GRACE_S).toBeGreaterThanOrEqual(typicalMs("rds.instance.start") / 1000);
   }, 120_000);

@@ -8,7 +8,8 @@ import { criticalPath, PlanGraphError, validateGraph } from "../../src/engine/gr
 import { execute } from "../../src/engine/executor.js";
 import { makeRefs, type PlanNode } from "../../src/engine/plan.js";
 import type { ResourceKind } from "../../src/engine/resource.js";
-import { isNotFound, isTransient } from "../../src/aws/errors.js";
+import { isCode, isNotFound, isTransient } from "../../src/aws/errors.js";
+import { NoSuchEntityException } from "@aws-sdk/client-iam";
 import { contextFactory, type Facts, type ResourceContext } from "../../src/resources/context.js";
 import { logGroup } from "../../src/resources/log-group.js";
 import { newSandbox } from "../helpers/sandbox.js";
@@ -110,6 +111,10 @@ describe("engine failure paths (issue 14)", () => {
     }
     for (const name of ["InvalidVpcID.NotFound", "NoSuchEntity", "NoSuchBucket", "DBInstanceNotFoundFault", "ResourceNotFoundException", "ReplicationGroupNotFoundFault"]) expect(isNotFound(aws(name, 404)), name).toBe(true);
     for (const name of ["AccessDenied", "InvalidVpcID.Malformed", "ThrottlingException"]) expect(isNotFound(aws(name, 400)), name).toBe(false);
+    // IAM's NoSuchEntity as the SDK surfaces it from AWS: a NoSuchEntityException, the wire code in Code
+    // (found by the differential check against moto): opsctl's checks by wire code still match.
+    const iam = Object.assign(new NoSuchEntityException({ $metadata: { httpStatusCode: 404 }, message: "Role nope not found" }), { Code: "NoSuchEntity" });
+    expect([iam.name, isCode(iam, "NoSuchEntity"), isCode(iam, "NoSuchEntityException"), isCode(iam, "EntityAlreadyExists"), isNotFound(iam)]).toEqual(["NoSuchEntityException", true, true, false, true]);
     // Not an AWS error (no $metadata): neither.
     expect([isTransient(new Error("ThrottlingException")), isNotFound(new Error("NotFound"))]).toEqual([false, false]);
   });

@@ -2,6 +2,20 @@ import { IAMServiceException } from "@aws-sdk/client-iam";
 import { paginate, publicView } from "../filters.js";
 import type { HandlerContext, SimRecord, SimService } from "../types.js";
 
+/**
+ * IAM's modeled errors as the SDK surfaces them: named after the model's error shape
+ * (`NoSuchEntityException`), AWS's wire code (`NoSuchEntity`, IAM API reference "Errors") in `Code`.
+ * Found by the differential check against moto (test/conformance/differential.test.ts).
+ */
+const MODELED = new Set(["NoSuchEntity", "EntityAlreadyExists", "DeleteConflict", "LimitExceeded", "MalformedPolicyDocument", "InvalidInput"]);
+function fail(ctx: HandlerContext, code: string, message: string, status?: number): never {
+  try {
+    return ctx.fail(MODELED.has(code) ? `${code}Exception` : code, message, status);
+  } catch (e) {
+    throw Object.assign(e as object, { Code: code });
+  }
+}
+
 /*
  * Simulated IAM (behaviour: iam.md beside this file). IAM is global: every collection lives in
  * us-east-1 whatever the client's region. Records keep the output shape with dates as ISO
@@ -48,21 +62,21 @@ function checkPolicy(ctx: HandlerContext, doc: string | undefined): void {
   try {
     parsed = JSON.parse(doc ?? "");
   } catch {
-    ctx.fail("MalformedPolicyDocument", "This policy contains invalid Json");
+    fail(ctx, "MalformedPolicyDocument", "This policy contains invalid Json");
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) ctx.fail("MalformedPolicyDocument", "This policy contains invalid Json");
-  if (!parsed.Statement) ctx.fail("MalformedPolicyDocument", "Syntax errors in policy.");
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) fail(ctx, "MalformedPolicyDocument", "This policy contains invalid Json");
+  if (!parsed.Statement) fail(ctx, "MalformedPolicyDocument", "Syntax errors in policy.");
 }
 
 function checkPath(ctx: HandlerContext, path: string): void {
   if (!/^\/([\x21-\x7e]*\/)?$/.test(path) || path.length > 512) {
-    ctx.fail("ValidationError", `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+    fail(ctx, "ValidationError", `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
   }
 }
 
 function checkName(ctx: HandlerContext, name: string | undefined, what: string, max = 64): asserts name is string {
   if (!name || name.length > max || !/^[\w+=,.@-]+$/.test(name)) {
-    ctx.fail("ValidationError", `The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
+    fail(ctx, "ValidationError", `The specified value for ${what} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`);
   }
 }
 
@@ -89,19 +103,19 @@ function out(rec: SimRecord, docField?: string): SimRecord {
 
 function role(ctx: HandlerContext, name: string | undefined, forRead = true): SimRecord {
   const rec = name ? t(ctx, "roles")[name] : undefined;
-  if (!rec || (forRead && !ctx.visible(rec))) ctx.fail("NoSuchEntity", `The role with name ${name} cannot be found.`, 404);
+  if (!rec || (forRead && !ctx.visible(rec))) fail(ctx, "NoSuchEntity", `The role with name ${name} cannot be found.`, 404);
   return rec;
 }
 
 function user(ctx: HandlerContext, name: string | undefined, forRead = true): SimRecord {
   const rec = name ? t(ctx, "users")[name] : undefined;
-  if (!rec || (forRead && !ctx.visible(rec))) ctx.fail("NoSuchEntity", `The user with name ${name} cannot be found.`, 404);
+  if (!rec || (forRead && !ctx.visible(rec))) fail(ctx, "NoSuchEntity", `The user with name ${name} cannot be found.`, 404);
   return rec;
 }
 
 function profile(ctx: HandlerContext, name: string | undefined, forRead = true): SimRecord {
   const rec = name ? t(ctx, "instanceProfiles")[name] : undefined;
-  if (!rec || (forRead && !ctx.visible(rec))) ctx.fail("NoSuchEntity", `Instance Profile ${name} cannot be found.`, 404);
+  if (!rec || (forRead && !ctx.visible(rec))) fail(ctx, "NoSuchEntity", `Instance Profile ${name} cannot be found.`, 404);
   return rec;
 }
 
@@ -151,9 +165,9 @@ export const iamService: SimService = {
       checkPath(ctx, path);
       checkPolicy(ctx, input.AssumeRolePolicyDocument);
       const roles = t(ctx, "roles");
-      if (roles[input.RoleName]) ctx.fail("EntityAlreadyExists", `Role with name ${input.RoleName} already exists.`, 409);
+      if (roles[input.RoleName]) fail(ctx, "EntityAlreadyExists", `Role with name ${input.RoleName} already exists.`, 409);
       const max = input.MaxSessionDuration ?? 3600;
-      if (max < 3600 || max > 43200) ctx.fail("ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
+      if (max < 3600 || max > 43200) fail(ctx, "ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
       const rec: SimRecord = ctx.born({
         Path: path,
         RoleName: input.RoleName,
@@ -187,7 +201,7 @@ export const iamService: SimService = {
       if (input.Description !== undefined) rec.Description = input.Description;
       if (input.MaxSessionDuration !== undefined) {
         if (input.MaxSessionDuration < 3600 || input.MaxSessionDuration > 43200) {
-          ctx.fail("ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
+          fail(ctx, "ValidationError", "The requested MaxSessionDuration must be between 3600 and 43200 seconds.");
         }
         rec.MaxSessionDuration = input.MaxSessionDuration;
       }
@@ -212,10 +226,10 @@ export const iamService: SimService = {
 
     DeleteRole(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      if (Object.keys(rec._inline).length) ctx.fail("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
-      if (rec._attached.length) ctx.fail("DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
+      if (Object.keys(rec._inline).length) fail(ctx, "DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
+      if (rec._attached.length) fail(ctx, "DeleteConflict", "Cannot delete entity, must detach all policies first.", 409);
       if (Object.values(t(ctx, "instanceProfiles")).some((p) => hasRole(p, rec.RoleName))) {
-        ctx.fail("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409);
+        fail(ctx, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409);
       }
       delete t(ctx, "roles")[rec.RoleName];
       return {};
@@ -230,7 +244,7 @@ export const iamService: SimService = {
     TagRole(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
       mergeTags(rec, tagsOf(input));
-      if (rec.Tags.length > 50) ctx.fail("LimitExceeded", "Cannot exceed quota for TagsPerRole: 50", 409);
+      if (rec.Tags.length > 50) fail(ctx, "LimitExceeded", "Cannot exceed quota for TagsPerRole: 50", 409);
       return {};
     },
 
@@ -252,7 +266,7 @@ export const iamService: SimService = {
     GetRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName);
       const doc = rec._inline[input.PolicyName];
-      if (doc === undefined) ctx.fail("NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
+      if (doc === undefined) fail(ctx, "NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
       return { RoleName: rec.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodePolicy(doc) };
     },
 
@@ -264,7 +278,7 @@ export const iamService: SimService = {
 
     DeleteRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      if (rec._inline[input.PolicyName] === undefined) ctx.fail("NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
+      if (rec._inline[input.PolicyName] === undefined) fail(ctx, "NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
       delete rec._inline[input.PolicyName];
       return {};
     },
@@ -272,10 +286,10 @@ export const iamService: SimService = {
     AttachRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
       const arn: string = input.PolicyArn ?? "";
-      if (!arn.startsWith("arn:")) ctx.fail("InvalidInput", `ARN ${arn} is not valid.`);
-      if (!policyExists(ctx, arn)) ctx.fail("NoSuchEntity", `Policy ${arn} does not exist or is not attachable.`, 404);
+      if (!arn.startsWith("arn:")) fail(ctx, "InvalidInput", `ARN ${arn} is not valid.`);
+      if (!policyExists(ctx, arn)) fail(ctx, "NoSuchEntity", `Policy ${arn} does not exist or is not attachable.`, 404);
       if (!rec._attached.includes(arn)) {
-        if (rec._attached.length >= 10) ctx.fail("LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10", 409);
+        if (rec._attached.length >= 10) fail(ctx, "LimitExceeded", "Cannot exceed quota for PoliciesPerRole: 10", 409);
         rec._attached.push(arn);
       }
       return {};
@@ -283,7 +297,7 @@ export const iamService: SimService = {
 
     DetachRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      if (!rec._attached.includes(input.PolicyArn)) ctx.fail("NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
+      if (!rec._attached.includes(input.PolicyArn)) fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
       rec._attached = rec._attached.filter((a: string) => a !== input.PolicyArn);
       return {};
     },
@@ -309,7 +323,7 @@ export const iamService: SimService = {
       checkPath(ctx, path);
       const arn = `arn:aws:iam::${ctx.accountId}:policy${path}${input.PolicyName}`;
       const policies = t(ctx, "policies");
-      if (policies[arn]) ctx.fail("EntityAlreadyExists", `A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`, 409);
+      if (policies[arn]) fail(ctx, "EntityAlreadyExists", `A policy called ${input.PolicyName} already exists. Duplicate names are not allowed.`, 409);
       const rec = ctx.born({
         PolicyName: input.PolicyName,
         PolicyId: uniqueId(ctx, "ANPA"),
@@ -334,7 +348,7 @@ export const iamService: SimService = {
         if (policyExists(ctx, input.PolicyArn)) {
           return { Policy: { PolicyName: policyName(input.PolicyArn), Arn: input.PolicyArn, Path: "/", DefaultVersionId: "v1", IsAttachable: true } };
         }
-        ctx.fail("NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
+        fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
       }
       const count = Object.values(t(ctx, "roles")).filter((r) => r._attached.includes(rec.Arn)).length;
       return { Policy: { ...out(rec), AttachmentCount: count, UpdateDate: new Date(rec.UpdateDate) } };
@@ -342,9 +356,9 @@ export const iamService: SimService = {
 
     DeletePolicy(input, ctx) {
       const policies = t(ctx, "policies");
-      if (!policies[input.PolicyArn]) ctx.fail("NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
+      if (!policies[input.PolicyArn]) fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
       if (Object.values(t(ctx, "roles")).some((r) => r._attached.includes(input.PolicyArn))) {
-        ctx.fail("DeleteConflict", "Cannot delete a policy attached to entities.", 409);
+        fail(ctx, "DeleteConflict", "Cannot delete a policy attached to entities.", 409);
       }
       delete policies[input.PolicyArn];
       return {};
@@ -357,7 +371,7 @@ export const iamService: SimService = {
       checkPath(ctx, path);
       const profiles = t(ctx, "instanceProfiles");
       if (profiles[input.InstanceProfileName]) {
-        ctx.fail("EntityAlreadyExists", `Instance Profile ${input.InstanceProfileName} already exists.`, 409);
+        fail(ctx, "EntityAlreadyExists", `Instance Profile ${input.InstanceProfileName} already exists.`, 409);
       }
       const rec = ctx.born({
         Path: path,
@@ -389,9 +403,9 @@ export const iamService: SimService = {
       const rec = profile(ctx, input.InstanceProfileName, false);
       const r = role(ctx, input.RoleName, false);
       if (hasRole(rec, r.RoleName)) {
-        ctx.fail("LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
+        fail(ctx, "LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
       }
-      if (rec.Roles.length >= 1) ctx.fail("LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
+      if (rec.Roles.length >= 1) fail(ctx, "LimitExceeded", "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1", 409);
       rec.Roles.push({ Path: r.Path, RoleName: r.RoleName, RoleId: r.RoleId, Arn: r.Arn, CreateDate: r.CreateDate });
       rec._roleAddedAt = ctx.now();
       return {};
@@ -399,14 +413,14 @@ export const iamService: SimService = {
 
     RemoveRoleFromInstanceProfile(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName, false);
-      if (!hasRole(rec, input.RoleName)) ctx.fail("NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
+      if (!hasRole(rec, input.RoleName)) fail(ctx, "NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
       rec.Roles = rec.Roles.filter((x: SimRecord) => x.RoleName !== input.RoleName);
       return {};
     },
 
     DeleteInstanceProfile(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName, false);
-      if (rec.Roles.length) ctx.fail("DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409);
+      if (rec.Roles.length) fail(ctx, "DeleteConflict", "Cannot delete entity, must remove roles from instance profile first.", 409);
       delete t(ctx, "instanceProfiles")[rec.InstanceProfileName];
       return {};
     },
@@ -437,7 +451,7 @@ export const iamService: SimService = {
       const path: string = input.Path ?? "/";
       checkPath(ctx, path);
       const users = t(ctx, "users");
-      if (users[input.UserName]) ctx.fail("EntityAlreadyExists", `User with name ${input.UserName} already exists.`, 409);
+      if (users[input.UserName]) fail(ctx, "EntityAlreadyExists", `User with name ${input.UserName} already exists.`, 409);
       const rec = ctx.born({
         Path: path,
         UserName: input.UserName,
@@ -472,8 +486,8 @@ export const iamService: SimService = {
 
     DeleteUser(input, ctx) {
       const rec = user(ctx, input.UserName, false);
-      if (Object.keys(rec._inline).length) ctx.fail("DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
-      if (rec._keys.length) ctx.fail("DeleteConflict", "Cannot delete entity, must delete access keys first.", 409);
+      if (Object.keys(rec._inline).length) fail(ctx, "DeleteConflict", "Cannot delete entity, must delete policies first.", 409);
+      if (rec._keys.length) fail(ctx, "DeleteConflict", "Cannot delete entity, must delete access keys first.", 409);
       delete t(ctx, "users")[rec.UserName];
       return {};
     },
@@ -489,7 +503,7 @@ export const iamService: SimService = {
     GetUserPolicy(input, ctx) {
       const rec = user(ctx, input.UserName);
       const doc = rec._inline[input.PolicyName];
-      if (doc === undefined) ctx.fail("NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
+      if (doc === undefined) fail(ctx, "NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
       return { UserName: rec.UserName, PolicyName: input.PolicyName, PolicyDocument: encodePolicy(doc) };
     },
 
@@ -501,14 +515,14 @@ export const iamService: SimService = {
 
     DeleteUserPolicy(input, ctx) {
       const rec = user(ctx, input.UserName, false);
-      if (rec._inline[input.PolicyName] === undefined) ctx.fail("NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
+      if (rec._inline[input.PolicyName] === undefined) fail(ctx, "NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
       delete rec._inline[input.PolicyName];
       return {};
     },
 
     CreateAccessKey(input, ctx) {
       const rec = user(ctx, input.UserName, false);
-      if (rec._keys.length >= 2) ctx.fail("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409);
+      if (rec._keys.length >= 2) fail(ctx, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2", 409);
       const id = "AKIA" + ctx.newId("", 16).toUpperCase();
       const secret = Buffer.from(ctx.newId("", 17) + ctx.newId("", 17) + ctx.newId("", 17)).toString("base64").slice(0, 40);
       const key = { UserName: rec.UserName, AccessKeyId: id, Status: "Active", CreateDate: iso(ctx.now()) };
@@ -525,7 +539,7 @@ export const iamService: SimService = {
     DeleteAccessKey(input, ctx) {
       const rec = user(ctx, input.UserName, false);
       if (!rec._keys.some((k: SimRecord) => k.AccessKeyId === input.AccessKeyId)) {
-        ctx.fail("NoSuchEntity", `The Access Key with id ${input.AccessKeyId} cannot be found.`, 404);
+        fail(ctx, "NoSuchEntity", `The Access Key with id ${input.AccessKeyId} cannot be found.`, 404);
       }
       rec._keys = rec._keys.filter((k: SimRecord) => k.AccessKeyId !== input.AccessKeyId);
       return {};

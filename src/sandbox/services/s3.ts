@@ -383,12 +383,15 @@ const handlers: Record<string, Handler> = {
     if (status !== "Enabled" && status !== "Suspended") ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
     if (status === "Suspended" && b._objectLock) ctx.fail("InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.", 409);
     b._versioning = status;
+    const mfa = input.VersioningConfiguration?.MFADelete;
+    if (mfa === "Enabled" || mfa === "Disabled") b._mfaDelete = mfa;
     return {};
   },
   GetBucketVersioning(input, ctx) {
     const b = own(ctx, input.Bucket);
-    // Never-versioned buckets answer no Status at all.
-    return b._versioning ? { Status: b._versioning, MFADelete: "Disabled" } : {};
+    // Never-versioned buckets answer no Status at all; MFADelete "is only returned if the bucket has been
+    // configured with MFA delete" (VersioningConfiguration, S3 API reference).
+    return b._versioning ? { Status: b._versioning, ...(b._mfaDelete ? { MFADelete: b._mfaDelete } : {}) } : {};
   },
 
   PutBucketPolicy(input, ctx) {
