@@ -171,7 +171,11 @@ async function stepUp<C>(node: PlanNode<C>, ctx: C, out: NodeOutcome, outputs: M
       return seen;
     });
   }
-  actual = await waitReady(r, ctx, actual, opts, node.id);
+  // A resource found already failed (by an earlier run, e.g. a rollout the circuit breaker stopped)
+  // would fail the wait at once: when its diff has a change, that change is what repairs it, so it
+  // is applied first and waited for after.
+  const failedBefore = out.action !== "create" && r.failure?.(actual) !== undefined && r.diff(spec, actual).some((c) => !c.replace);
+  if (!failedBefore) actual = await waitReady(r, ctx, actual, opts, node.id);
   {
     // Also after a create: fields the create call cannot set are applied here, so a crash between
     // the create and the follow-up calls is repaired by the next run through the same path.

@@ -115,6 +115,11 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
     if (spec.targetGroupArn && (s.healthCheckGracePeriodSeconds ?? 0) !== (spec.healthCheckGracePeriodSeconds ?? 0)) {
       c.push({ field: "healthCheckGracePeriodSeconds", from: s.healthCheckGracePeriodSeconds, to: spec.healthCheckGracePeriodSeconds ?? 0 });
     }
+    // A rollout the circuit breaker failed with nothing to roll back to (the service's first one, e.g.
+    // when its tasks started while the bootstrap task failed) stays FAILED until a new deployment:
+    // `up` run again after the cause is fixed starts one (UpdateService forceNewDeployment).
+    const p = primary(s);
+    if (p?.rolloutState === "FAILED") c.push({ field: "deployment", from: `${p.id} FAILED (${p.rolloutStateReason ?? "circuit breaker"})`, to: "a new deployment" });
     return c;
   },
   async create(ctx, spec) {
@@ -161,6 +166,7 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
         serviceRegistries: f.has("serviceRegistries") ? registries(spec) : undefined,
         deploymentConfiguration: f.has("deploymentCircuitBreaker") ? DEPLOYMENT : undefined,
         healthCheckGracePeriodSeconds: f.has("healthCheckGracePeriodSeconds") ? spec.healthCheckGracePeriodSeconds ?? 0 : undefined,
+        forceNewDeployment: f.has("deployment") ? true : undefined,
       }),
     );
     return r.service!;
@@ -180,7 +186,11 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
   isReady: (s) => s.status === "ACTIVE" && primary(s)?.rolloutState === "COMPLETED" && s.runningCount === s.desiredCount,
   failure: (s) => {
     if (s.status !== "ACTIVE") return `it is ${s.status}`;
-    const failed = s.deployments?.find((d) => d.rolloutState === "FAILED");
+    // The PRIMARY rollout failed, or a failed rollout was rolled back to another task definition. A
+    // FAILED older rollout beside a new PRIMARY of the same task definition is the one `up`'s forced
+    // new deployment replaces (see diff): not a failure of this run.
+    const p = primary(s);
+    const failed = p?.rolloutState === "FAILED" ? p : s.deployments?.find((d) => d.rolloutState === "FAILED" && d.taskDefinition !== p?.taskDefinition);
     if (!failed) return undefined;
     const rolledBack = failed.status !== "PRIMARY" ? `; rolled back to ${s.taskDefinition}` : "";
     return `deployment ${failed.id} of ${failed.taskDefinition} failed (${failed.rolloutStateReason ?? "circuit breaker"}${rolledBack}); ${failed.failedTasks ?? 0} task(s) failed; last events: ${lastEvents(s)}`;

@@ -73,6 +73,14 @@ describe("up creates the ECS service while the bootstrap task runs (issue 13, it
     expect(primary.rolloutState).toBe("FAILED");
     expect(primary.failedTasks).toBeGreaterThanOrEqual(failureThreshold(6));
     expect(await stoppedUnhealthy(s)).toBeGreaterThanOrEqual(failureThreshold(6));
+
+    // The bootstrap has run by now: `up` again starts a new deployment of the FAILED service (no
+    // rollback target on a first rollout), which completes; a third `up` changes nothing.
+    const again = await runWith(s, "up", { emit }, upToHealthyTargets(60));
+    expect(again.report.ok).toBe(true);
+    expect(again.report.outcomes.find((o) => o.node === "ecs-service:api")!.changes.map((c) => c.field)).toEqual(["deployment"]);
+    expect((await service(s)).deployments!.find((d) => d.status === "PRIMARY")!.rolloutState).toBe("COMPLETED");
+    expect((await runWith(s, "up", { emit }, upToHealthyTargets(60))).apiCalls.write).toBe(0);
   }, 120_000);
 
   it("the same 6 tasks with the environment's grace period (covering the bootstrap) complete with no failed task", async () => {
