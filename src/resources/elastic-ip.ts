@@ -2,7 +2,7 @@ import { AllocateAddressCommand, DescribeAddressesCommand, ReleaseAddressCommand
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-05: the Elastic IP of a NAT gateway. */
 export type ElasticIpSpec = Record<string, never>;

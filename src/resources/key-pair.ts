@@ -5,7 +5,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { envFilter, ofNode, orUndefined, tagSpec } from "./ec2-common.js";
+import { envFilter, ofNode, orUndefined, tagSpec } from "./toolkit.js";
 
 /**
  * BAS-02: the bastion's ED25519 key pair. opsctl makes the key itself and keeps
