@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-acm";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { orUndefined, retryOn } from "./ec2-common.js";
+import { orUndefined, retryOn } from "./toolkit.js";
 
 /**
  * ALB-03 / CDN-02: a DNS-validated ACM certificate for one host name. Certificates are regional: the

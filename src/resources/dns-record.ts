@@ -12,7 +12,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { hasUnknown } from "../engine/plan.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { orUndefined, retryOn, sorted } from "./ec2-common.js";
+import { orUndefined, retryOn, sorted } from "./toolkit.js";
 
 /** An alias target (an ALB, a CloudFront distribution …). */
 export interface AliasSpec {

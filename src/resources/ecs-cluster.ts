@@ -3,7 +3,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { isCode } from "../aws/errors.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { retryOn } from "./toolkit.js";
 
 /** ECS-01: the Fargate cluster, with Container Insights. */
 export interface EcsClusterSpec {

@@ -4,7 +4,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { sameSet } from "./ec2-common.js";
+import { sameSet } from "./toolkit.js";
 import { allClusters, ecsTags, ofThisNode } from "./ecs-cluster.js";
 
 /** ECS-03/ECS-04: the Fargate service in the private subnets, behind the target group, in Cloud Map. */

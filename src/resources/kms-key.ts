@@ -24,7 +24,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { deleted, orUndefined, retryOn } from "./ec2-common.js";
+import { deleted, orUndefined, retryOn } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** KMS-01: a symmetric customer managed key with an alias, yearly rotation and a generated key policy. */

@@ -10,7 +10,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { hasUnknown } from "../engine/plan.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { retryOn } from "./toolkit.js";
 import { elbIsOurs, elbOrUndefined, elbTags, envLoadBalancers } from "./load-balancer.js";
 
 /**

@@ -15,7 +15,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { errorCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { retryOn, sameSet, sorted } from "./ec2-common.js";
+import { retryOn, sameSet, sorted } from "./toolkit.js";
 
 /** ALB-01: the internet-facing, dual-stack application load balancer in the public subnets (SG-01). */
 export interface LoadBalancerSpec {

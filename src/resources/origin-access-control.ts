@@ -13,7 +13,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined, retryOn } from "./ec2-common.js";
+import { deleted, orUndefined, retryOn } from "./toolkit.js";
 
 /** CDN-01: a CloudFront Origin Access Control for the web bucket (SigV4, always sign). */
 export interface OriginAccessControlSpec {

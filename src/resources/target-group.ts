@@ -11,7 +11,7 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, type ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { retryOn } from "./toolkit.js";
 import { elbIsOurs, elbOrUndefined, elbTags } from "./load-balancer.js";
 
 /** ALB-02: an IP target group (Fargate tasks) with the API's health check and a short deregistration delay. */

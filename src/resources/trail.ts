@@ -13,7 +13,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { retryOn } from "./toolkit.js";
 
 /** MON-02: the account's CloudTrail trail (multi-region, log file validation, KMS-encrypted) into the logs bucket. */
 export interface TrailSpec {

@@ -14,7 +14,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { retryOn } from "./toolkit.js";
 
 /** CDN-03: the WAFv2 web ACL in front of the distribution. */
 export interface WebAclSpec {
