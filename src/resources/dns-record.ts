@@ -1,7 +1,7 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  ListHostedZonesCommand,
+  paginateListHostedZones,
   ListResourceRecordSetsCommand,
   type Change,
   type ChangeInfo,
@@ -12,7 +12,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { hasUnknown } from "../engine/plan.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { orUndefined, retryOn, sorted } from "./toolkit.js";
+import { collect, orUndefined, retryOn, sorted } from "./toolkit.js";
 
 /** An alias target (an ALB, a CloudFront distribution …). */
 export interface AliasSpec {
@@ -130,14 +130,8 @@ async function upsert(ctx: ResourceContext, spec: DnsRecordSpec): Promise<DnsRec
 async function publicZones(ctx: ResourceContext): Promise<HostedZone[]> {
   return ctx.once("route53:zones", async () => {
     const r53 = await ctx.aws.get("route53");
-    const out: HostedZone[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await r53.send(new ListHostedZonesCommand({ Marker }));
-      out.push(...(r.HostedZones ?? []));
-      Marker = r.IsTruncated ? r.NextMarker : undefined;
-    } while (Marker);
-    return out.filter((z) => !z.Config?.PrivateZone);
+    const all = await collect(paginateListHostedZones({ client: r53 }, {}), (p) => p.HostedZones);
+    return all.filter((z) => !z.Config?.PrivateZone);
   });
 }
 

@@ -5,7 +5,8 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { ecsTag, ecsTags } from "./ecs-cluster.js";
+import { tagValue } from "./toolkit.js";
+import { ecsTags } from "./ecs-cluster.js";
 
 /** RDS-07: a one-off Fargate task (the API image's bootstrap command) that must succeed once per task definition. */
 export interface OneOffTaskSpec {
@@ -96,7 +97,7 @@ export const ecsOneOffTask: ResourceKind<OneOffTaskSpec, OneOffTaskActual, Resou
     const by = startedBy(ctx, spec);
     const base = { taskDefinitionArn: spec.taskDefinitionArn, startedBy: by, containerName: spec.containerName, logGroupName: spec.logGroupName, logStreamPrefix: spec.logStreamPrefix };
     const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.taskDefinitionArn, include: ["TAGS"] }));
-    if (ecsTag(td.tags, markerKey(ctx)) === by) return { ...base, done: true };
+    if (tagValue(td.tags, markerKey(ctx)) === by) return { ...base, done: true };
     const running = (await describeTasks(ctx, spec.cluster, await listTasks(ctx, spec.cluster, by, "RUNNING"))).filter((t) => t.taskDefinitionArn === spec.taskDefinitionArn);
     if (running.length) return { ...base, task: running[0], done: false };
     const stopped = (await describeTasks(ctx, spec.cluster, await listTasks(ctx, spec.cluster, by, "STOPPED"))).filter((t) => t.taskDefinitionArn === spec.taskDefinitionArn);

@@ -14,7 +14,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./toolkit.js";
+import { collect, pagesOf, retryOn } from "./toolkit.js";
 
 /** CDN-03: the WAFv2 web ACL in front of the distribution. */
 export interface WebAclSpec {
@@ -75,14 +75,9 @@ function ruleKey(r: Rule): string {
 function listAcls(ctx: ResourceContext): Promise<WebACLSummary[]> {
   return ctx.once("wafv2:cloudfront-acls", async () => {
     const waf = await ctx.aws.get("wafv2", REGION);
-    const out: WebACLSummary[] = [];
-    let NextMarker: string | undefined;
-    do {
-      const r = await waf.send(new ListWebACLsCommand({ Scope: SCOPE, NextMarker, Limit: 100 }));
-      out.push(...(r.WebACLs ?? []));
-      NextMarker = r.NextMarker;
-    } while (NextMarker);
-    return out;
+    // WAFv2 has no SDK paginator for ListWebACLs.
+    const pages = pagesOf((NextMarker: string | undefined) => waf.send(new ListWebACLsCommand({ Scope: SCOPE, NextMarker, Limit: 100 })), (r) => r.NextMarker);
+    return collect(pages, (r) => r.WebACLs);
   });
 }
 
