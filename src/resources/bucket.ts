@@ -32,7 +32,7 @@ import { InputError, OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode, isNotFound } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { collect, envTagged, ownedBy, pagesOf } from "./toolkit.js";
+import { collect, envTagged, orUndefined, ownedBy, pagesOf } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** What a bucket is for: the app's data (S3-01), CloudTrail and ALB logs (S3-03), the web frontend (S3-02). */
@@ -253,14 +253,7 @@ export function logsBucketPolicy(bucketArn: string, accountId: string, region: s
 // Reads
 
 /** Awaits a Get* of an optional configuration: its "not configured" code (and NotFound) become undefined. */
-async function optional<T>(p: Promise<T>, ...codes: string[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isCode(e, ...codes) || isNotFound(e)) return undefined;
-    throw e;
-  }
-}
+const optional = orUndefined;
 
 function expectedOf(ctx: ResourceContext): BucketActual["expected"] {
   return { region: ctx.region, tags: ctx.tagMap() };

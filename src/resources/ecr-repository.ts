@@ -16,7 +16,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { collect, envTagged, orUndefined, ownedBy } from "./toolkit.js";
+import { collect, deleted, envTagged, orUndefined, ownedBy } from "./toolkit.js";
 import { canonicalPolicy } from "./policy.js";
 
 /** ECS-05: the image repository: scan on push, immutable tags, a lifecycle policy keeping the last N images. */
@@ -43,12 +43,7 @@ async function read(ctx: ResourceContext, name: string): Promise<EcrRepositoryAc
   const ecr = await ctx.aws.get("ecr");
   const repo = (await orUndefined(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))))?.repositories?.[0];
   if (!repo) return undefined;
-  let lifecyclePolicy: string | undefined;
-  try {
-    lifecyclePolicy = (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: name }))).lifecyclePolicyText;
-  } catch (e) {
-    if (!isCode(e, "LifecyclePolicyNotFoundException")) throw e;
-  }
+  const lifecyclePolicy = (await orUndefined(ecr.send(new GetLifecyclePolicyCommand({ repositoryName: name }))))?.lifecyclePolicyText;
   const images = await ecr.send(new DescribeImagesCommand({ repositoryName: name, maxResults: 1 }));
   return { repo, lifecyclePolicy, imageCount: images.imageDetails?.length ?? 0 };
 }
@@ -115,11 +110,7 @@ export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual,
     const n = images.imageDetails?.length ?? 0;
     // Images are data: kept unless the operator asked to delete data (`down --delete-data`).
     if (n > 0 && !ctx.flags.deleteData) return { kept: `holds ${n}${images.nextToken ? "+" : ""} image(s); \`opsctl down --delete-data\` deletes it with its images` };
-    try {
-      await ecr.send(new DeleteRepositoryCommand({ repositoryName, force: ctx.flags.deleteData }));
-    } catch (e) {
-      if (!isCode(e, "RepositoryNotFoundException")) throw e;
-    }
+    await deleted(ecr.send(new DeleteRepositoryCommand({ repositoryName, force: ctx.flags.deleteData })));
   },
   refresh: (ctx, a) => read(ctx, a.repo.repositoryName!),
   describe: (a) => ({

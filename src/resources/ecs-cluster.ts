@@ -1,9 +1,8 @@
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, UpdateClusterSettingsCommand, paginateListClusters, type Cluster } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { isCode } from "../aws/errors.js";
 import type { ResourceContext } from "./context.js";
-import { collect, ownedBy, retryOn } from "./toolkit.js";
+import { collect, deleted, ownedBy, retryOn } from "./toolkit.js";
 
 /** ECS-01: the Fargate cluster, with Container Insights. */
 export interface EcsClusterSpec {
@@ -76,12 +75,8 @@ export const ecsCluster: ResourceKind<EcsClusterSpec, Cluster, ResourceContext, 
   },
   async delete(ctx, c) {
     const ecs = await ctx.aws.get("ecs");
-    try {
-      // Services still draining or tasks still stopping keep the cluster: try again later.
-      await retryOn(["ClusterContainsServicesException", "ClusterContainsTasksException"], `cluster ${c.clusterName}`, () => ecs.send(new DeleteClusterCommand({ cluster: c.clusterArn })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "ClusterNotFoundException")) throw e;
-    }
+    // Services still draining or tasks still stopping keep the cluster: try again later.
+    await deleted(retryOn(["ClusterContainsServicesException", "ClusterContainsTasksException"], `cluster ${c.clusterName}`, () => ecs.send(new DeleteClusterCommand({ cluster: c.clusterArn })), 10_000));
   },
   async blockers(ctx, c) {
     const cur = await byName(ctx, c.clusterName!);

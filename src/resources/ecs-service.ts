@@ -4,7 +4,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { collect, ownedBy, sameSet } from "./toolkit.js";
+import { collect, orUndefined, ownedBy, sameSet } from "./toolkit.js";
 import { allClusters, ecsTags } from "./ecs-cluster.js";
 
 /** ECS-03/ECS-04: the Fargate service in the private subnets, behind the target group, in Cloud Map. */
@@ -29,14 +29,8 @@ const EVENTS_SHOWN = 5;
 
 async function describeOne(ctx: ResourceContext, cluster: string, name: string): Promise<Service | undefined> {
   const ecs = await ctx.aws.get("ecs");
-  try {
-    const r = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }));
-    return r.services?.[0];
-  } catch (e) {
-    // The cluster itself is gone: so is the service.
-    if (isCode(e, "ClusterNotFoundException")) return undefined;
-    throw e;
-  }
+  // ClusterNotFoundException: the cluster itself is gone, so is the service.
+  return (await orUndefined(ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }))))?.services?.[0];
 }
 
 /** Every service of this environment's clusters, with tags (for `down`, which knows no spec). */

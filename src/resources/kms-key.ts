@@ -143,13 +143,8 @@ function regionAliases(ctx: ResourceContext, region: string): Promise<AliasListE
 }
 
 async function tagsOf(kms: KMSClient, keyId: string): Promise<Tag[] | undefined> {
-  try {
-    return await collect(paginateListResourceTags({ client: kms }, { KeyId: keyId }), (p) => p.Tags);
-  } catch (e) {
-    // Deleted since the listing, or a key of another service whose tags this caller may not read.
-    if (isCode(e, "NotFoundException", "AccessDeniedException")) return undefined;
-    throw e;
-  }
+  // Deleted since the listing, or a key of another service whose tags this caller may not read.
+  return orUndefined(collect(paginateListResourceTags({ client: kms }, { KeyId: keyId }), (p) => p.Tags), "AccessDeniedException");
 }
 
 /**

@@ -17,7 +17,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { collect, envTagged, orUndefined, ownedBy, retryOn } from "./toolkit.js";
+import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /** ECS-04: the private DNS namespace of the VPC (Cloud Map). */
 export interface NamespaceSpec {
@@ -100,11 +100,7 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
   async delete(ctx, a) {
     const sd = await ctx.aws.get("servicediscovery");
     if (!a.namespace) return;
-    try {
-      await retryOn(["ResourceInUse"], `namespace ${a.namespace.Name}`, () => sd.send(new DeleteNamespaceCommand({ Id: a.namespace!.Id })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "NamespaceNotFound")) throw e;
-    }
+    await deleted(retryOn(["ResourceInUse"], `namespace ${a.namespace.Name}`, () => sd.send(new DeleteNamespaceCommand({ Id: a.namespace!.Id })), 10_000));
   },
   async refresh(ctx, a) {
     if (a.namespace) {
@@ -183,12 +179,8 @@ export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service
   update: async (_ctx, _spec, s) => s,
   async delete(ctx, s) {
     const sd = await ctx.aws.get("servicediscovery");
-    try {
-      // Instances registered by ECS tasks go as the tasks drain.
-      await retryOn(["ResourceInUse"], `Cloud Map service ${s.Name}`, () => sd.send(new DeleteServiceCommand({ Id: s.Id })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "ServiceNotFound")) throw e;
-    }
+    // Instances registered by ECS tasks go as the tasks drain.
+    await deleted(retryOn(["ResourceInUse"], `Cloud Map service ${s.Name}`, () => sd.send(new DeleteServiceCommand({ Id: s.Id })), 10_000));
   },
   refresh: (ctx, s) => serviceById(ctx, s.Id!),
   describe: (s) => ({ id: s.Id!, state: "active", healthy: true, details: { name: s.Name, namespace: s.NamespaceId, instances: s.InstanceCount } }),

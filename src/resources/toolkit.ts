@@ -112,12 +112,17 @@ export function envTagged<T, G extends AnyTags>(ctx: ResourceContext, key: strin
 
 // ---------------------------------------------------------------- not found, deleted, retry
 
-/** Awaits `p`; a NotFound error (see `isNotFound`) becomes undefined: the resource is gone or not visible yet. */
-export async function orUndefined<T>(p: Promise<T>): Promise<T | undefined> {
+/**
+ * THE not-found rule: awaits `p`; a NotFound error (see `isNotFound`: `…NotFound`, `…NotFoundFault`,
+ * `…NotFoundException`, `NoSuch…`) becomes undefined, the resource being gone or not visible yet.
+ * `alsoCodes` names a service's other "nothing there" answers (S3 `NoSuchTagSet` is covered already;
+ * WAFv2 `WAFNonexistentItemException`, an optional configuration's own code …).
+ */
+export async function orUndefined<T>(p: Promise<T>, ...alsoCodes: string[]): Promise<T | undefined> {
   try {
     return await p;
   } catch (e) {
-    if (isNotFound(e)) return undefined;
+    if (isNotFound(e) || isCode(e, ...alsoCodes)) return undefined;
     throw e;
   }
 }
