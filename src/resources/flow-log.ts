@@ -3,7 +3,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { envFilter, listOnce, ofNode, orUndefined, tagSpec } from "./toolkit.js";
+import { envFilter, foundByTags, listOnce, ofNode, orUndefined, tagSpec } from "./toolkit.js";
 
 /** NET-09: VPC flow logs (all traffic) into a CloudWatch log group, delivered by an IAM role. */
 export interface FlowLogSpec {
@@ -22,12 +22,7 @@ export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: 
   budget: { create: slowMs("ec2.flow-log.create") + slowMs("iam.propagation"), delete: slowMs("ec2.flow-log.create") },
   typicalCreateMs: typicalMs("ec2.flow-log.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envFlowLogs(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envFlowLogs(ctx));
-  },
+  ...foundByTags(envFlowLogs),
   diff(spec, f) {
     const c: FieldChange[] = [];
     // Flow logs cannot be modified: every difference needs a new flow log.

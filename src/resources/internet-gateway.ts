@@ -11,7 +11,7 @@ import type { ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, listOnce, ofNode, orUndefined, retryOn, tagSpec } from "./toolkit.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-04: the internet gateway, attached to the VPC. */
 export interface InternetGatewaySpec {
@@ -29,12 +29,7 @@ export const internetGateway: ResourceKind<InternetGatewaySpec, InternetGateway,
   budget: { create: slowMs("ec2.internet-gateway.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.internet-gateway.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envGateways(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envGateways(ctx));
-  },
+  ...foundByTags(envGateways),
   diff(spec, g) {
     const vpc = attachedTo(g);
     return vpc === spec.vpcId ? [] : [{ field: "Attachment.VpcId", from: vpc, to: spec.vpcId, replace: vpc !== undefined }];

@@ -3,7 +3,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, listOnce, ofNode, orUndefined, retryOn, tagSpec } from "./toolkit.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-05: a public NAT gateway in a public subnet with its Elastic IP. */
 export interface NatGatewaySpec {
@@ -24,12 +24,7 @@ export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContex
   typicalCreateMs: typicalMs("ec2.nat-gateway.create"),
   typicalDeleteMs: typicalMs("ec2.nat-gateway.delete"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envNats(ctx)).find((n) => LIVE.includes(n.State!));
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envNats(ctx)).filter((n) => n.State !== "deleted");
-  },
+  ...foundByTags(envNats, (n) => LIVE.includes(n.State!), (n) => n.State === "deleted"),
   diff(spec, n) {
     const c: FieldChange[] = [];
     if (n.SubnetId !== spec.subnetId) c.push({ field: "SubnetId", from: n.SubnetId, to: spec.subnetId, replace: true });

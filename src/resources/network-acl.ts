@@ -14,7 +14,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, listOnce, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 
 /** One NACL rule. `protocol` is "-1" (all), "6" (tcp), "17" (udp); ports only for tcp/udp. */
 export interface AclEntrySpec {
@@ -72,12 +72,7 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
   budget: { create: slowMs("ec2.network-acl.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.network-acl.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envAcls(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envAcls(ctx));
-  },
+  ...foundByTags(envAcls),
   diff(spec, acl) {
     const c: FieldChange[] = [];
     if (acl.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: acl.VpcId, to: spec.vpcId, replace: true });

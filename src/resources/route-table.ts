@@ -16,7 +16,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, listOnce, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 
 /** A route this table must have: an IPv4 or IPv6 destination and one target. */
 export interface RouteSpec {
@@ -49,12 +49,7 @@ export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContex
   budget: { create: slowMs("ec2.route-table.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.route-table.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envTables(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envTables(ctx));
-  },
+  ...foundByTags(envTables),
   diff(spec, t) {
     const c: FieldChange[] = [];
     if (t.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: t.VpcId, to: spec.vpcId, replace: true });

@@ -13,7 +13,7 @@ import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, listOnce, ofNode, orUndefined, ownedBy, retryOn, tagSpec } from "./toolkit.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, ownedBy, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-02: one subnet, with its IPv6 /64 (NET-02, RDS-11) and public-IP mapping (NET-04). */
 export interface SubnetSpec {
@@ -35,12 +35,7 @@ export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext, { id: str
   budget: { create: slowMs("ec2.subnet.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.subnet.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envSubnets(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envSubnets(ctx));
-  },
+  ...foundByTags(envSubnets),
   diff(spec, s) {
     const c: FieldChange[] = [];
     if (s.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: s.VpcId, to: spec.vpcId, replace: true });

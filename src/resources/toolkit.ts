@@ -56,6 +56,17 @@ export function ofNode<T>(owner: Owner, items: readonly T[], tagsOf: (item: T) =
 }
 
 /**
+ * `find` and `findAll` of a kind found by its tags in a list of the env read once per run (`list`):
+ * `find` gives this node's first resource that `live` accepts, `findAll` all of this node's that are not `gone`.
+ */
+export function foundByTags<T>(list: (ctx: ResourceContext) => Promise<T[]>, live: (x: T) => boolean = () => true, gone: (x: T) => boolean = () => false) {
+  return {
+    find: async (ctx: ResourceContext): Promise<T | undefined> => ofNode(ctx, await list(ctx)).find(live),
+    findAll: async (ctx: ResourceContext): Promise<T[]> => ofNode(ctx, await list(ctx)).filter((x) => !gone(x)),
+  };
+}
+
+/**
  * For services that neither filter nor list by tag (RDS groups, ElastiCache): the candidates named
  * `<env>-…`, each one's tags read by `tagsOf` (one read per candidate), kept when this node owns them.
  */

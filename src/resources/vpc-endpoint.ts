@@ -3,7 +3,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { envFilter, listOnce, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
+import { envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** NET-07: a gateway endpoint (S3) on the given route tables, with its endpoint policy. */
@@ -27,12 +27,7 @@ export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceCon
   typicalCreateMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
   typicalDeleteMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envEndpoints(ctx)).find((e) => !["deleting", "deleted"].includes(state(e)));
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envEndpoints(ctx)).filter((e) => state(e) !== "deleted");
-  },
+  ...foundByTags(envEndpoints, (e) => !["deleting", "deleted"].includes(state(e)), (e) => state(e) === "deleted"),
   diff(spec, e) {
     const c: FieldChange[] = [];
     if (e.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: e.VpcId, to: spec.vpcId, replace: true });
