@@ -13,7 +13,7 @@ import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { collect, listOnce, orUndefined, retryOn, sameSet, sorted } from "./toolkit.js";
-import { groupsOfNode } from "./db-common.js";
+import { groupFinder } from "./db-common.js";
 
 /** An option group; RDS-09: MARIADB_AUDIT_PLUGIN, which the `audit` log export needs. */
 export interface DbOptionGroupSpec {
@@ -38,11 +38,7 @@ export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, Resourc
   budget: { create: slowMs("rds.option-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.option-group.create"),
 
-  async find(ctx, spec) {
-    if (spec) return (await allGroups(ctx)).find((g) => g.OptionGroupName === spec.name.toLowerCase());
-    return (await this.findAll!(ctx))[0];
-  },
-  findAll: async (ctx) => groupsOfNode(ctx, await allGroups(ctx), (g) => g.OptionGroupName!, (g) => g.OptionGroupArn!),
+  ...groupFinder(allGroups, (g) => g.OptionGroupName!, (g) => g.OptionGroupArn!),
   diff(spec, g) {
     const c: FieldChange[] = [];
     if (g.EngineName !== spec.engineName) c.push({ field: "EngineName", from: g.EngineName, to: spec.engineName, replace: true });

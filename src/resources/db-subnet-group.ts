@@ -10,7 +10,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { listOnce, orUndefined, retryOn, sameSet, sorted } from "./toolkit.js";
-import { groupsOfNode } from "./db-common.js";
+import { groupFinder } from "./db-common.js";
 
 /** RDS-05 / RDS-11: a DB subnet group over the isolated subnets, every one with an IPv6 CIDR (DUAL-capable). */
 export interface DbSubnetGroupSpec {
@@ -37,11 +37,7 @@ export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, Resou
   budget: { create: slowMs("rds.subnet-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.subnet-group.create"),
 
-  async find(ctx, spec) {
-    if (spec) return (await allGroups(ctx)).find((g) => g.DBSubnetGroupName === spec.name.toLowerCase());
-    return (await this.findAll!(ctx))[0];
-  },
-  findAll: async (ctx) => groupsOfNode(ctx, await allGroups(ctx), (g) => g.DBSubnetGroupName!, (g) => g.DBSubnetGroupArn!),
+  ...groupFinder(allGroups, (g) => g.DBSubnetGroupName!, (g) => g.DBSubnetGroupArn!),
   diff(spec, g) {
     const c: FieldChange[] = [];
     if ((g.DBSubnetGroupDescription ?? "") !== spec.description) c.push({ field: "DBSubnetGroupDescription", from: g.DBSubnetGroupDescription, to: spec.description });
