@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, posix, relative, resolve, sep } from "node:path";
 import { BudgetExceeded, InputError } from "../engine/errors.js";
 import { isCode, isNotFound } from "../aws/errors.js";
-import { TAG_ENV, TAG_NODE, tagValue } from "../resources/context.js";
+import { ownedBy } from "../resources/toolkit.js";
 import { bucketName } from "../../plans/network.js";
 import type { Session } from "./session.js";
 import { pollUntil } from "../engine/poll.js";
@@ -178,21 +178,18 @@ const INVALIDATION_TYPICAL_MS = 90_000;
 
 /** The distribution of node `distribution:site` of the env: its origin is the web bucket, its tags say so. */
 async function findSiteDistribution(session: Session, bucket: string): Promise<string | undefined> {
-  const { ListDistributionsCommand, ListTagsForResourceCommand } = await import("@aws-sdk/client-cloudfront");
+  const { paginateListDistributions, ListTagsForResourceCommand } = await import("@aws-sdk/client-cloudfront");
   const cf = await session.aws.get("cloudfront");
   const origin = `${bucket}.s3.${session.config.region}.amazonaws.com`;
-  let Marker: string | undefined;
-  do {
-    const r = await cf.send(new ListDistributionsCommand({ Marker, MaxItems: 100 }));
-    for (const d of r.DistributionList?.Items ?? []) {
+  const site = { env: session.config.env, node: "distribution:site" };
+  for await (const page of paginateListDistributions({ client: cf }, { MaxItems: 100 })) {
+    for (const d of page.DistributionList?.Items ?? []) {
       // ListDistributions carries no tags: only distributions in front of this bucket are asked for theirs.
       if (!(d.Origins?.Items ?? []).some((o) => o.DomainName === origin)) continue;
       const t = await cf.send(new ListTagsForResourceCommand({ Resource: d.ARN }));
-      const tags = t.Tags?.Items ?? [];
-      if (tagValue(tags, TAG_ENV) === session.config.env && tagValue(tags, TAG_NODE) === "distribution:site") return d.Id;
+      if (ownedBy(site, t.Tags?.Items)) return d.Id;
     }
-    Marker = r.DistributionList?.IsTruncated ? r.DistributionList.NextMarker : undefined;
-  } while (Marker);
+  }
   return undefined;
 }
 

@@ -12,7 +12,6 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
   HeadBucketCommand,
-  ListBucketsCommand,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -26,12 +25,14 @@ import {
   type ObjectIdentifier,
   type PublicAccessBlockConfiguration,
   type S3Client,
+  paginateListBuckets,
 } from "@aws-sdk/client-s3";
 import type { Description, FieldChange, ResourceKind } from "../engine/resource.js";
 import { InputError, OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode, isNotFound } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
+import type { ResourceContext } from "./context.js";
+import { collect, envTagged, orUndefined, ownedBy, pagesOf } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** What a bucket is for: the app's data (S3-01), CloudTrail and ALB logs (S3-03), the web frontend (S3-02). */
@@ -252,14 +253,7 @@ export function logsBucketPolicy(bucketArn: string, accountId: string, region: s
 // Reads
 
 /** Awaits a Get* of an optional configuration: its "not configured" code (and NotFound) become undefined. */
-async function optional<T>(p: Promise<T>, ...codes: string[]): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isCode(e, ...codes) || isNotFound(e)) return undefined;
-    throw e;
-  }
-}
+const optional = orUndefined;
 
 function expectedOf(ctx: ResourceContext): BucketActual["expected"] {
   return { region: ctx.region, tags: ctx.tagMap() };
@@ -324,24 +318,13 @@ function nameTaken(name: string, cause: unknown): OpsError {
  * opsctl derives (`…-<env>-<purpose>-<account>-<region>`), then the tag set of each candidate.
  * S3 cannot list buckets by tag, so down and status (which have no spec) find a node's bucket this way.
  */
-function envBuckets(ctx: ResourceContext): Promise<{ name: string; tags: Record<string, string> }[]> {
-  return ctx.once(`s3:buckets:${ctx.region}`, async () => {
-    const s3 = await ctx.aws.get("s3");
-    const names: string[] = [];
-    let token: string | undefined;
-    do {
-      const r = await s3.send(new ListBucketsCommand({ BucketRegion: ctx.region, ContinuationToken: token, MaxBuckets: 1000 }));
-      for (const b of r.Buckets ?? []) if (b.Name?.includes(`-${ctx.env}-`) && b.Name.endsWith(`-${ctx.facts.accountId}-${ctx.region}`)) names.push(b.Name);
-      token = r.ContinuationToken;
-    } while (token);
-    const tagged = await Promise.all(
-      names.map(async (name) => {
-        const t = await optional(s3.send(new GetBucketTaggingCommand({ Bucket: name })), "NoSuchTagSet");
-        return { name, tags: Object.fromEntries((t?.TagSet ?? []).map((x) => [x.Key!, x.Value ?? ""])) };
-      }),
-    );
-    return tagged.filter((b) => b.tags[TAG_ENV] === ctx.env);
-  });
+async function envBuckets(ctx: ResourceContext) {
+  const s3 = await ctx.aws.get("s3");
+  const list = async () => {
+    const all = await collect(paginateListBuckets({ client: s3 }, { BucketRegion: ctx.region, MaxBuckets: 1000 }), (p) => p.Buckets);
+    return all.map((b) => b.Name!).filter((n) => n.includes(`-${ctx.env}-`) && n.endsWith(`-${ctx.facts.accountId}-${ctx.region}`));
+  };
+  return envTagged(ctx, `s3:buckets:${ctx.region}`, list, async (name) => (await optional(s3.send(new GetBucketTaggingCommand({ Bucket: name })), "NoSuchTagSet"))?.TagSet);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -402,17 +385,18 @@ async function emptyBucket(s3: S3Client, name: string): Promise<void> {
 async function contents(s3: S3Client, name: string, cap = 100_000): Promise<{ objects: number; versions: number; more: boolean }> {
   let objects = 0;
   let versions = 0;
-  let KeyMarker: string | undefined;
-  let VersionIdMarker: string | undefined;
-  for (;;) {
-    const p = await s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 1000, KeyMarker, VersionIdMarker }));
+  // S3 has no SDK paginator for ListObjectVersions (its position is two markers).
+  type Position = { KeyMarker?: string; VersionIdMarker?: string };
+  const pages = pagesOf(
+    (at: Position | undefined) => s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 1000, ...at })),
+    (p) => (p.IsTruncated ? { KeyMarker: p.NextKeyMarker, VersionIdMarker: p.NextVersionIdMarker } : undefined),
+  );
+  for await (const p of pages) {
     objects += (p.Versions ?? []).filter((v) => v.IsLatest).length;
     versions += (p.Versions ?? []).length + (p.DeleteMarkers ?? []).length;
-    if (!p.IsTruncated) return { objects, versions, more: false };
-    if (versions >= cap) return { objects, versions, more: true };
-    KeyMarker = p.NextKeyMarker;
-    VersionIdMarker = p.NextVersionIdMarker;
+    if (p.IsTruncated && versions >= cap) return { objects, versions, more: true };
   }
+  return { objects, versions, more: false };
 }
 
 export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext, { id: string; arn: string }> = {
@@ -428,8 +412,8 @@ export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext, { i
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
-    const mine = (await envBuckets(ctx)).filter((b) => b.tags[TAG_NODE] === ctx.node);
-    const read = await Promise.all(mine.map((b) => readBucket(ctx, b.name)));
+    const mine = (await envBuckets(ctx)).filter((b) => ownedBy(ctx, b.tags));
+    const read = await Promise.all(mine.map((b) => readBucket(ctx, b.item)));
     return read.filter((a): a is BucketActual => a !== undefined);
   },
 

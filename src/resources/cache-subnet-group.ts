@@ -1,18 +1,19 @@
 import {
   CreateCacheSubnetGroupCommand,
   DeleteCacheSubnetGroupCommand,
-  DescribeCacheClustersCommand,
   DescribeCacheSubnetGroupsCommand,
   ListTagsForResourceCommand,
   ModifyCacheSubnetGroupCommand,
+  paginateDescribeCacheClusters,
+  paginateDescribeCacheSubnetGroups,
   type CacheSubnetGroup,
 } from "@aws-sdk/client-elasticache";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
-import { isCode } from "../aws/errors.js";
+import { isCode, isNotFound } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
-import { retryOn, sameSet } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, listOnce, namedOfNode, orUndefined, retryOn, sameSet } from "./toolkit.js";
 
 /** RED-01: the ElastiCache subnet group over the private or isolated subnets (one per AZ). */
 export interface CacheSubnetGroupSpec {
@@ -23,49 +24,22 @@ export interface CacheSubnetGroupSpec {
 }
 
 /**
- * ElastiCache's NotFound faults end in `Fault` (ReplicationGroupNotFoundFault …), which the
- * shared `isNotFound` does not recognise: this list is what "gone / not visible yet" means here.
+ * The ElastiCache resources of this node among `items`: ElastiCache cannot filter a Describe* call by
+ * tag, so candidates (found by the env's name prefix) have their tags read one by one.
  */
-export const ELASTICACHE_NOT_FOUND = ["CacheSubnetGroupNotFoundFault", "ReplicationGroupNotFoundFault", "CacheClusterNotFoundFault", "SnapshotNotFoundFault"];
-
-/** Awaits an ElastiCache call; its NotFound faults become undefined. */
-export async function ecOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isCode(e, ...ELASTICACHE_NOT_FOUND)) return undefined;
-    throw e;
-  }
-}
-
-/**
- * True when the ElastiCache resource `arn` carries this node's tags. ElastiCache cannot filter a
- * Describe* call by tag, so candidates (found by the env's name prefix) are checked one by one.
- */
-export async function ownedByNode(ctx: ResourceContext, arn: string): Promise<boolean> {
+export async function elastiCacheOfNode<T extends { ARN?: string }>(ctx: ResourceContext, items: readonly T[], name: (item: T) => string | undefined): Promise<T[]> {
   const ec = await ctx.aws.get("elasticache");
-  const tags = (await ecOrUndefined(ec.send(new ListTagsForResourceCommand({ ResourceName: arn }))))?.TagList;
-  return tagValue(tags, TAG_ENV) === ctx.env && tagValue(tags, TAG_NODE) === ctx.node;
+  return namedOfNode(ctx, items, name, async (i) => (await orUndefined(ec.send(new ListTagsForResourceCommand({ ResourceName: i.ARN }))))?.TagList);
 }
 
 const describeOne = async (ctx: ResourceContext, name: string) => {
   const ec = await ctx.aws.get("elasticache");
-  return (await ecOrUndefined(ec.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }))))?.CacheSubnetGroups?.[0];
+  return (await orUndefined(ec.send(new DescribeCacheSubnetGroupsCommand({ CacheSubnetGroupName: name }))))?.CacheSubnetGroups?.[0];
 };
 
 /** Every subnet group of the account and region (one paged read per run, shared by all nodes). */
 function allSubnetGroups(ctx: ResourceContext): Promise<CacheSubnetGroup[]> {
-  return ctx.once("elasticache:subnet-groups", async () => {
-    const ec = await ctx.aws.get("elasticache");
-    const out: CacheSubnetGroup[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await ec.send(new DescribeCacheSubnetGroupsCommand({ Marker }));
-      out.push(...(r.CacheSubnetGroups ?? []));
-      Marker = r.Marker;
-    } while (Marker);
-    return out;
-  });
+  return listOnce(ctx, "elasticache:subnet-groups", "elasticache", paginateDescribeCacheSubnetGroups, {}, (p) => p.CacheSubnetGroups);
 }
 
 const subnetIdsOf = (g: CacheSubnetGroup) => (g.Subnets ?? []).map((s) => s.SubnetIdentifier!);
@@ -80,14 +54,7 @@ export const cacheSubnetGroup: ResourceKind<CacheSubnetGroupSpec, CacheSubnetGro
     if (spec) return describeOne(ctx, spec.name.toLowerCase());
     return (await this.findAll!(ctx))[0];
   },
-  async findAll(ctx) {
-    const prefix = `${ctx.env}-`.toLowerCase();
-    const mine: CacheSubnetGroup[] = [];
-    for (const g of await allSubnetGroups(ctx)) {
-      if (g.CacheSubnetGroupName?.startsWith(prefix) && (await ownedByNode(ctx, g.ARN!))) mine.push(g);
-    }
-    return mine;
-  },
+  findAll: async (ctx) => elastiCacheOfNode(ctx, await allSubnetGroups(ctx), (g) => g.CacheSubnetGroupName),
   diff(spec, g) {
     const c: FieldChange[] = [];
     if ((g.CacheSubnetGroupDescription ?? "") !== spec.description) c.push({ field: "Description", from: g.CacheSubnetGroupDescription, to: spec.description });
@@ -123,19 +90,13 @@ export const cacheSubnetGroup: ResourceKind<CacheSubnetGroupSpec, CacheSubnetGro
       // In use until the replication group that uses it is completely gone.
       await retryOn(["CacheSubnetGroupInUse"], ctx.node, () => ec.send(new DeleteCacheSubnetGroupCommand({ CacheSubnetGroupName: g.CacheSubnetGroupName })), 15_000);
     } catch (e) {
-      if (!isCode(e, ...ELASTICACHE_NOT_FOUND)) throw e;
+      if (!isNotFound(e)) throw e;
     }
   },
   async blockers(ctx, g) {
     const ec = await ctx.aws.get("elasticache");
-    const users = new Set<string>();
-    let Marker: string | undefined;
-    do {
-      const r = await ec.send(new DescribeCacheClustersCommand({ Marker }));
-      for (const c of r.CacheClusters ?? []) if (c.CacheSubnetGroupName === g.CacheSubnetGroupName) users.add(`replication group ${c.ReplicationGroupId ?? c.CacheClusterId}`);
-      Marker = r.Marker;
-    } while (Marker);
-    return [...users];
+    const clusters = await collect(paginateDescribeCacheClusters({ client: ec }, {}), (p) => p.CacheClusters);
+    return [...new Set(clusters.filter((c) => c.CacheSubnetGroupName === g.CacheSubnetGroupName).map((c) => `replication group ${c.ReplicationGroupId ?? c.CacheClusterId}`))];
   },
   refresh: (ctx, g) => describeOne(ctx, g.CacheSubnetGroupName!),
   describe: (g) => ({

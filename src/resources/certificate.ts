@@ -1,16 +1,16 @@
 import {
   DeleteCertificateCommand,
   DescribeCertificateCommand,
-  ListCertificatesCommand,
   ListTagsForCertificateCommand,
   RequestCertificateCommand,
-  type CertificateDetail,
+  paginateListCertificates,
   type CertificateSummary,
+  type CertificateDetail,
   type KeyAlgorithm,
 } from "@aws-sdk/client-acm";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { orUndefined, retryOn } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /**
  * ALB-03 / CDN-02: a DNS-validated ACM certificate for one host name. Certificates are regional: the
@@ -40,25 +40,17 @@ export function acmToken(ctx: ResourceContext, ...parts: string[]): string {
 async function listAll(ctx: ResourceContext, region: string): Promise<CertificateSummary[]> {
   return ctx.once(`acm:certificates:${region}`, async () => {
     const acm = await ctx.aws.get("acm", region);
-    const out: CertificateSummary[] = [];
-    let NextToken: string | undefined;
-    do {
-      // Without Includes.keyTypes only RSA_1024/RSA_2048 certificates are listed (ListCertificates, Includes).
-      const r = await acm.send(new ListCertificatesCommand({ Includes: { keyTypes: [KEY_ALGORITHM] }, NextToken, MaxItems: 1000 }));
-      out.push(...(r.CertificateSummaryList ?? []));
-      NextToken = r.NextToken;
-    } while (NextToken);
-    return out;
+    // Without Includes.keyTypes only RSA_1024/RSA_2048 certificates are listed (ListCertificates, Includes).
+    return collect(paginateListCertificates({ client: acm }, { Includes: { keyTypes: [KEY_ALGORITHM] }, MaxItems: 1000 }), (p) => p.CertificateSummaryList);
   });
 }
 
-async function isOurs(ctx: ResourceContext, region: string, arn: string): Promise<boolean> {
-  const tags = await ctx.once(`acm:tags:${arn}`, async () => {
+/** A certificate's tags (one read per run). */
+function tagsOf(ctx: ResourceContext, region: string, arn: string) {
+  return ctx.once(`acm:tags:${arn}`, async () => {
     const acm = await ctx.aws.get("acm", region);
     return (await orUndefined(acm.send(new ListTagsForCertificateCommand({ CertificateArn: arn }))))?.Tags ?? [];
   });
-  const v = (k: string) => tags.find((t) => t.Key === k)?.Value;
-  return v(TAG_ENV) === ctx.env && v(TAG_NODE) === ctx.node;
 }
 
 async function describeCert(ctx: ResourceContext, region: string, arn: string): Promise<CertificateActual | undefined> {
@@ -71,7 +63,7 @@ async function ours(ctx: ResourceContext, region: string, domain?: string): Prom
   const out: CertificateActual[] = [];
   for (const s of await listAll(ctx, region)) {
     if (domain && s.DomainName !== domain) continue;
-    if (!(await isOurs(ctx, region, s.CertificateArn!))) continue;
+    if (!ownedBy(ctx, await tagsOf(ctx, region, s.CertificateArn!))) continue;
     const a = await describeCert(ctx, region, s.CertificateArn!);
     if (a) out.push(a);
   }

@@ -91,11 +91,6 @@ export function contextFactory(base: { env: string; region: string; aws: AwsClie
   };
 }
 
-/** The value of tag `key` in an EC2-style tag list. */
-export function tagValue(tags: { Key?: string; Value?: string }[] | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.Key === key)?.Value;
-}
-
 /** How many generations of one node's resource a create walks before giving up (each step is one replayed call). */
 export const MAX_TOKEN_GENERATIONS = 25;
 

@@ -1,38 +1,6 @@
-import { ListTagsForResourceCommand, type Tag } from "@aws-sdk/client-rds";
-import { errorCode } from "../aws/errors.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-
-/**
- * RDS's "not found" exceptions. The SDK names them `…NotFoundFault` (wire code `DBInstanceNotFound`),
- * so the generic `isNotFound` (codes ending in `NotFound`) does not recognise them.
- */
-const RDS_NOT_FOUND = ["DBInstanceNotFoundFault", "DBSubnetGroupNotFoundFault", "DBParameterGroupNotFoundFault", "OptionGroupNotFoundFault", "DBSnapshotNotFoundFault"];
-
-/** True when `e` is one of RDS's NotFound faults. */
-export function isRdsNotFound(e: unknown): boolean {
-  const c = errorCode(e);
-  return c !== undefined && RDS_NOT_FOUND.includes(c);
-}
-
-/** Awaits `p`; an RDS NotFound fault becomes undefined. */
-export async function rdsOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (isRdsNotFound(e)) return undefined;
-    throw e;
-  }
-}
-
-/** The value of tag `key` in an RDS tag list. */
-export function rdsTag(tags: Tag[] | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.Key === key)?.Value;
-}
-
-/** True when the tags say the resource belongs to this node of this env. */
-export function isOurs(ctx: ResourceContext, tags: Tag[] | undefined): boolean {
-  return rdsTag(tags, TAG_ENV) === ctx.env && rdsTag(tags, TAG_NODE) === ctx.node;
-}
+import { ListTagsForResourceCommand } from "@aws-sdk/client-rds";
+import type { ResourceContext } from "./context.js";
+import { namedOfNode, orUndefined } from "./toolkit.js";
 
 /**
  * The groups (subnet, parameter, option) of this node when no spec names them (`down`, `status`):
@@ -41,11 +9,17 @@ export function isOurs(ctx: ResourceContext, tags: Tag[] | undefined): boolean {
  */
 export async function groupsOfNode<T>(ctx: ResourceContext, all: T[], name: (g: T) => string, arn: (g: T) => string): Promise<T[]> {
   const rds = await ctx.aws.get("rds");
-  const candidates = all.filter((g) => name(g).startsWith(`${ctx.env}-`));
-  const out: T[] = [];
-  for (const g of candidates) {
-    const tags = await ctx.once(`rds:tags:${arn(g)}`, async () => (await rdsOrUndefined(rds.send(new ListTagsForResourceCommand({ ResourceName: arn(g) }))))?.TagList ?? []);
-    if (isOurs(ctx, tags)) out.push(g);
-  }
-  return out;
+  return namedOfNode(ctx, all, name, (g) => ctx.once(`rds:tags:${arn(g)}`, async () => (await orUndefined(rds.send(new ListTagsForResourceCommand({ ResourceName: arn(g) }))))?.TagList ?? []));
+}
+
+/**
+ * `find` and `findAll` of an RDS group kind: with a spec, the group of that name (RDS stores names in
+ * lowercase) from the run's list (`all`); without one, the first of this node's groups.
+ */
+export function groupFinder<T>(all: (ctx: ResourceContext) => Promise<T[]>, name: (g: T) => string, arn: (g: T) => string) {
+  const findAll = async (ctx: ResourceContext) => groupsOfNode(ctx, await all(ctx), name, arn);
+  return {
+    find: async (ctx: ResourceContext, spec?: { name: string }) => (spec ? (await all(ctx)).find((g) => name(g) === spec.name.toLowerCase()) : (await findAll(ctx))[0]),
+    findAll,
+  };
 }

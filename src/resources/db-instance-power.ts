@@ -4,7 +4,7 @@ import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { rdsOrUndefined } from "./db-common.js";
+import { orUndefined } from "./toolkit.js";
 
 /** Whether the database runs (restore) or is stopped (pause). The instance itself is `db-instance`. */
 export interface DbInstancePowerSpec {
@@ -16,7 +16,7 @@ const TRANSITIONAL = ["starting", "stopping", "modifying", "backing-up", "reboot
 
 async function read(ctx: ResourceContext, id: string): Promise<DBInstance | undefined> {
   const rds = await ctx.aws.get("rds");
-  return (await rdsOrUndefined(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
+  return (await orUndefined(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
 }
 
 

@@ -14,8 +14,7 @@ import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn, sameSet, sorted } from "./ec2-common.js";
-import { isOurs, rdsOrUndefined } from "./db-common.js";
+import { listOnce, orUndefined, ownedBy, retryOn, sameSet, sorted } from "./toolkit.js";
 import { compareVersions } from "./mysql-engine-version.js";
 
 /**
@@ -89,17 +88,12 @@ function pendingText(d: DBInstance): string {
 }
 
 function envInstances(ctx: ResourceContext): Promise<DBInstance[]> {
-  return ctx.once("rds:instances", async () => {
-    const rds = await ctx.aws.get("rds");
-    const out: DBInstance[] = [];
-    for await (const p of paginateDescribeDBInstances({ client: rds }, {})) out.push(...(p.DBInstances ?? []));
-    return out;
-  });
+  return listOnce(ctx, "rds:instances", "rds", paginateDescribeDBInstances, {}, (p) => p.DBInstances);
 }
 
 async function describeInstance(ctx: ResourceContext, id: string): Promise<DBInstance | undefined> {
   const rds = await ctx.aws.get("rds");
-  return (await rdsOrUndefined(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
+  return (await orUndefined(rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))))?.DBInstances?.[0];
 }
 
 /** `<env>-final-<YYYYMMDDHHmmss>` (UTC). */
@@ -156,7 +150,7 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
-    return (await envInstances(ctx)).filter((d) => isOurs(ctx, d.TagList) || d.DBInstanceIdentifier === ctx.name.toLowerCase());
+    return (await envInstances(ctx)).filter((d) => ownedBy(ctx, d.TagList) || d.DBInstanceIdentifier === ctx.name.toLowerCase());
   },
 
   diff(spec, d) {
@@ -345,7 +339,7 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     const input = ctx.flags.deleteData
       ? { DBInstanceIdentifier: id, SkipFinalSnapshot: true }
       : { DBInstanceIdentifier: id, SkipFinalSnapshot: false, FinalDBSnapshotIdentifier: finalSnapshotId(ctx.env, ctx.clock.now()) };
-    await rdsOrUndefined(retryOn(["InvalidDBInstanceStateFault", "InvalidDBInstanceState"], ctx.node, () => rds.send(new DeleteDBInstanceCommand(input)), 30_000));
+    await orUndefined(retryOn(["InvalidDBInstanceStateFault", "InvalidDBInstanceState"], ctx.node, () => rds.send(new DeleteDBInstanceCommand(input)), 30_000));
   },
 
   async refresh(ctx, d) {
@@ -354,7 +348,7 @@ export const dbInstance: ResourceKind<DbInstanceSpec, Deleted, ResourceContext, 
     if (seen || d.DBInstanceStatus === "creating") return seen;
     // Gone after a delete: stand in for it while its final snapshot (taken since this instance was created) remains.
     const rds = await ctx.aws.get("rds");
-    const snaps = (await rdsOrUndefined(rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: d.DBInstanceIdentifier, SnapshotType: "manual" }))))?.DBSnapshots ?? [];
+    const snaps = (await orUndefined(rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: d.DBInstanceIdentifier, SnapshotType: "manual" }))))?.DBSnapshots ?? [];
     const since = d.InstanceCreateTime?.getTime() ?? 0;
     const final = snaps.filter((s) => s.DBSnapshotIdentifier?.startsWith(`${ctx.env}-final-`) && (s.SnapshotCreateTime?.getTime() ?? 0) >= since).sort((a, b) => (b.SnapshotCreateTime?.getTime() ?? 0) - (a.SnapshotCreateTime?.getTime() ?? 0))[0];
     return final ? { DBInstanceIdentifier: d.DBInstanceIdentifier, DBInstanceStatus: "deleted", finalSnapshot: final.DBSnapshotIdentifier } : undefined;

@@ -12,8 +12,8 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn, sameSet, sorted } from "./ec2-common.js";
-import { groupsOfNode, rdsOrUndefined } from "./db-common.js";
+import { collect, listOnce, orUndefined, retryOn, sameSet, sorted } from "./toolkit.js";
+import { groupFinder } from "./db-common.js";
 
 /** An option group; RDS-09: MARIADB_AUDIT_PLUGIN, which the `audit` log export needs. */
 export interface DbOptionGroupSpec {
@@ -30,12 +30,7 @@ export interface DbOptionGroupSpec {
 const optionNames = (g: OptionGroup) => (g.Options ?? []).map((o) => o.OptionName!);
 
 function allGroups(ctx: ResourceContext): Promise<OptionGroup[]> {
-  return ctx.once("rds:option-groups", async () => {
-    const rds = await ctx.aws.get("rds");
-    const out: OptionGroup[] = [];
-    for await (const p of paginateDescribeOptionGroups({ client: rds }, { EngineName: "mysql" })) out.push(...(p.OptionGroupsList ?? []));
-    return out;
-  });
+  return listOnce(ctx, "rds:option-groups", "rds", paginateDescribeOptionGroups, { EngineName: "mysql" }, (p) => p.OptionGroupsList);
 }
 
 export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, ResourceContext, { id: string; name: string; arn: string }> = {
@@ -43,11 +38,7 @@ export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, Resourc
   budget: { create: slowMs("rds.option-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.option-group.create"),
 
-  async find(ctx, spec) {
-    if (spec) return (await allGroups(ctx)).find((g) => g.OptionGroupName === spec.name.toLowerCase());
-    return (await this.findAll!(ctx))[0];
-  },
-  findAll: async (ctx) => groupsOfNode(ctx, await allGroups(ctx), (g) => g.OptionGroupName!, (g) => g.OptionGroupArn!),
+  ...groupFinder(allGroups, (g) => g.OptionGroupName!, (g) => g.OptionGroupArn!),
   diff(spec, g) {
     const c: FieldChange[] = [];
     if (g.EngineName !== spec.engineName) c.push({ field: "EngineName", from: g.EngineName, to: spec.engineName, replace: true });
@@ -88,13 +79,11 @@ export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, Resourc
     // A DB snapshot keeps the option group it was taken with, and RDS refuses to delete a group a
     // snapshot uses ("Associated DB instances and snapshots" in the console): kept with the final
     // snapshot. Checked first (a read), so a second `down` makes no write.
-    const snaps: string[] = [];
-    for await (const p of paginateDescribeDBSnapshots({ client: rds }, { SnapshotType: "manual" })) {
-      for (const s of p.DBSnapshots ?? []) if (s.OptionGroupName === g.OptionGroupName) snaps.push(s.DBSnapshotIdentifier!);
-    }
+    const all = await collect(paginateDescribeDBSnapshots({ client: rds }, { SnapshotType: "manual" }), (p) => p.DBSnapshots);
+    const snaps = all.filter((s) => s.OptionGroupName === g.OptionGroupName).map((s) => s.DBSnapshotIdentifier!);
     if (snaps.length) return { kept: `used by DB snapshot ${snaps.join(", ")}; it can be deleted once that snapshot is deleted` };
     try {
-      await rdsOrUndefined(rds.send(new DeleteOptionGroupCommand({ OptionGroupName: g.OptionGroupName })));
+      await orUndefined(rds.send(new DeleteOptionGroupCommand({ OptionGroupName: g.OptionGroupName })));
     } catch (e) {
       if (!isCode(e, "InvalidOptionGroupStateFault")) throw e;
       // Still used by a DB instance being deleted (or a snapshot still being created): try again.
@@ -103,7 +92,7 @@ export const dbOptionGroup: ResourceKind<DbOptionGroupSpec, OptionGroup, Resourc
   },
   async refresh(ctx, g) {
     const rds = await ctx.aws.get("rds");
-    return (await rdsOrUndefined(rds.send(new DescribeOptionGroupsCommand({ OptionGroupName: g.OptionGroupName }))))?.OptionGroupsList?.[0];
+    return (await orUndefined(rds.send(new DescribeOptionGroupsCommand({ OptionGroupName: g.OptionGroupName }))))?.OptionGroupsList?.[0];
   },
   describe: (g) => ({
     id: g.OptionGroupName!,

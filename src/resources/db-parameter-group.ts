@@ -11,8 +11,8 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
-import { groupsOfNode, isRdsNotFound, rdsOrUndefined } from "./db-common.js";
+import { collect, listOnce, orUndefined, retryOn } from "./toolkit.js";
+import { groupsOfNode } from "./db-common.js";
 
 /**
  * A DB parameter group: RDS-06 `require_secure_transport=1`, RDS-09 `general_log=1`,
@@ -36,25 +36,15 @@ export interface DbParameterGroupActual {
 
 async function read(ctx: ResourceContext, group: DBParameterGroup): Promise<DbParameterGroupActual | undefined> {
   const rds = await ctx.aws.get("rds");
+  const list = await orUndefined(collect(paginateDescribeDBParameters({ client: rds }, { DBParameterGroupName: group.DBParameterGroupName }), (p) => p.Parameters));
+  if (!list) return undefined;
   const parameters: Record<string, Parameter> = {};
-  try {
-    for await (const p of paginateDescribeDBParameters({ client: rds }, { DBParameterGroupName: group.DBParameterGroupName })) {
-      for (const x of p.Parameters ?? []) parameters[x.ParameterName!] = x;
-    }
-  } catch (e) {
-    if (isRdsNotFound(e)) return undefined;
-    throw e;
-  }
+  for (const x of list) parameters[x.ParameterName!] = x;
   return { group, parameters };
 }
 
 function allGroups(ctx: ResourceContext): Promise<DBParameterGroup[]> {
-  return ctx.once("rds:parameter-groups", async () => {
-    const rds = await ctx.aws.get("rds");
-    const out: DBParameterGroup[] = [];
-    for await (const p of paginateDescribeDBParameterGroups({ client: rds }, {})) out.push(...(p.DBParameterGroups ?? []));
-    return out;
-  });
+  return listOnce(ctx, "rds:parameter-groups", "rds", paginateDescribeDBParameterGroups, {}, (p) => p.DBParameterGroups);
 }
 
 /** The value a group holds for a parameter set by the user (undefined: engine default). */
@@ -109,11 +99,11 @@ export const dbParameterGroup: ResourceKind<DbParameterGroupSpec, DbParameterGro
   async delete(ctx, a) {
     const rds = await ctx.aws.get("rds");
     // Still used by a DB instance being deleted: try again until it is gone.
-    await rdsOrUndefined(retryOn(["InvalidDBParameterGroupStateFault"], ctx.node, () => rds.send(new DeleteDBParameterGroupCommand({ DBParameterGroupName: a.group.DBParameterGroupName })), 15_000));
+    await orUndefined(retryOn(["InvalidDBParameterGroupStateFault"], ctx.node, () => rds.send(new DeleteDBParameterGroupCommand({ DBParameterGroupName: a.group.DBParameterGroupName })), 15_000));
   },
   async refresh(ctx, a) {
     const rds = await ctx.aws.get("rds");
-    const g = (await rdsOrUndefined(rds.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: a.group.DBParameterGroupName }))))?.DBParameterGroups?.[0];
+    const g = (await orUndefined(rds.send(new DescribeDBParameterGroupsCommand({ DBParameterGroupName: a.group.DBParameterGroupName }))))?.DBParameterGroups?.[0];
     return g ? read(ctx, g) : undefined;
   },
   describe: (a) => ({

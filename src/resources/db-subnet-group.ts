@@ -9,8 +9,8 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn, sameSet, sorted } from "./ec2-common.js";
-import { groupsOfNode, rdsOrUndefined } from "./db-common.js";
+import { listOnce, orUndefined, retryOn, sameSet, sorted } from "./toolkit.js";
+import { groupFinder } from "./db-common.js";
 
 /** RDS-05 / RDS-11: a DB subnet group over the isolated subnets, every one with an IPv6 CIDR (DUAL-capable). */
 export interface DbSubnetGroupSpec {
@@ -25,16 +25,11 @@ const dual = (g: DBSubnetGroup) => (g.SupportedNetworkTypes ?? []).includes("DUA
 
 async function describeGroup(ctx: ResourceContext, name: string): Promise<DBSubnetGroup | undefined> {
   const rds = await ctx.aws.get("rds");
-  return (await rdsOrUndefined(rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))))?.DBSubnetGroups?.[0];
+  return (await orUndefined(rds.send(new DescribeDBSubnetGroupsCommand({ DBSubnetGroupName: name }))))?.DBSubnetGroups?.[0];
 }
 
 function allGroups(ctx: ResourceContext): Promise<DBSubnetGroup[]> {
-  return ctx.once("rds:subnet-groups", async () => {
-    const rds = await ctx.aws.get("rds");
-    const out: DBSubnetGroup[] = [];
-    for await (const p of paginateDescribeDBSubnetGroups({ client: rds }, {})) out.push(...(p.DBSubnetGroups ?? []));
-    return out;
-  });
+  return listOnce(ctx, "rds:subnet-groups", "rds", paginateDescribeDBSubnetGroups, {}, (p) => p.DBSubnetGroups);
 }
 
 export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, ResourceContext, { id: string; name: string; arn: string; vpcId: string | undefined }> = {
@@ -42,11 +37,7 @@ export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, Resou
   budget: { create: slowMs("rds.subnet-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.subnet-group.create"),
 
-  async find(ctx, spec) {
-    if (spec) return (await allGroups(ctx)).find((g) => g.DBSubnetGroupName === spec.name.toLowerCase());
-    return (await this.findAll!(ctx))[0];
-  },
-  findAll: async (ctx) => groupsOfNode(ctx, await allGroups(ctx), (g) => g.DBSubnetGroupName!, (g) => g.DBSubnetGroupArn!),
+  ...groupFinder(allGroups, (g) => g.DBSubnetGroupName!, (g) => g.DBSubnetGroupArn!),
   diff(spec, g) {
     const c: FieldChange[] = [];
     if ((g.DBSubnetGroupDescription ?? "") !== spec.description) c.push({ field: "DBSubnetGroupDescription", from: g.DBSubnetGroupDescription, to: spec.description });
@@ -71,7 +62,7 @@ export const dbSubnetGroup: ResourceKind<DbSubnetGroupSpec, DBSubnetGroup, Resou
   async delete(ctx, g) {
     const rds = await ctx.aws.get("rds");
     // Still used by a DB instance that is being deleted: try again until it is gone.
-    await rdsOrUndefined(retryOn(["InvalidDBSubnetGroupStateFault"], ctx.node, () => rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: g.DBSubnetGroupName })), 15_000));
+    await orUndefined(retryOn(["InvalidDBSubnetGroupStateFault"], ctx.node, () => rds.send(new DeleteDBSubnetGroupCommand({ DBSubnetGroupName: g.DBSubnetGroupName })), 15_000));
   },
   refresh: (ctx, g) => describeGroup(ctx, g.DBSubnetGroupName!),
   // RDS-11: DUAL needs an IPv6 CIDR on every subnet; no update can fix that here (the subnets' IPv6 comes from the network layer).

@@ -3,20 +3,19 @@ import {
   DeleteDistributionCommand,
   GetDistributionCommand,
   GetDistributionConfigCommand,
-  ListDistributionsCommand,
+  paginateListDistributions,
   ListTagsForResourceCommand,
   UpdateDistributionCommand,
   type Distribution,
   type DistributionConfig,
-  type DistributionSummary,
 } from "@aws-sdk/client-cloudfront";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { InputError, TryAgainLater } from "../engine/errors.js";
 import { errorCode, isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { pollDelay } from "../engine/poll.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
-import { deleted, orUndefined, retryOn, sameSet } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn, sameSet } from "./toolkit.js";
 
 /** CDN-01, CDN-02: the CloudFront distribution in front of the web bucket (OAC, TLS, WAF). */
 export interface DistributionSpec {
@@ -112,24 +111,11 @@ function apply(cfg: DistributionConfig, spec: DistributionSpec): DistributionCon
   };
 }
 
-function tagged(ctx: ResourceContext): Promise<{ summary: DistributionSummary; tags: { Key?: string; Value?: string }[] }[]> {
-  return ctx.once("cloudfront:distributions", async () => {
-    const cf = await ctx.aws.get("cloudfront");
-    const all: DistributionSummary[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await cf.send(new ListDistributionsCommand({ Marker, MaxItems: 100 }));
-      all.push(...(r.DistributionList?.Items ?? []));
-      Marker = r.DistributionList?.IsTruncated ? r.DistributionList.NextMarker : undefined;
-    } while (Marker);
-    // ListDistributions carries no tags: one ListTagsForResource per distribution of the account.
-    return Promise.all(
-      all.map(async (summary) => {
-        const t = await orUndefined(cf.send(new ListTagsForResourceCommand({ Resource: summary.ARN })));
-        return { summary, tags: t?.Tags?.Items ?? [] };
-      }),
-    );
-  });
+/** The distributions of this environment: ListDistributions carries no tags, so one ListTagsForResource per distribution of the account. */
+async function envDistributions(ctx: ResourceContext) {
+  const cf = await ctx.aws.get("cloudfront");
+  const list = () => collect(paginateListDistributions({ client: cf }, { MaxItems: 100 }), (p) => p.DistributionList?.Items);
+  return envTagged(ctx, "cloudfront:distributions", list, async (d) => (await orUndefined(cf.send(new ListTagsForResourceCommand({ Resource: d.ARN }))))?.Tags?.Items ?? []);
 }
 
 async function read(ctx: ResourceContext, id: string): Promise<DistributionActual | undefined> {
@@ -139,8 +125,8 @@ async function read(ctx: ResourceContext, id: string): Promise<DistributionActua
 }
 
 async function ofNode(ctx: ResourceContext): Promise<DistributionActual[]> {
-  const mine = (await tagged(ctx)).filter((d) => tagValue(d.tags, TAG_ENV) === ctx.env && tagValue(d.tags, TAG_NODE) === ctx.node);
-  const read1 = await Promise.all(mine.map((d) => read(ctx, d.summary.Id!)));
+  const mine = (await envDistributions(ctx)).filter((d) => ownedBy(ctx, d.tags));
+  const read1 = await Promise.all(mine.map((d) => read(ctx, d.item.Id!)));
   return read1.filter((d): d is DistributionActual => d !== undefined);
 }
 

@@ -1,7 +1,7 @@
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
-  ListHostedZonesCommand,
+  paginateListHostedZones,
   ListResourceRecordSetsCommand,
   type Change,
   type ChangeInfo,
@@ -12,7 +12,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { hasUnknown } from "../engine/plan.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { orUndefined, retryOn, sorted } from "./ec2-common.js";
+import { collect, orUndefined, pagesOf, retryOn, sorted } from "./toolkit.js";
 
 /** An alias target (an ALB, a CloudFront distribution …). */
 export interface AliasSpec {
@@ -61,14 +61,13 @@ const ownerValue = (ctx: ResourceContext, type: string) => `"${TAG_ENV}=${ctx.en
 async function zoneRecords(ctx: ResourceContext, zoneId: string): Promise<ResourceRecordSet[]> {
   return ctx.once(`route53:records:${zoneId}`, async () => {
     const r53 = await ctx.aws.get("route53");
-    const out: ResourceRecordSet[] = [];
-    let start: { StartRecordName?: string; StartRecordType?: ResourceRecordSet["Type"] } = {};
-    for (;;) {
-      const r = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start }));
-      out.push(...(r.ResourceRecordSets ?? []));
-      if (!r.IsTruncated) return out;
-      start = { StartRecordName: r.NextRecordName, StartRecordType: r.NextRecordType };
-    }
+    // Route 53 has no SDK paginator for ListResourceRecordSets (its position is a name and a type).
+    type Start = { StartRecordName?: string; StartRecordType?: ResourceRecordSet["Type"] };
+    const pages = pagesOf(
+      (start: Start | undefined) => r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...start })),
+      (r) => (r.IsTruncated ? { StartRecordName: r.NextRecordName, StartRecordType: r.NextRecordType } : undefined),
+    );
+    return collect(pages, (r) => r.ResourceRecordSets);
   });
 }
 
@@ -130,14 +129,8 @@ async function upsert(ctx: ResourceContext, spec: DnsRecordSpec): Promise<DnsRec
 async function publicZones(ctx: ResourceContext): Promise<HostedZone[]> {
   return ctx.once("route53:zones", async () => {
     const r53 = await ctx.aws.get("route53");
-    const out: HostedZone[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await r53.send(new ListHostedZonesCommand({ Marker }));
-      out.push(...(r.HostedZones ?? []));
-      Marker = r.IsTruncated ? r.NextMarker : undefined;
-    } while (Marker);
-    return out.filter((z) => !z.Config?.PrivateZone);
+    const all = await collect(paginateListHostedZones({ client: r53 }, {}), (p) => p.HostedZones);
+    return all.filter((z) => !z.Config?.PrivateZone);
   });
 }
 

@@ -8,13 +8,15 @@ import {
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   PutLifecyclePolicyCommand,
+  paginateDescribeRepositories,
   type Repository,
 } from "@aws-sdk/client-ecr";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+import type { ResourceContext } from "./context.js";
+import { collect, deleted, envTagged, orUndefined, ownedBy } from "./toolkit.js";
 import { canonicalPolicy } from "./policy.js";
 
 /** ECS-05: the image repository: scan on push, immutable tags, a lifecycle policy keeping the last N images. */
@@ -39,38 +41,18 @@ export function keepLastPolicy(n: number): string {
 
 async function read(ctx: ResourceContext, name: string): Promise<EcrRepositoryActual | undefined> {
   const ecr = await ctx.aws.get("ecr");
-  let repo: Repository | undefined;
-  try {
-    repo = (await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))).repositories?.[0];
-  } catch (e) {
-    if (isCode(e, "RepositoryNotFoundException")) return undefined;
-    throw e;
-  }
+  const repo = (await orUndefined(ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [name] }))))?.repositories?.[0];
   if (!repo) return undefined;
-  let lifecyclePolicy: string | undefined;
-  try {
-    lifecyclePolicy = (await ecr.send(new GetLifecyclePolicyCommand({ repositoryName: name }))).lifecyclePolicyText;
-  } catch (e) {
-    if (!isCode(e, "LifecyclePolicyNotFoundException")) throw e;
-  }
+  const lifecyclePolicy = (await orUndefined(ecr.send(new GetLifecyclePolicyCommand({ repositoryName: name }))))?.lifecyclePolicyText;
   const images = await ecr.send(new DescribeImagesCommand({ repositoryName: name, maxResults: 1 }));
   return { repo, lifecyclePolicy, imageCount: images.imageDetails?.length ?? 0 };
 }
 
 /** Every repository of this environment with its tags (ECR cannot list by tag: one tag read per repository). */
-function envRepos(ctx: ResourceContext): Promise<{ repo: Repository; tags: { Key?: string; Value?: string }[] }[]> {
-  return ctx.once("ecr:repos", async () => {
-    const ecr = await ctx.aws.get("ecr");
-    const repos: Repository[] = [];
-    let nextToken: string | undefined;
-    do {
-      const r = await ecr.send(new DescribeRepositoriesCommand({ nextToken }));
-      repos.push(...(r.repositories ?? []));
-      nextToken = r.nextToken;
-    } while (nextToken);
-    const withTags = await Promise.all(repos.map(async (repo) => ({ repo, tags: (await ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags ?? [] })));
-    return withTags.filter((r) => tagValue(r.tags, TAG_ENV) === ctx.env);
-  });
+async function envRepos(ctx: ResourceContext) {
+  const ecr = await ctx.aws.get("ecr");
+  const list = () => collect(paginateDescribeRepositories({ client: ecr }, {}), (p) => p.repositories);
+  return envTagged(ctx, "ecr:repos", list, async (repo) => (await ecr.send(new ListTagsForResourceCommand({ resourceArn: repo.repositoryArn }))).tags ?? []);
 }
 
 export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual, ResourceContext, { id: string; name: string; arn: string; uri: string }> = {
@@ -80,8 +62,8 @@ export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual,
 
   async find(ctx, spec) {
     if (spec) return read(ctx, spec.name);
-    const mine = (await envRepos(ctx)).find((r) => tagValue(r.tags, TAG_NODE) === ctx.node);
-    return mine ? read(ctx, mine.repo.repositoryName!) : undefined;
+    const mine = (await envRepos(ctx)).find((r) => ownedBy(ctx, r.tags));
+    return mine ? read(ctx, mine.item.repositoryName!) : undefined;
   },
   diff(spec, a) {
     const c: FieldChange[] = [];
@@ -128,11 +110,7 @@ export const ecrRepository: ResourceKind<EcrRepositorySpec, EcrRepositoryActual,
     const n = images.imageDetails?.length ?? 0;
     // Images are data: kept unless the operator asked to delete data (`down --delete-data`).
     if (n > 0 && !ctx.flags.deleteData) return { kept: `holds ${n}${images.nextToken ? "+" : ""} image(s); \`opsctl down --delete-data\` deletes it with its images` };
-    try {
-      await ecr.send(new DeleteRepositoryCommand({ repositoryName, force: ctx.flags.deleteData }));
-    } catch (e) {
-      if (!isCode(e, "RepositoryNotFoundException")) throw e;
-    }
+    await deleted(ecr.send(new DeleteRepositoryCommand({ repositoryName, force: ctx.flags.deleteData })));
   },
   refresh: (ctx, a) => read(ctx, a.repo.repositoryName!),
   describe: (a) => ({

@@ -1,9 +1,8 @@
-import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, ListClustersCommand, UpdateClusterSettingsCommand, type Cluster } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, UpdateClusterSettingsCommand, paginateListClusters, type Cluster } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { isCode } from "../aws/errors.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, deleted, ownedBy, retryOn } from "./toolkit.js";
 
 /** ECS-01: the Fargate cluster, with Container Insights. */
 export interface EcsClusterSpec {
@@ -13,16 +12,6 @@ export interface EcsClusterSpec {
 /** ECS tags are `{key, value}` (lower case). */
 export function ecsTags(ctx: ResourceContext): { key: string; value: string }[] {
   return ctx.tags().map((t) => ({ key: t.Key, value: t.Value }));
-}
-
-/** The value of an ECS tag. */
-export function ecsTag(tags: { key?: string; value?: string }[] | undefined, key: string): string | undefined {
-  return tags?.find((t) => t.key === key)?.value;
-}
-
-/** True when the ECS tags mark a resource of this node. */
-export function ofThisNode(ctx: ResourceContext, tags: { key?: string; value?: string }[] | undefined): boolean {
-  return ecsTag(tags, TAG_ENV) === ctx.env && ecsTag(tags, TAG_NODE) === ctx.node;
 }
 
 /** Container Insights: "enhanced" (with enhanced observability) includes what "enabled" gives. */
@@ -38,13 +27,7 @@ async function byName(ctx: ResourceContext, name: string): Promise<Cluster | und
 export function allClusters(ctx: ResourceContext): Promise<Cluster[]> {
   return ctx.once("ecs:clusters", async () => {
     const ecs = await ctx.aws.get("ecs");
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const r = await ecs.send(new ListClustersCommand({ nextToken }));
-      arns.push(...(r.clusterArns ?? []));
-      nextToken = r.nextToken;
-    } while (nextToken);
+    const arns = await collect(paginateListClusters({ client: ecs }, {}), (p) => p.clusterArns);
     const out: Cluster[] = [];
     for (let i = 0; i < arns.length; i += 100) {
       out.push(...((await ecs.send(new DescribeClustersCommand({ clusters: arns.slice(i, i + 100), include: ["SETTINGS", "TAGS"] }))).clusters ?? []));
@@ -65,7 +48,7 @@ export const ecsCluster: ResourceKind<EcsClusterSpec, Cluster, ResourceContext, 
       const c = await byName(ctx, spec.name);
       return c?.status === "ACTIVE" ? c : undefined;
     }
-    return (await allClusters(ctx)).find((c) => c.status === "ACTIVE" && ofThisNode(ctx, c.tags));
+    return (await allClusters(ctx)).find((c) => c.status === "ACTIVE" && ownedBy(ctx, c.tags));
   },
   diff(_spec, c) {
     const v = insights(c);
@@ -92,12 +75,8 @@ export const ecsCluster: ResourceKind<EcsClusterSpec, Cluster, ResourceContext, 
   },
   async delete(ctx, c) {
     const ecs = await ctx.aws.get("ecs");
-    try {
-      // Services still draining or tasks still stopping keep the cluster: try again later.
-      await retryOn(["ClusterContainsServicesException", "ClusterContainsTasksException"], `cluster ${c.clusterName}`, () => ecs.send(new DeleteClusterCommand({ cluster: c.clusterArn })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "ClusterNotFoundException")) throw e;
-    }
+    // Services still draining or tasks still stopping keep the cluster: try again later.
+    await deleted(retryOn(["ClusterContainsServicesException", "ClusterContainsTasksException"], `cluster ${c.clusterName}`, () => ecs.send(new DeleteClusterCommand({ cluster: c.clusterArn })), 10_000));
   },
   async blockers(ctx, c) {
     const cur = await byName(ctx, c.clusterName!);

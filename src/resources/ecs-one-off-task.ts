@@ -5,7 +5,8 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { ecsTag, ecsTags } from "./ecs-cluster.js";
+import { orUndefined, tagValue } from "./toolkit.js";
+import { ecsTags } from "./ecs-cluster.js";
 
 /** RDS-07: a one-off Fargate task (the API image's bootstrap command) that must succeed once per task definition. */
 export interface OneOffTaskSpec {
@@ -57,12 +58,7 @@ const succeeded = (t: Task, container: string) => t.lastStatus === "STOPPED" && 
 
 async function listTasks(ctx: ResourceContext, cluster: string, by: string, desiredStatus: "RUNNING" | "STOPPED"): Promise<string[]> {
   const ecs = await ctx.aws.get("ecs");
-  try {
-    return (await ecs.send(new ListTasksCommand({ cluster, startedBy: by, desiredStatus }))).taskArns ?? [];
-  } catch (e) {
-    if (isCode(e, "ClusterNotFoundException")) return [];
-    throw e;
-  }
+  return (await orUndefined(ecs.send(new ListTasksCommand({ cluster, startedBy: by, desiredStatus }))))?.taskArns ?? [];
 }
 
 async function describeTasks(ctx: ResourceContext, cluster: string, arns: string[]): Promise<Task[]> {
@@ -74,14 +70,9 @@ async function describeTasks(ctx: ResourceContext, cluster: string, arns: string
 async function logTail(ctx: ResourceContext, a: OneOffTaskActual, task: Task): Promise<string[]> {
   const logs = await ctx.aws.get("logs");
   const id = task.taskArn!.slice(task.taskArn!.lastIndexOf("/") + 1);
-  try {
-    const r = await logs.send(new GetLogEventsCommand({ logGroupName: a.logGroupName, logStreamName: `${a.logStreamPrefix}/${a.containerName}/${id}`, limit: TAIL, startFromHead: false }));
-    return (r.events ?? []).map((e) => e.message ?? "");
-  } catch (e) {
-    // A task that failed before its container started wrote no log stream.
-    if (isCode(e, "ResourceNotFoundException")) return [];
-    throw e;
-  }
+  // A task that failed before its container started wrote no log stream (ResourceNotFoundException).
+  const r = await orUndefined(logs.send(new GetLogEventsCommand({ logGroupName: a.logGroupName, logStreamName: `${a.logStreamPrefix}/${a.containerName}/${id}`, limit: TAIL, startFromHead: false })));
+  return (r?.events ?? []).map((e) => e.message ?? "");
 }
 
 export const ecsOneOffTask: ResourceKind<OneOffTaskSpec, OneOffTaskActual, ResourceContext, { id: string; startedBy: string; succeeded: boolean }> = {
@@ -96,7 +87,7 @@ export const ecsOneOffTask: ResourceKind<OneOffTaskSpec, OneOffTaskActual, Resou
     const by = startedBy(ctx, spec);
     const base = { taskDefinitionArn: spec.taskDefinitionArn, startedBy: by, containerName: spec.containerName, logGroupName: spec.logGroupName, logStreamPrefix: spec.logStreamPrefix };
     const td = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: spec.taskDefinitionArn, include: ["TAGS"] }));
-    if (ecsTag(td.tags, markerKey(ctx)) === by) return { ...base, done: true };
+    if (tagValue(td.tags, markerKey(ctx)) === by) return { ...base, done: true };
     const running = (await describeTasks(ctx, spec.cluster, await listTasks(ctx, spec.cluster, by, "RUNNING"))).filter((t) => t.taskDefinitionArn === spec.taskDefinitionArn);
     if (running.length) return { ...base, task: running[0], done: false };
     const stopped = (await describeTasks(ctx, spec.cluster, await listTasks(ctx, spec.cluster, by, "STOPPED"))).filter((t) => t.taskDefinitionArn === spec.taskDefinitionArn);

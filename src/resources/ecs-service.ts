@@ -1,11 +1,11 @@
-import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, ListServicesCommand, UpdateServiceCommand, type Service } from "@aws-sdk/client-ecs";
+import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, UpdateServiceCommand, paginateListServices, type Service } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { sameSet } from "./ec2-common.js";
-import { allClusters, ecsTags, ofThisNode } from "./ecs-cluster.js";
+import { collect, orUndefined, ownedBy, sameSet } from "./toolkit.js";
+import { allClusters, ecsTags } from "./ecs-cluster.js";
 
 /** ECS-03/ECS-04: the Fargate service in the private subnets, behind the target group, in Cloud Map. */
 export interface EcsServiceSpec {
@@ -29,14 +29,8 @@ const EVENTS_SHOWN = 5;
 
 async function describeOne(ctx: ResourceContext, cluster: string, name: string): Promise<Service | undefined> {
   const ecs = await ctx.aws.get("ecs");
-  try {
-    const r = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }));
-    return r.services?.[0];
-  } catch (e) {
-    // The cluster itself is gone: so is the service.
-    if (isCode(e, "ClusterNotFoundException")) return undefined;
-    throw e;
-  }
+  // ClusterNotFoundException: the cluster itself is gone, so is the service.
+  return (await orUndefined(ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ["TAGS"] }))))?.services?.[0];
 }
 
 /** Every service of this environment's clusters, with tags (for `down`, which knows no spec). */
@@ -45,13 +39,7 @@ function envServices(ctx: ResourceContext): Promise<Service[]> {
     const ecs = await ctx.aws.get("ecs");
     const out: Service[] = [];
     for (const c of await allClusters(ctx)) {
-      const arns: string[] = [];
-      let nextToken: string | undefined;
-      do {
-        const r = await ecs.send(new ListServicesCommand({ cluster: c.clusterArn, nextToken }));
-        arns.push(...(r.serviceArns ?? []));
-        nextToken = r.nextToken;
-      } while (nextToken);
+      const arns = await collect(paginateListServices({ client: ecs }, { cluster: c.clusterArn }), (p) => p.serviceArns);
       for (let i = 0; i < arns.length; i += 10) {
         out.push(...((await ecs.send(new DescribeServicesCommand({ cluster: c.clusterArn, services: arns.slice(i, i + 10), include: ["TAGS"] }))).services ?? []));
       }
@@ -86,14 +74,14 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
   typicalDeleteMs: typicalMs("ecs.service.drain"),
 
   async find(ctx, spec) {
-    const s = spec ? await describeOne(ctx, spec.cluster, spec.name) : (await envServices(ctx)).find((x) => ofThisNode(ctx, x.tags) && x.status !== "INACTIVE");
+    const s = spec ? await describeOne(ctx, spec.cluster, spec.name) : (await envServices(ctx)).find((x) => ownedBy(ctx, x.tags) && x.status !== "INACTIVE");
     if (!s || s.status === "INACTIVE") return undefined;
     // A service of that name still draining after a `down` blocks a new one (its name is taken until INACTIVE).
     if (spec && s.status === "DRAINING") throw new TryAgainLater(`service ${spec.name} is still draining from an earlier delete`, 15_000);
     return s;
   },
   async findAll(ctx) {
-    return (await envServices(ctx)).filter((x) => ofThisNode(ctx, x.tags) && x.status !== "INACTIVE");
+    return (await envServices(ctx)).filter((x) => ownedBy(ctx, x.tags) && x.status !== "INACTIVE");
   },
   diff(spec, s) {
     const c: FieldChange[] = [];

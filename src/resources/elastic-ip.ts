@@ -2,7 +2,7 @@ import { AllocateAddressCommand, DescribeAddressesCommand, ReleaseAddressCommand
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, foundByTags, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-05: the Elastic IP of a NAT gateway. */
 export type ElasticIpSpec = Record<string, never>;
@@ -19,12 +19,7 @@ export const elasticIp: ResourceKind<ElasticIpSpec, Address, ResourceContext, { 
   budget: { create: slowMs("ec2.elastic-ip.allocate"), delete: slowMs("ec2.nat-gateway.delete") },
   typicalCreateMs: typicalMs("ec2.elastic-ip.allocate"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envAddresses(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envAddresses(ctx));
-  },
+  ...foundByTags(envAddresses),
   diff: () => [],
   async create(ctx) {
     const ec2 = await ctx.aws.get("ec2");

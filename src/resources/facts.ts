@@ -1,4 +1,4 @@
-import { DescribeAvailabilityZonesCommand, paginateDescribeVpcs, type EC2Client, type Vpc } from "@aws-sdk/client-ec2";
+import { DescribeAvailabilityZonesCommand, paginateDescribeVpcs, type EC2Client } from "@aws-sdk/client-ec2";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../aws/clients.js";
@@ -6,7 +6,8 @@ import type { Config } from "../config/schema.js";
 import { InputError } from "../engine/errors.js";
 import { isCode, isNotFound } from "../aws/errors.js";
 import { overlaps4, parseCidr4 } from "../config/cidr.js";
-import { TAG_ENV, tagValue, type Facts } from "./context.js";
+import type { Facts } from "./context.js";
+import { collect, ofEnv, tagValue } from "./toolkit.js";
 
 /** Graviton instance families (the letter g after the generation) need the arm64 AMI. */
 export function isArmInstanceType(type: string): boolean {
@@ -73,10 +74,9 @@ export async function gatherDataFacts(aws: AwsClients, config: Config, facts: Fa
 export async function checkCidrOverlap(aws: AwsClients, config: Config): Promise<void> {
   const ec2 = await aws.get("ec2");
   const mine = parseCidr4(config.network.vpcCidr);
-  const vpcs: Vpc[] = [];
-  for await (const page of paginateDescribeVpcs({ client: ec2 }, {})) vpcs.push(...(page.Vpcs ?? []));
+  const vpcs = await collect(paginateDescribeVpcs({ client: ec2 }, {}), (p) => p.Vpcs);
   for (const v of vpcs) {
-    if (tagValue(v.Tags, TAG_ENV) === config.env) continue;
+    if (ofEnv(config, v.Tags)) continue;
     const blocks = (v.CidrBlockAssociationSet ?? []).filter((b) => b.CidrBlockState?.State !== "disassociated").map((b) => b.CidrBlock!);
     if (blocks.length === 0 && v.CidrBlock) blocks.push(v.CidrBlock);
     for (const b of blocks) {

@@ -1,9 +1,9 @@
-import { CreateFlowLogsCommand, DeleteFlowLogsCommand, DescribeFlowLogsCommand, type FlowLog } from "@aws-sdk/client-ec2";
+import { CreateFlowLogsCommand, DeleteFlowLogsCommand, DescribeFlowLogsCommand, type FlowLog, paginateDescribeFlowLogs } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { envFilter, ofNode, orUndefined, tagSpec } from "./ec2-common.js";
+import { envFilter, foundByTags, listOnce, ofNode, orUndefined, tagSpec } from "./toolkit.js";
 
 /** NET-09: VPC flow logs (all traffic) into a CloudWatch log group, delivered by an IAM role. */
 export interface FlowLogSpec {
@@ -13,11 +13,8 @@ export interface FlowLogSpec {
 }
 
 function envFlowLogs(ctx: ResourceContext): Promise<FlowLog[]> {
-  return ctx.once("ec2:flowlogs", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    // DescribeFlowLogs names its filter parameter `Filter` (singular).
-    return (await ec2.send(new DescribeFlowLogsCommand({ Filter: envFilter(ctx) }))).FlowLogs ?? [];
-  });
+  // DescribeFlowLogs names its filter parameter `Filter` (singular).
+  return listOnce(ctx, "ec2:flowlogs", "ec2", paginateDescribeFlowLogs, { Filter: envFilter(ctx) }, (p) => p.FlowLogs);
 }
 
 export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: string }> = {
@@ -25,12 +22,7 @@ export const flowLog: ResourceKind<FlowLogSpec, FlowLog, ResourceContext, { id: 
   budget: { create: slowMs("ec2.flow-log.create") + slowMs("iam.propagation"), delete: slowMs("ec2.flow-log.create") },
   typicalCreateMs: typicalMs("ec2.flow-log.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envFlowLogs(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envFlowLogs(ctx));
-  },
+  ...foundByTags(envFlowLogs),
   diff(spec, f) {
     const c: FieldChange[] = [];
     // Flow logs cannot be modified: every difference needs a new flow log.

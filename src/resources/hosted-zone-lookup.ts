@@ -2,6 +2,7 @@ import { GetHostedZoneCommand, ListHostedZonesByNameCommand, type HostedZone } f
 import type { AwsClients } from "../aws/clients.js";
 import { isCode } from "../aws/errors.js";
 import { InputError } from "../engine/errors.js";
+import { collect, pagesOf } from "./toolkit.js";
 
 /** A public hosted zone: bare id (`Z…`) and name with the trailing dot. */
 export interface HostedZoneRef {
@@ -42,17 +43,17 @@ export async function findHostedZone(aws: AwsClients, domain: string, hostedZone
     return z;
   }
   // Zones come sorted by name with the labels reversed (ListHostedZonesByName): scan them all, keep the longest suffix.
+  // Route 53 has no SDK paginator for ListHostedZonesByName.
+  type Next = { DNSName?: string; HostedZoneId?: string };
+  const pages = pagesOf(
+    (next: Next | undefined) => r53.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 })),
+    (r) => (r.IsTruncated ? { DNSName: r.NextDNSName, HostedZoneId: r.NextHostedZoneId } : undefined),
+  );
   let best: HostedZoneRef | undefined;
-  let next: { DNSName?: string; HostedZoneId?: string } = {};
-  for (;;) {
-    const r = await r53.send(new ListHostedZonesByNameCommand({ ...next, MaxItems: 100 }));
-    for (const zone of r.HostedZones ?? []) {
-      if (zone.Config?.PrivateZone) continue;
-      const z = ref(zone);
-      if (within(name, z.name) && (!best || z.name.length > best.name.length)) best = z;
-    }
-    if (!r.IsTruncated) break;
-    next = { DNSName: r.NextDNSName, HostedZoneId: r.NextHostedZoneId };
+  for (const zone of await collect(pages, (r) => r.HostedZones)) {
+    if (zone.Config?.PrivateZone) continue;
+    const z = ref(zone);
+    if (within(name, z.name) && (!best || z.name.length > best.name.length)) best = z;
   }
   if (!best) throw new InputError("dns.domain", `no public Route 53 hosted zone of this account contains ${domain}`, "create a public hosted zone for the domain (or a parent of it), or set dns.hostedZoneId");
   return best;

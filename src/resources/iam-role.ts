@@ -17,7 +17,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined } from "./ec2-common.js";
+import { deleted, orUndefined } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** IAM-0x: a role with a trust policy and inline policies generated from the plan (real ARNs, no `*`). */

@@ -16,7 +16,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined } from "./ec2-common.js";
+import { deleted, orUndefined } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** IAM-04: the local-development user, with inline policies identical to the app role's. No access key is made here. */

@@ -4,7 +4,7 @@ import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { orUndefined } from "./ec2-common.js";
+import { orUndefined } from "./toolkit.js";
 
 /** Whether an EC2 instance (the bastion) runs (restore) or is stopped (pause). */
 export interface InstancePowerSpec {

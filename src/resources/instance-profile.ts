@@ -11,7 +11,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined } from "./ec2-common.js";
+import { deleted, orUndefined } from "./toolkit.js";
 
 /** IAM-03: the instance profile that hands a role to an EC2 instance (the bastion). */
 export interface InstanceProfileSpec {

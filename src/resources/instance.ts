@@ -6,11 +6,12 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Instance,
+  paginateDescribeInstances,
 } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { envFilter, ofNode, orUndefined, retryOn, sameSet } from "./ec2-common.js";
+import { envFilter, listOnce, ofNode, orUndefined, retryOn, sameSet } from "./toolkit.js";
 
 /** BAS-01: an EC2 instance in a public subnet, IMDSv2 only, encrypted root volume, public IPv4. */
 export interface InstanceSpec {
@@ -41,11 +42,8 @@ async function withVolume(ctx: ResourceContext, i: Instance): Promise<InstanceAc
 }
 
 function envInstances(ctx: ResourceContext): Promise<Instance[]> {
-  return ctx.once("ec2:instances", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    const r = await ec2.send(new DescribeInstancesCommand({ Filters: [...envFilter(ctx), { Name: "instance-state-name", Values: [...LIVE, "shutting-down"] }] }));
-    return (r.Reservations ?? []).flatMap((x) => x.Instances ?? []);
-  });
+  const live = { Name: "instance-state-name", Values: [...LIVE, "shutting-down"] };
+  return listOnce(ctx, "ec2:instances", "ec2", paginateDescribeInstances, { Filters: [...envFilter(ctx), live] }, (p) => p.Reservations?.flatMap((x) => x.Instances ?? []));
 }
 
 export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContext, { id: string; publicIp: string | undefined }> = {

@@ -5,12 +5,13 @@ import {
   DescribeInternetGatewaysCommand,
   DetachInternetGatewayCommand,
   type InternetGateway,
+  paginateDescribeInternetGateways,
 } from "@aws-sdk/client-ec2";
 import type { ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-04: the internet gateway, attached to the VPC. */
 export interface InternetGatewaySpec {
@@ -20,10 +21,7 @@ export interface InternetGatewaySpec {
 const attachedTo = (g: InternetGateway) => g.Attachments?.find((a) => ["available", "attached", "attaching"].includes(String(a.State)))?.VpcId;
 
 function envGateways(ctx: ResourceContext): Promise<InternetGateway[]> {
-  return ctx.once("ec2:igws", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    return (await ec2.send(new DescribeInternetGatewaysCommand({ Filters: envFilter(ctx) }))).InternetGateways ?? [];
-  });
+  return listOnce(ctx, "ec2:igws", "ec2", paginateDescribeInternetGateways, { Filters: envFilter(ctx) }, (p) => p.InternetGateways);
 }
 
 export const internetGateway: ResourceKind<InternetGatewaySpec, InternetGateway, ResourceContext, { id: string }> = {
@@ -31,12 +29,7 @@ export const internetGateway: ResourceKind<InternetGatewaySpec, InternetGateway,
   budget: { create: slowMs("ec2.internet-gateway.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.internet-gateway.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envGateways(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envGateways(ctx));
-  },
+  ...foundByTags(envGateways),
   diff(spec, g) {
     const vpc = attachedTo(g);
     return vpc === spec.vpcId ? [] : [{ field: "Attachment.VpcId", from: vpc, to: spec.vpcId, replace: vpc !== undefined }];

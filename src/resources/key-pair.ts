@@ -5,7 +5,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { envFilter, ofNode, orUndefined, tagSpec } from "./ec2-common.js";
+import { envFilter, foundByTags, orUndefined, tagSpec } from "./toolkit.js";
 
 /**
  * BAS-02: the bastion's ED25519 key pair. opsctl makes the key itself and keeps
@@ -30,12 +30,7 @@ export const keyPair: ResourceKind<KeyPairSpec, KeyPairInfo, ResourceContext, { 
   budget: { create: slowMs("ec2.key-pair.create") * 3, delete: slowMs("ec2.key-pair.create") * 3 },
   typicalCreateMs: typicalMs("ec2.key-pair.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envKeys(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envKeys(ctx));
-  },
+  ...foundByTags(envKeys),
   diff: (spec, k) => (k.KeyName === spec.keyName ? [] : [{ field: "KeyName", from: k.KeyName, to: spec.keyName, replace: true }]),
   async create(ctx, spec) {
     const ec2 = await ctx.aws.get("ec2");

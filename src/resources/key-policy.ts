@@ -4,7 +4,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { orUndefined } from "./ec2-common.js";
+import { orUndefined } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /**

@@ -9,8 +9,9 @@ import {
   GetKeyPolicyCommand,
   GetKeyRotationStatusCommand,
   ListAliasesCommand,
-  ListKeysCommand,
-  ListResourceTagsCommand,
+  paginateListAliases,
+  paginateListKeys,
+  paginateListResourceTags,
   PutKeyPolicyCommand,
   ScheduleKeyDeletionCommand,
   UpdateAliasCommand,
@@ -23,8 +24,8 @@ import {
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { deleted, orUndefined, retryOn } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, deleted, ofEnv, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** KMS-01: a symmetric customer managed key with an alias, yearly rotation and a generated key policy. */
@@ -137,58 +138,32 @@ const TAG_READS_AT_ONCE = 10;
 function regionAliases(ctx: ResourceContext, region: string): Promise<AliasListEntry[]> {
   return ctx.once(`kms:aliases@${region}`, async () => {
     const kms = await client(ctx, region);
-    const out: AliasListEntry[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await kms.send(new ListAliasesCommand({ Marker, Limit: 100 }));
-      out.push(...(r.Aliases ?? []));
-      Marker = r.Truncated ? r.NextMarker : undefined;
-    } while (Marker);
-    return out;
+    return collect(paginateListAliases({ client: kms }, { Limit: 100 }), (p) => p.Aliases);
   });
 }
 
 async function tagsOf(kms: KMSClient, keyId: string): Promise<Tag[] | undefined> {
-  try {
-    const out: Tag[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker }));
-      out.push(...(r.Tags ?? []));
-      Marker = r.Truncated ? r.NextMarker : undefined;
-    } while (Marker);
-    return out;
-  } catch (e) {
-    // Deleted since the listing, or a key of another service whose tags this caller may not read.
-    if (isCode(e, "NotFoundException", "AccessDeniedException")) return undefined;
-    throw e;
-  }
+  // Deleted since the listing, or a key of another service whose tags this caller may not read.
+  return orUndefined(collect(paginateListResourceTags({ client: kms }, { KeyId: keyId }), (p) => p.Tags), "AccessDeniedException");
 }
 
 /**
- * The keys of the region tagged with this env: id → opsctl:node. KMS cannot list by tag, so this
+ * The keys of the region tagged with this env, with their tags. KMS cannot list by tag, so this
  * is ListKeys plus one ListResourceTags per key — read once per run and shared by every key node.
  * It only runs when the alias does not lead to this node's key (first create, a crash before the
  * alias was made, a key pending deletion whose alias `down` removed) and for `down`.
  */
-function envKeys(ctx: ResourceContext, region: string): Promise<Map<string, string>> {
+function envKeys(ctx: ResourceContext, region: string): Promise<{ id: string; tags: Tag[] }[]> {
   return ctx.once(`kms:env-keys@${region}`, async () => {
     const kms = await client(ctx, region);
-    const ids: string[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await kms.send(new ListKeysCommand({ Marker, Limit: 1000 }));
-      ids.push(...(r.Keys ?? []).map((k) => k.KeyId!));
-      Marker = r.Truncated ? r.NextMarker : undefined;
-    } while (Marker);
-    const found = new Map<string, string>();
+    const ids = (await collect(paginateListKeys({ client: kms }, { Limit: 1000 }), (p) => p.Keys)).map((k) => k.KeyId!);
+    const found: { id: string; tags: Tag[] }[] = [];
     // A few at a time: KMS's request quota is shared by the account, and an account may hold many keys.
     for (let i = 0; i < ids.length; i += TAG_READS_AT_ONCE) {
       await Promise.all(
         ids.slice(i, i + TAG_READS_AT_ONCE).map(async (id) => {
           const tags = await tagsOf(kms, id);
-          const tag = (k: string) => tags?.find((t) => t.TagKey === k)?.TagValue;
-          if (tags && tag(TAG_ENV) === ctx.env && tag(TAG_NODE)) found.set(id, tag(TAG_NODE)!);
+          if (tags && ofEnv(ctx, tags)) found.push({ id, tags });
         }),
       );
     }
@@ -219,8 +194,7 @@ async function read(ctx: ResourceContext, region: string, keyId: string, alias?:
 
 /** This node's keys in `region`, newest first (duplicates only if something outside opsctl made them). */
 async function nodeKeys(ctx: ResourceContext, region: string, alias?: string): Promise<KmsKeyActual[]> {
-  const tagged = await envKeys(ctx, region);
-  const ids = [...tagged].filter(([, node]) => node === ctx.node).map(([id]) => id);
+  const ids = (await envKeys(ctx, region)).filter((k) => ownedBy(ctx, k.tags)).map((k) => k.id);
   const keys = (await Promise.all(ids.map((id) => read(ctx, region, id, alias)))).filter((k): k is KmsKeyActual => k !== undefined);
   return keys.sort((a, b) => (b.key.CreationDate?.getTime() ?? 0) - (a.key.CreationDate?.getTime() ?? 0));
 }
@@ -256,9 +230,7 @@ export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual
       const target = (await regionAliases(ctx, region)).find((a) => a.AliasName === spec.alias)?.TargetKeyId;
       if (target) {
         const kms = await client(ctx, region);
-        const tags = await tagsOf(kms, target);
-        const tag = (k: string) => tags?.find((t) => t.TagKey === k)?.TagValue;
-        if (tag(TAG_ENV) === ctx.env && tag(TAG_NODE) === ctx.node) {
+        if (ownedBy(ctx, await tagsOf(kms, target))) {
           const a = await read(ctx, region, target, spec.alias);
           if (a) return a;
         }

@@ -15,7 +15,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined } from "./ec2-common.js";
+import { deleted, orUndefined } from "./toolkit.js";
 
 /**
  * Typical time for a new function (no VPC) to go Pending → Active, and for an update to finish.

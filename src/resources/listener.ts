@@ -10,8 +10,8 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { hasUnknown } from "../engine/plan.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
-import { elbIsOurs, elbOrUndefined, elbTags, envLoadBalancers } from "./load-balancer.js";
+import { deleted, orUndefined, ownedBy, retryOn } from "./toolkit.js";
+import { elbTags, envLoadBalancers } from "./load-balancer.js";
 
 /**
  * ALB-03: port 80 redirects to HTTPS 443 (HTTP 301); port 443 terminates TLS with an ACM certificate
@@ -57,7 +57,7 @@ function actionKey(a: Action): string {
 async function listenersOf(ctx: ResourceContext, lbArn: string): Promise<Listener[]> {
   return ctx.once(`elbv2:listeners:${lbArn}`, async () => {
     const elb = await ctx.aws.get("elbv2");
-    return (await elbOrUndefined(elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))))?.Listeners ?? [];
+    return (await orUndefined(elb.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn }))))?.Listeners ?? [];
   });
 }
 
@@ -79,9 +79,9 @@ export const listener: ResourceKind<ListenerSpec, Listener, ResourceContext, { i
   },
   async findAll(ctx) {
     const all: Listener[] = [];
-    for (const { lb } of await envLoadBalancers(ctx)) all.push(...(await listenersOf(ctx, lb.LoadBalancerArn!)));
+    for (const { item: lb } of await envLoadBalancers(ctx)) all.push(...(await listenersOf(ctx, lb.LoadBalancerArn!)));
     const tags = await elbTags(ctx, all.map((l) => l.ListenerArn!));
-    return all.filter((l) => elbIsOurs(ctx, tags.get(l.ListenerArn!)));
+    return all.filter((l) => ownedBy(ctx, tags.get(l.ListenerArn!)));
   },
   diff(spec, l) {
     const want = desired(spec);
@@ -118,11 +118,11 @@ export const listener: ResourceKind<ListenerSpec, Listener, ResourceContext, { i
   },
   async delete(ctx, l) {
     const elb = await ctx.aws.get("elbv2");
-    await elbOrUndefined(elb.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn })));
+    await deleted(elb.send(new DeleteListenerCommand({ ListenerArn: l.ListenerArn })));
   },
   async refresh(ctx, l) {
     const elb = await ctx.aws.get("elbv2");
-    return (await elbOrUndefined(elb.send(new DescribeListenersCommand({ ListenerArns: [l.ListenerArn!] }))))?.Listeners?.[0];
+    return (await orUndefined(elb.send(new DescribeListenersCommand({ ListenerArns: [l.ListenerArn!] }))))?.Listeners?.[0];
   },
   describe: (l) => ({
     id: l.ListenerArn!,

@@ -10,12 +10,12 @@ import {
   SetSubnetsCommand,
   type LoadBalancer,
   type Tag,
+  paginateDescribeLoadBalancers,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
-import { errorCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, type ResourceContext } from "./context.js";
-import { retryOn, sameSet, sorted } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, ofEnv, orUndefined, ownedBy, retryOn, sameSet, sorted } from "./toolkit.js";
 
 /** ALB-01: the internet-facing, dual-stack application load balancer in the public subnets (SG-01). */
 export interface LoadBalancerSpec {
@@ -36,22 +36,6 @@ export interface LoadBalancerActual {
   attributes: Record<string, string>;
 }
 
-/**
- * ELBv2's not-found exceptions: the SDK names them `…NotFoundException` (wire code `LoadBalancerNotFound`),
- * which the generic `isNotFound` (codes ending in `NotFound`) does not recognise.
- */
-const ELB_NOT_FOUND = ["LoadBalancerNotFoundException", "TargetGroupNotFoundException", "ListenerNotFoundException"];
-
-/** Awaits `p`; an ELBv2 not-found exception becomes undefined. */
-export async function elbOrUndefined<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (e) {
-    if (ELB_NOT_FOUND.includes(errorCode(e) ?? "")) return undefined;
-    throw e;
-  }
-}
-
 /** Tags of ELBv2 resources by ARN (DescribeTags takes at most 20 ARNs per call). */
 export async function elbTags(ctx: ResourceContext, arns: string[]): Promise<Map<string, Tag[]>> {
   const elb = await ctx.aws.get("elbv2");
@@ -59,42 +43,35 @@ export async function elbTags(ctx: ResourceContext, arns: string[]): Promise<Map
   for (let i = 0; i < arns.length; i += 20) {
     const chunk = arns.slice(i, i + 20);
     // A resource deleted between the list and this call makes the whole call fail: read the rest one by one.
-    const r = await elbOrUndefined(elb.send(new DescribeTagsCommand({ ResourceArns: chunk })));
+    const r = await orUndefined(elb.send(new DescribeTagsCommand({ ResourceArns: chunk })));
     if (r) for (const d of r.TagDescriptions ?? []) out.set(d.ResourceArn!, d.Tags ?? []);
-    else for (const arn of chunk) for (const d of (await elbOrUndefined(elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }))))?.TagDescriptions ?? []) out.set(d.ResourceArn!, d.Tags ?? []);
+    else for (const arn of chunk) for (const d of (await orUndefined(elb.send(new DescribeTagsCommand({ ResourceArns: [arn] }))))?.TagDescriptions ?? []) out.set(d.ResourceArn!, d.Tags ?? []);
   }
   return out;
 }
 
-/** True when ELBv2 tags say the resource belongs to this node of this env. */
-export function elbIsOurs(ctx: ResourceContext, tags: Tag[] | undefined, node = ctx.node): boolean {
-  const v = (k: string) => tags?.find((t) => t.Key === k)?.Value;
-  return v(TAG_ENV) === ctx.env && v(TAG_NODE) === node;
+/**
+ * ELBv2 cannot list by tag: of `all`, the names starting with `<env>-` (names are deterministic) have
+ * their tags read in batches, and the env's are kept.
+ */
+export async function envElbResources<T>(ctx: ResourceContext, all: T[], name: (x: T) => string | undefined, arn: (x: T) => string): Promise<{ item: T; tags: Tag[] }[]> {
+  const candidates = all.filter((x) => name(x)?.startsWith(`${ctx.env}-`));
+  const tags = await elbTags(ctx, candidates.map(arn));
+  return candidates.map((item) => ({ item, tags: tags.get(arn(item)) ?? [] })).filter((x) => ofEnv(ctx, x.tags));
 }
 
-/**
- * The env's load balancers with their tags: one batched read per run shared by every node. ELBv2 cannot
- * list by tag, so the candidates are the names starting with `<env>-` (names are deterministic).
- */
-export function envLoadBalancers(ctx: ResourceContext): Promise<{ lb: LoadBalancer; tags: Tag[] }[]> {
+/** The env's load balancers with their tags: one batched read per run shared by every node. */
+export function envLoadBalancers(ctx: ResourceContext): Promise<{ item: LoadBalancer; tags: Tag[] }[]> {
   return ctx.once("elbv2:load-balancers", async () => {
     const elb = await ctx.aws.get("elbv2");
-    const all: LoadBalancer[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await elb.send(new DescribeLoadBalancersCommand({ Marker, PageSize: 400 }));
-      all.push(...(r.LoadBalancers ?? []));
-      Marker = r.NextMarker;
-    } while (Marker);
-    const mine = all.filter((lb) => lb.LoadBalancerName!.startsWith(`${ctx.env}-`));
-    const tags = await elbTags(ctx, mine.map((lb) => lb.LoadBalancerArn!));
-    return mine.map((lb) => ({ lb, tags: tags.get(lb.LoadBalancerArn!) ?? [] })).filter((x) => x.tags.some((t) => t.Key === TAG_ENV && t.Value === ctx.env));
+    const all = await collect(paginateDescribeLoadBalancers({ client: elb }, { PageSize: 400 }), (p) => p.LoadBalancers);
+    return envElbResources(ctx, all, (lb) => lb.LoadBalancerName, (lb) => lb.LoadBalancerArn!);
   });
 }
 
 async function attributes(ctx: ResourceContext, arn: string): Promise<Record<string, string> | undefined> {
   const elb = await ctx.aws.get("elbv2");
-  const r = await elbOrUndefined(elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })));
+  const r = await orUndefined(elb.send(new DescribeLoadBalancerAttributesCommand({ LoadBalancerArn: arn })));
   return r ? Object.fromEntries((r.Attributes ?? []).map((a) => [a.Key!, a.Value ?? ""])) : undefined;
 }
 
@@ -137,9 +114,9 @@ export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, Re
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
-    const mine = (await envLoadBalancers(ctx)).filter((x) => elbIsOurs(ctx, x.tags));
+    const mine = (await envLoadBalancers(ctx)).filter((x) => ownedBy(ctx, x.tags));
     const out: LoadBalancerActual[] = [];
-    for (const { lb } of mine) {
+    for (const { item: lb } of mine) {
       const a = await withAttributes(ctx, lb);
       if (a) out.push(a);
     }
@@ -203,7 +180,7 @@ export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, Re
   },
   async refresh(ctx, { lb }) {
     const elb = await ctx.aws.get("elbv2");
-    const r = await elbOrUndefined(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] })));
+    const r = await orUndefined(elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: [lb.LoadBalancerArn!] })));
     const seen = r?.LoadBalancers?.[0];
     return seen ? withAttributes(ctx, seen) : undefined;
   },

@@ -10,7 +10,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted } from "./ec2-common.js";
+import { deleted } from "./toolkit.js";
 
 /** MON-01/NET-09: a CloudWatch log group with a retention period; found by its deterministic name. */
 export interface LogGroupSpec {

@@ -1,7 +1,8 @@
-import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, type ComparisonOperator, type MetricAlarm, type Statistic } from "@aws-sdk/client-cloudwatch";
+import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, paginateDescribeAlarms, type ComparisonOperator, type MetricAlarm, type Statistic } from "@aws-sdk/client-cloudwatch";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
-import { TAG_NODE, tagValue, type ResourceContext } from "./context.js";
+import type { ResourceContext } from "./context.js";
+import { collect, envTagged, ownedBy } from "./toolkit.js";
 
 /** MON-01: a CloudWatch metric alarm (unhealthy targets, ALB 5xx, ECS running below desired …). */
 export interface MetricAlarmSpec {
@@ -25,19 +26,11 @@ async function byName(ctx: ResourceContext, name: string): Promise<MetricAlarm |
   return (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0];
 }
 
-/** Alarms named `<env>-…` with their node tag (alarm names are opsctl's deterministic names; tags need one read each). */
-function envAlarms(ctx: ResourceContext): Promise<{ alarm: MetricAlarm; node?: string }[]> {
-  return ctx.once("cloudwatch:alarms", async () => {
-    const cw = await ctx.aws.get("cloudwatch");
-    const all: MetricAlarm[] = [];
-    let NextToken: string | undefined;
-    do {
-      const r = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${ctx.env}-`, NextToken }));
-      all.push(...(r.MetricAlarms ?? []));
-      NextToken = r.NextToken;
-    } while (NextToken);
-    return Promise.all(all.map(async (alarm) => ({ alarm, node: tagValue((await cw.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }))).Tags, TAG_NODE) })));
-  });
+/** Alarms named `<env>-…` with their tags (alarm names are opsctl's deterministic names; tags need one read each). */
+async function envAlarms(ctx: ResourceContext) {
+  const cw = await ctx.aws.get("cloudwatch");
+  const list = () => collect(paginateDescribeAlarms({ client: cw }, { AlarmNamePrefix: `${ctx.env}-` }), (p) => p.MetricAlarms);
+  return envTagged(ctx, "cloudwatch:alarms", list, async (alarm) => (await cw.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }))).Tags);
 }
 
 const dims = (d: { Name?: string; Value?: string }[] | undefined) => JSON.stringify((d ?? []).map((x) => `${x.Name}=${x.Value}`).sort());
@@ -50,7 +43,7 @@ export const metricAlarm: ResourceKind<MetricAlarmSpec, MetricAlarm, ResourceCon
 
   async find(ctx, spec) {
     if (spec) return byName(ctx, spec.name);
-    return (await envAlarms(ctx)).find((a) => a.node === ctx.node)?.alarm;
+    return (await envAlarms(ctx)).find((a) => ownedBy(ctx, a.tags))?.item;
   },
   diff(spec, a) {
     const c: FieldChange[] = [];

@@ -1,9 +1,9 @@
-import { CreateNatGatewayCommand, DeleteNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway } from "@aws-sdk/client-ec2";
+import { CreateNatGatewayCommand, DeleteNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway, paginateDescribeNatGateways } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-05: a public NAT gateway in a public subnet with its Elastic IP. */
 export interface NatGatewaySpec {
@@ -14,11 +14,8 @@ export interface NatGatewaySpec {
 const LIVE = ["pending", "available"];
 
 function envNats(ctx: ResourceContext): Promise<NatGateway[]> {
-  return ctx.once("ec2:nats", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    // DescribeNatGateways names its filter parameter `Filter` (singular).
-    return (await ec2.send(new DescribeNatGatewaysCommand({ Filter: envFilter(ctx) }))).NatGateways ?? [];
-  });
+  // DescribeNatGateways names its filter parameter `Filter` (singular).
+  return listOnce(ctx, "ec2:nats", "ec2", paginateDescribeNatGateways, { Filter: envFilter(ctx) }, (p) => p.NatGateways);
 }
 
 export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContext, { id: string }> = {
@@ -27,12 +24,7 @@ export const natGateway: ResourceKind<NatGatewaySpec, NatGateway, ResourceContex
   typicalCreateMs: typicalMs("ec2.nat-gateway.create"),
   typicalDeleteMs: typicalMs("ec2.nat-gateway.delete"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envNats(ctx)).find((n) => LIVE.includes(n.State!));
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envNats(ctx)).filter((n) => n.State !== "deleted");
-  },
+  ...foundByTags(envNats, (n) => LIVE.includes(n.State!), (n) => n.State === "deleted"),
   diff(spec, n) {
     const c: FieldChange[] = [];
     if (n.SubnetId !== spec.subnetId) c.push({ field: "SubnetId", from: n.SubnetId, to: spec.subnetId, replace: true });

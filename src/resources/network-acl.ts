@@ -8,12 +8,13 @@ import {
   ReplaceNetworkAclEntryCommand,
   type NetworkAcl,
   type NetworkAclEntry,
+  paginateDescribeNetworkAcls,
 } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 
 /** One NACL rule. `protocol` is "-1" (all), "6" (tcp), "17" (udp); ports only for tcp/udp. */
 export interface AclEntrySpec {
@@ -50,10 +51,7 @@ const fromAws = (e: NetworkAclEntry): AclEntrySpec => ({
 });
 
 function envAcls(ctx: ResourceContext): Promise<NetworkAcl[]> {
-  return ctx.once("ec2:acls", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    return (await ec2.send(new DescribeNetworkAclsCommand({ Filters: envFilter(ctx) }))).NetworkAcls ?? [];
-  });
+  return listOnce(ctx, "ec2:acls", "ec2", paginateDescribeNetworkAcls, { Filters: envFilter(ctx) }, (p) => p.NetworkAcls);
 }
 
 function entryInput(aclId: string, e: AclEntrySpec) {
@@ -74,12 +72,7 @@ export const networkAcl: ResourceKind<NetworkAclSpec, NetworkAcl, ResourceContex
   budget: { create: slowMs("ec2.network-acl.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.network-acl.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envAcls(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envAcls(ctx));
-  },
+  ...foundByTags(envAcls),
   diff(spec, acl) {
     const c: FieldChange[] = [];
     if (acl.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: acl.VpcId, to: spec.vpcId, replace: true });

@@ -2,7 +2,7 @@ import {
   CreateOriginAccessControlCommand,
   DeleteOriginAccessControlCommand,
   GetOriginAccessControlCommand,
-  ListOriginAccessControlsCommand,
+  paginateListOriginAccessControls,
   UpdateOriginAccessControlCommand,
   type OriginAccessControl,
   type OriginAccessControlConfig,
@@ -13,7 +13,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, orUndefined, retryOn } from "./ec2-common.js";
+import { deleted, listOnce, orUndefined, retryOn } from "./toolkit.js";
 
 /** CDN-01: a CloudFront Origin Access Control for the web bucket (SigV4, always sign). */
 export interface OriginAccessControlSpec {
@@ -38,17 +38,7 @@ function config(spec: OriginAccessControlSpec): OriginAccessControlConfig {
  * CloudFront keeps unique per account (OriginAccessControlAlreadyExists).
  */
 function allOacs(ctx: ResourceContext): Promise<OriginAccessControlSummary[]> {
-  return ctx.once("cloudfront:oacs", async () => {
-    const cf = await ctx.aws.get("cloudfront");
-    const out: OriginAccessControlSummary[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await cf.send(new ListOriginAccessControlsCommand({ Marker, MaxItems: 100 }));
-      out.push(...(r.OriginAccessControlList?.Items ?? []));
-      Marker = r.OriginAccessControlList?.IsTruncated ? r.OriginAccessControlList.NextMarker : undefined;
-    } while (Marker);
-    return out;
-  });
+  return listOnce(ctx, "cloudfront:oacs", "cloudfront", paginateListOriginAccessControls, { MaxItems: 100 }, (p) => p.OriginAccessControlList?.Items);
 }
 
 const fromSummary = (s: OriginAccessControlSummary): OriginAccessControl => ({

@@ -6,6 +6,7 @@ import {
   DescribeCacheEngineVersionsCommand,
   DescribeReplicationGroupsCommand,
   ModifyReplicationGroupCommand,
+  paginateDescribeReplicationGroups,
   type CacheCluster,
   type ModifyReplicationGroupMessage,
   type ReplicationGroup,
@@ -13,12 +14,12 @@ import {
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { BudgetExceeded, OpsError, TryAgainLater } from "../engine/errors.js";
-import { isCode } from "../aws/errors.js";
+import { isCode, isNotFound } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { pollUntil } from "../engine/poll.js";
-import { orUndefined, retryOn, sameSet } from "./ec2-common.js";
-import { ELASTICACHE_NOT_FOUND, ecOrUndefined, ownedByNode } from "./cache-subnet-group.js";
+import { listOnce, orUndefined, retryOn, sameSet } from "./toolkit.js";
+import { elastiCacheOfNode } from "./cache-subnet-group.js";
 
 /**
  * RED-01: a cluster-mode-disabled Redis OSS / Valkey replication group: two nodes, one in each AZ,
@@ -113,26 +114,16 @@ export async function writeRedisSecretEndpoint(ctx: ResourceContext, secretArn: 
 
 async function describeGroup(ctx: ResourceContext, id: string): Promise<ReplicationGroupActual | undefined> {
   const ec = await ctx.aws.get("elasticache");
-  const group = (await ecOrUndefined(ec.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))))?.ReplicationGroups?.[0];
+  const group = (await orUndefined(ec.send(new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }))))?.ReplicationGroups?.[0];
   if (!group) return undefined;
   const first = group.MemberClusters?.[0];
-  const cluster = first ? (await ecOrUndefined(ec.send(new DescribeCacheClustersCommand({ CacheClusterId: first }))))?.CacheClusters?.[0] : undefined;
+  const cluster = first ? (await orUndefined(ec.send(new DescribeCacheClustersCommand({ CacheClusterId: first }))))?.CacheClusters?.[0] : undefined;
   return { group, cluster };
 }
 
 /** Every replication group of the account and region (one paged read per run). */
 function allGroups(ctx: ResourceContext): Promise<ReplicationGroup[]> {
-  return ctx.once("elasticache:replication-groups", async () => {
-    const ec = await ctx.aws.get("elasticache");
-    const out: ReplicationGroup[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await ec.send(new DescribeReplicationGroupsCommand({ Marker }));
-      out.push(...(r.ReplicationGroups ?? []));
-      Marker = r.Marker;
-    } while (Marker);
-    return out;
-  });
+  return listOnce(ctx, "elasticache:replication-groups", "elasticache", paginateDescribeReplicationGroups, {}, (p) => p.ReplicationGroups);
 }
 
 /** KMS key ids compare equal as id or ARN (ElastiCache may answer the ARN for a key id). */
@@ -200,11 +191,9 @@ export const replicationGroup: ResourceKind<ReplicationGroupSpec, ReplicationGro
     return (await this.findAll!(ctx))[0];
   },
   async findAll(ctx) {
-    const prefix = `${ctx.env}-`.toLowerCase();
     const mine: ReplicationGroupActual[] = [];
-    for (const g of await allGroups(ctx)) {
-      if (!g.ReplicationGroupId?.startsWith(prefix) || !(await ownedByNode(ctx, g.ARN!))) continue;
-      const a = await describeGroup(ctx, g.ReplicationGroupId);
+    for (const g of await elastiCacheOfNode(ctx, await allGroups(ctx), (x) => x.ReplicationGroupId)) {
+      const a = await describeGroup(ctx, g.ReplicationGroupId!);
       if (a) mine.push(a);
     }
     return mine;
@@ -315,7 +304,7 @@ export const replicationGroup: ResourceKind<ReplicationGroupSpec, ReplicationGro
       // creating / modifying: AWS refuses the delete until the group is available again.
       await retryOn(["InvalidReplicationGroupStateFault"], ctx.node, () => ec.send(new DeleteReplicationGroupCommand({ ReplicationGroupId: g.ReplicationGroupId, FinalSnapshotIdentifier })), 30_000);
     } catch (e) {
-      if (isCode(e, ...ELASTICACHE_NOT_FOUND)) return;
+      if (isNotFound(e)) return;
       if (isCode(e, "SnapshotFeatureNotSupportedFault")) {
         throw new OpsError("snapshot_unsupported", `${ctx.node}: node type ${g.CacheNodeType} cannot take the final snapshot`, {
           hint: "the cache holds only rate-limit windows: run `opsctl down --delete-data` to delete it without a snapshot",

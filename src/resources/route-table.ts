@@ -16,7 +16,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 
 /** A route this table must have: an IPv4 or IPv6 destination and one target. */
 export interface RouteSpec {
@@ -41,12 +41,7 @@ const managedRoutes = (t: RouteTable) => (t.Routes ?? []).filter((r) => destOf(r
 const subnetAssociations = (t: RouteTable) => (t.Associations ?? []).filter((a) => a.SubnetId && !a.Main && a.AssociationState?.State !== "disassociated");
 
 function envTables(ctx: ResourceContext): Promise<RouteTable[]> {
-  return ctx.once("ec2:rtbs", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    const out: RouteTable[] = [];
-    for await (const p of paginateDescribeRouteTables({ client: ec2 }, { Filters: envFilter(ctx) })) out.push(...(p.RouteTables ?? []));
-    return out;
-  });
+  return listOnce(ctx, "ec2:rtbs", "ec2", paginateDescribeRouteTables, { Filters: envFilter(ctx) }, (p) => p.RouteTables);
 }
 
 export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContext, { id: string }> = {
@@ -54,12 +49,7 @@ export const routeTable: ResourceKind<RouteTableSpec, RouteTable, ResourceContex
   budget: { create: slowMs("ec2.route-table.create") * 6, delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.route-table.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envTables(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envTables(ctx));
-  },
+  ...foundByTags(envTables),
   diff(spec, t) {
     const c: FieldChange[] = [];
     if (t.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: t.VpcId, to: spec.vpcId, replace: true });

@@ -4,7 +4,7 @@ import type { ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { orUndefined } from "./ec2-common.js";
+import { orUndefined } from "./toolkit.js";
 
 /**
  * Fields of a JSON secret that come from other resources and are only known after

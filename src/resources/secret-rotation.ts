@@ -1,9 +1,9 @@
-import { CancelRotateSecretCommand, DescribeSecretCommand, ListSecretsCommand, RotateSecretCommand, type DescribeSecretResponse } from "@aws-sdk/client-secrets-manager";
+import { CancelRotateSecretCommand, DescribeSecretCommand, RotateSecretCommand, paginateListSecrets, type DescribeSecretResponse } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
-import { deleted, orUndefined } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, deleted, orUndefined, ownedBy } from "./toolkit.js";
 
 /** SM-04 (Security Hub SecretsManager.1 / .4): Secrets Manager's own rotation schedule for a secret. */
 export interface SecretRotationSpec {
@@ -35,8 +35,8 @@ export const secretRotation: ResourceKind<SecretRotationSpec, SecretRotationActu
   async findAll(ctx) {
     const sm = await ctx.aws.get("secrets");
     const node = secretNodeOf(ctx.node);
-    const r = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-value", Values: [node] }] }));
-    return (r.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG_ENV) === ctx.env && tagValue(s.Tags, TAG_NODE) === node && s.RotationEnabled) as DescribeSecretResponse[];
+    const list = await collect(paginateListSecrets({ client: sm }, { Filters: [{ Key: "tag-value", Values: [node] }] }), (p) => p.SecretList);
+    return list.filter((s) => ownedBy(ctx, s.Tags, node) && s.RotationEnabled) as DescribeSecretResponse[];
   },
   diff(spec, s) {
     const c: FieldChange[] = [];

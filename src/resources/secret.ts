@@ -4,7 +4,7 @@ import {
   DescribeSecretCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
-  ListSecretsCommand,
+  paginateListSecrets,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
   RemoveRegionsFromReplicationCommand,
@@ -18,8 +18,8 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, tagValue, type ResourceContext } from "./context.js";
-import { orUndefined } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { collect, ofNode, orUndefined } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** A replica of a secret in another region, encrypted with a key of that region (SM-02). */
@@ -122,8 +122,8 @@ export const secret: ResourceKind<SecretSpec, SecretActual, ResourceContext, { i
   },
   async findAll(ctx) {
     const sm = await ctx.aws.get("secrets");
-    const r = await sm.send(new ListSecretsCommand({ Filters: [{ Key: "tag-value", Values: [ctx.node] }], IncludePlannedDeletion: true }));
-    return (r.SecretList ?? []).filter((s) => tagValue(s.Tags, TAG_ENV) === ctx.env && tagValue(s.Tags, TAG_NODE) === ctx.node).map((s) => ({ secret: s as DescribeSecretResponse }));
+    const list = await collect(paginateListSecrets({ client: sm }, { Filters: [{ Key: "tag-value", Values: [ctx.node] }], IncludePlannedDeletion: true }), (p) => p.SecretList);
+    return ofNode(ctx, list).map((s) => ({ secret: s as DescribeSecretResponse }));
   },
   diff(spec, { secret: s, policy, value }) {
     const c: FieldChange[] = [];

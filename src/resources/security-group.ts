@@ -4,20 +4,20 @@ import {
   CreateSecurityGroupCommand,
   DeleteSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type IpPermission,
   type SecurityGroup,
   type SecurityGroupRule,
+  paginateDescribeSecurityGroupRules,
 } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { collect, deleted, envFilter, orUndefined, ownedBy, retryOn, tagSpec } from "./toolkit.js";
 
 /** One security group rule: protocol "-1" (all) or "tcp"/"udp" with ports, and one source/destination. */
 export interface SgRuleSpec {
@@ -99,14 +99,7 @@ function envGroups(ctx: ResourceContext): Promise<SecurityGroupActual[]> {
 
 async function describeRules(ctx: ResourceContext, groupIds: string[]): Promise<SecurityGroupRule[]> {
   const ec2 = await ctx.aws.get("ec2");
-  const out: SecurityGroupRule[] = [];
-  let NextToken: string | undefined;
-  do {
-    const r = await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: groupIds }], NextToken }));
-    out.push(...(r.SecurityGroupRules ?? []));
-    NextToken = r.NextToken;
-  } while (NextToken);
-  return out;
+  return collect(paginateDescribeSecurityGroupRules({ client: ec2 }, { Filters: [{ Name: "group-id", Values: groupIds }] }), (p) => p.SecurityGroupRules);
 }
 
 /** Rules to add and to revoke so that a group has exactly `spec`'s rules. */
@@ -174,10 +167,10 @@ export const securityGroup: ResourceKind<SecurityGroupSpec, SecurityGroupActual,
   fieldControls: { "ingress*": SG_CONTROLS, "egress*": SG_CONTROLS },
 
   async find(ctx) {
-    return (await envGroups(ctx)).find((g) => ofNode(ctx, [g.group]).length > 0);
+    return (await envGroups(ctx)).find((g) => ownedBy(ctx, g.group.Tags));
   },
   async findAll(ctx) {
-    return (await envGroups(ctx)).filter((g) => ofNode(ctx, [g.group]).length > 0);
+    return (await envGroups(ctx)).filter((g) => ownedBy(ctx, g.group.Tags));
   },
   diff(spec, a) {
     const c: FieldChange[] = [];
@@ -243,7 +236,7 @@ export interface SecurityGroupRulesSpec {
 async function peerRulesOf(ctx: ResourceContext, spec: SecurityGroupRulesSpec | undefined): Promise<SecurityGroupActual | undefined> {
   const groups = await envGroups(ctx);
   // Without a spec (down), the group is the one holding rules tagged with this node.
-  const g = spec ? groups.find((x) => x.group.GroupId === spec.groupId) : groups.find((x) => ofNode(ctx, x.rules).length > 0);
+  const g = spec ? groups.find((x) => x.group.GroupId === spec.groupId) : groups.find((x) => x.rules.some((r) => ownedBy(ctx, r.Tags)));
   const rules = g?.rules.filter(isPeerRule) ?? [];
   return g && rules.length ? { group: g.group, rules } : undefined;
 }

@@ -6,18 +6,18 @@ import {
   GetNamespaceCommand,
   GetOperationCommand,
   GetServiceCommand,
-  ListNamespacesCommand,
-  ListServicesCommand,
   ListTagsForResourceCommand,
   type Namespace,
   type Service,
+  paginateListNamespaces,
+  paginateListServices,
 } from "@aws-sdk/client-servicediscovery";
 import type { ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, TAG_NODE, createWithToken, tagValue, type ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { createWithToken, type ResourceContext } from "./context.js";
+import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /** ECS-04: the private DNS namespace of the VPC (Cloud Map). */
 export interface NamespaceSpec {
@@ -42,42 +42,23 @@ export interface DiscoveryServiceSpec {
 /** DNS TTL of the tasks' A records: short, so replaced tasks drop out quickly. */
 const RECORD_TTL = 10;
 
-const isMine = (ctx: ResourceContext, tags: { Key?: string; Value?: string }[] | undefined) => tagValue(tags, TAG_ENV) === ctx.env && tagValue(tags, TAG_NODE) === ctx.node;
-
 async function tagsOf(ctx: ResourceContext, arn: string) {
   const sd = await ctx.aws.get("servicediscovery");
-  try {
-    return (await sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? [];
-  } catch (e) {
-    if (isCode(e, "ResourceNotFoundException")) return [];
-    throw e;
-  }
+  return (await orUndefined(sd.send(new ListTagsForResourceCommand({ ResourceARN: arn }))))?.Tags ?? [];
 }
 
 async function namespaceById(ctx: ResourceContext, id: string): Promise<Namespace | undefined> {
   const sd = await ctx.aws.get("servicediscovery");
-  try {
-    return (await sd.send(new GetNamespaceCommand({ Id: id }))).Namespace;
-  } catch (e) {
-    if (isCode(e, "NamespaceNotFound")) return undefined;
-    throw e;
-  }
+  return (await orUndefined(sd.send(new GetNamespaceCommand({ Id: id }))))?.Namespace;
 }
 
 /** Private DNS namespaces of this environment with their tags (one list + a tag read each, per run). */
-function envNamespaces(ctx: ResourceContext): Promise<{ ns: Namespace; tags: { Key?: string; Value?: string }[] }[]> {
-  return ctx.once("servicediscovery:namespaces", async () => {
+function envNamespaces(ctx: ResourceContext) {
+  const list = async () => {
     const sd = await ctx.aws.get("servicediscovery");
-    const all: Namespace[] = [];
-    let NextToken: string | undefined;
-    do {
-      const r = await sd.send(new ListNamespacesCommand({ Filters: [{ Name: "TYPE", Values: ["DNS_PRIVATE"], Condition: "EQ" }], NextToken }));
-      all.push(...((r.Namespaces ?? []) as Namespace[]));
-      NextToken = r.NextToken;
-    } while (NextToken);
-    const tagged = await Promise.all(all.map(async (ns) => ({ ns, tags: await tagsOf(ctx, ns.Arn!) })));
-    return tagged.filter((t) => tagValue(t.tags, TAG_ENV) === ctx.env);
-  });
+    return collect(paginateListNamespaces({ client: sd }, { Filters: [{ Name: "TYPE", Values: ["DNS_PRIVATE"], Condition: "EQ" }] }), (p) => p.Namespaces as Namespace[] | undefined);
+  };
+  return envTagged(ctx, "servicediscovery:namespaces", list, (ns) => tagsOf(ctx, ns.Arn!));
 }
 
 async function readOperation(ctx: ResourceContext, operationId: string): Promise<NamespaceActual> {
@@ -97,8 +78,8 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
   typicalDeleteMs: typicalMs("servicediscovery.namespace.create"),
 
   async find(ctx, spec) {
-    const mine = (await envNamespaces(ctx)).find((t) => isMine(ctx, t.tags) && (!spec || t.ns.Name === spec.name));
-    return mine ? { namespace: mine.ns } : undefined;
+    const mine = (await envNamespaces(ctx)).find((t) => ownedBy(ctx, t.tags) && (!spec || t.item.Name === spec.name));
+    return mine ? { namespace: mine.item } : undefined;
   },
   diff: () => [],
   async create(ctx, spec) {
@@ -119,11 +100,7 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
   async delete(ctx, a) {
     const sd = await ctx.aws.get("servicediscovery");
     if (!a.namespace) return;
-    try {
-      await retryOn(["ResourceInUse"], `namespace ${a.namespace.Name}`, () => sd.send(new DeleteNamespaceCommand({ Id: a.namespace!.Id })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "NamespaceNotFound")) throw e;
-    }
+    await deleted(retryOn(["ResourceInUse"], `namespace ${a.namespace.Name}`, () => sd.send(new DeleteNamespaceCommand({ Id: a.namespace!.Id })), 10_000));
   },
   async refresh(ctx, a) {
     if (a.namespace) {
@@ -145,12 +122,7 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
 
 async function serviceById(ctx: ResourceContext, id: string): Promise<Service | undefined> {
   const sd = await ctx.aws.get("servicediscovery");
-  try {
-    return (await sd.send(new GetServiceCommand({ Id: id }))).Service;
-  } catch (e) {
-    if (isCode(e, "ServiceNotFound")) return undefined;
-    throw e;
-  }
+  return (await orUndefined(sd.send(new GetServiceCommand({ Id: id }))))?.Service;
 }
 
 /**
@@ -159,20 +131,14 @@ async function serviceById(ctx: ResourceContext, id: string): Promise<Service | 
  * services are found with the NAMESPACE_ID filter, and the summaries are stamped with the namespace
  * they were listed under.
  */
-function envDiscoveryServices(ctx: ResourceContext, namespaceId?: string): Promise<{ s: Service; tags: { Key?: string; Value?: string }[] }[]> {
-  return ctx.once(`servicediscovery:services:${namespaceId ?? "*"}`, async () => {
+function envDiscoveryServices(ctx: ResourceContext, namespaceId?: string) {
+  const list = async () => {
     const sd = await ctx.aws.get("servicediscovery");
-    const all: Service[] = [];
     const Filters = namespaceId ? [{ Name: "NAMESPACE_ID" as const, Values: [namespaceId], Condition: "EQ" as const }] : undefined;
-    let NextToken: string | undefined;
-    do {
-      const r = await sd.send(new ListServicesCommand({ Filters, NextToken }));
-      all.push(...(r.Services ?? []).map((s) => (namespaceId ? { ...s, NamespaceId: namespaceId } : s) as Service));
-      NextToken = r.NextToken;
-    } while (NextToken);
-    const tagged = await Promise.all(all.map(async (s) => ({ s, tags: await tagsOf(ctx, s.Arn!) })));
-    return tagged.filter((t) => tagValue(t.tags, TAG_ENV) === ctx.env);
-  });
+    const all = await collect(paginateListServices({ client: sd }, { Filters }), (p) => p.Services);
+    return all.map((s) => (namespaceId ? { ...s, NamespaceId: namespaceId } : s) as Service);
+  };
+  return envTagged(ctx, `servicediscovery:services:${namespaceId ?? "*"}`, list, (s) => tagsOf(ctx, s.Arn!));
 }
 
 export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service, ResourceContext, { id: string; arn: string; name: string }> = {
@@ -181,8 +147,8 @@ export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service
   typicalCreateMs: 1_000,
 
   async find(ctx, spec) {
-    const mine = (await envDiscoveryServices(ctx, spec?.namespaceId)).find((t) => isMine(ctx, t.tags) && (!spec || t.s.Name === spec.name));
-    return mine?.s;
+    const mine = (await envDiscoveryServices(ctx, spec?.namespaceId)).find((t) => ownedBy(ctx, t.tags) && (!spec || t.item.Name === spec.name));
+    return mine?.item;
   },
   diff(spec, s) {
     const c = [];
@@ -213,12 +179,8 @@ export const serviceDiscoveryService: ResourceKind<DiscoveryServiceSpec, Service
   update: async (_ctx, _spec, s) => s,
   async delete(ctx, s) {
     const sd = await ctx.aws.get("servicediscovery");
-    try {
-      // Instances registered by ECS tasks go as the tasks drain.
-      await retryOn(["ResourceInUse"], `Cloud Map service ${s.Name}`, () => sd.send(new DeleteServiceCommand({ Id: s.Id })), 10_000);
-    } catch (e) {
-      if (!isCode(e, "ServiceNotFound")) throw e;
-    }
+    // Instances registered by ECS tasks go as the tasks drain.
+    await deleted(retryOn(["ResourceInUse"], `Cloud Map service ${s.Name}`, () => sd.send(new DeleteServiceCommand({ Id: s.Id })), 10_000));
   },
   refresh: (ctx, s) => serviceById(ctx, s.Id!),
   describe: (s) => ({ id: s.Id!, state: "active", healthy: true, details: { name: s.Name, namespace: s.NamespaceId, instances: s.InstanceCount } }),

@@ -4,7 +4,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { orUndefined } from "./ec2-common.js";
+import { orUndefined } from "./toolkit.js";
 import { generateSigningKey, parseSigningKey, signingKeyProblem, type Purpose } from "./signing-keys.js";
 import { graceViolation } from "../rotation-lambda/grace.js";
 

@@ -12,8 +12,8 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_NODE, tagValue, type ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import type { ResourceContext } from "./context.js";
+import { deleted, envFilter, foundByTags, listOnce, orUndefined, ownedBy, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-02: one subnet, with its IPv6 /64 (NET-02, RDS-11) and public-IP mapping (NET-04). */
 export interface SubnetSpec {
@@ -27,12 +27,7 @@ export interface SubnetSpec {
 const ipv6Of = (s: Subnet) => s.Ipv6CidrBlockAssociationSet?.find((a) => a.Ipv6CidrBlockState?.State === "associated" || a.Ipv6CidrBlockState?.State === "associating")?.Ipv6CidrBlock;
 
 function envSubnets(ctx: ResourceContext): Promise<Subnet[]> {
-  return ctx.once("ec2:subnets", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    const out: Subnet[] = [];
-    for await (const page of paginateDescribeSubnets({ client: ec2 }, { Filters: envFilter(ctx) })) out.push(...(page.Subnets ?? []));
-    return out;
-  });
+  return listOnce(ctx, "ec2:subnets", "ec2", paginateDescribeSubnets, { Filters: envFilter(ctx) }, (p) => p.Subnets);
 }
 
 export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext, { id: string; cidr: string | undefined; ipv6Cidr: string | undefined; az: string | undefined }> = {
@@ -40,12 +35,7 @@ export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext, { id: str
   budget: { create: slowMs("ec2.subnet.create"), delete: 20 * 60_000 },
   typicalCreateMs: typicalMs("ec2.subnet.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envSubnets(ctx))[0];
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envSubnets(ctx));
-  },
+  ...foundByTags(envSubnets),
   diff(spec, s) {
     const c: FieldChange[] = [];
     if (s.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: s.VpcId, to: spec.vpcId, replace: true });
@@ -75,7 +65,7 @@ export const subnet: ResourceKind<SubnetSpec, Subnet, ResourceContext, { id: str
         // CreateSubnet has no ClientToken: the conflicting block may be our own subnet from a run that crashed.
         const r = await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [spec.vpcId] }, { Name: "cidr-block", Values: [spec.cidr] }] }));
         const s = r.Subnets?.[0];
-        if (s && tagValue(s.Tags, TAG_NODE) === ctx.node) return s;
+        if (s && ownedBy(ctx, s.Tags)) return s;
         if (!s) throw new TryAgainLater(`a subnet with ${spec.cidr} exists but is not visible yet`, 2_000);
         throw new OpsError("cidr_conflict", `${ctx.node}: ${spec.cidr} is taken by ${s.SubnetId} (not managed by opsctl)`, { fault: "user", hint: "change network.vpcCidr, or delete that subnet" });
       }

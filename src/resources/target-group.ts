@@ -7,12 +7,13 @@ import {
   ModifyTargetGroupCommand,
   type Tag,
   type TargetGroup,
+  paginateDescribeTargetGroups,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { TAG_ENV, type ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
-import { elbIsOurs, elbOrUndefined, elbTags } from "./load-balancer.js";
+import type { ResourceContext } from "./context.js";
+import { collect, orUndefined, ownedBy, retryOn } from "./toolkit.js";
+import { envElbResources } from "./load-balancer.js";
 
 /** ALB-02: an IP target group (Fargate tasks) with the API's health check and a short deregistration delay. */
 export interface TargetGroupSpec {
@@ -37,26 +38,17 @@ const HEALTH = { HealthCheckIntervalSeconds: 15, HealthCheckTimeoutSeconds: 5, H
 
 const DELAY = "deregistration_delay.timeout_seconds";
 
-function envTargetGroups(ctx: ResourceContext): Promise<{ tg: TargetGroup; tags: Tag[] }[]> {
+function envTargetGroups(ctx: ResourceContext): Promise<{ item: TargetGroup; tags: Tag[] }[]> {
   return ctx.once("elbv2:target-groups", async () => {
     const elb = await ctx.aws.get("elbv2");
-    const all: TargetGroup[] = [];
-    let Marker: string | undefined;
-    do {
-      const r = await elb.send(new DescribeTargetGroupsCommand({ Marker, PageSize: 400 }));
-      all.push(...(r.TargetGroups ?? []));
-      Marker = r.NextMarker;
-    } while (Marker);
-    // No list by tag in ELBv2: the names are deterministic (`<env>-…`), so only those have their tags read.
-    const mine = all.filter((tg) => tg.TargetGroupName!.startsWith(`${ctx.env}-`));
-    const tags = await elbTags(ctx, mine.map((tg) => tg.TargetGroupArn!));
-    return mine.map((tg) => ({ tg, tags: tags.get(tg.TargetGroupArn!) ?? [] })).filter((x) => x.tags.some((t) => t.Key === TAG_ENV && t.Value === ctx.env));
+    const all = await collect(paginateDescribeTargetGroups({ client: elb }, { PageSize: 400 }), (p) => p.TargetGroups);
+    return envElbResources(ctx, all, (tg) => tg.TargetGroupName, (tg) => tg.TargetGroupArn!);
   });
 }
 
 async function withAttributes(ctx: ResourceContext, tg: TargetGroup): Promise<TargetGroupActual | undefined> {
   const elb = await ctx.aws.get("elbv2");
-  const r = await elbOrUndefined(elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tg.TargetGroupArn })));
+  const r = await orUndefined(elb.send(new DescribeTargetGroupAttributesCommand({ TargetGroupArn: tg.TargetGroupArn })));
   return r ? { tg, attributes: Object.fromEntries((r.Attributes ?? []).map((a) => [a.Key!, a.Value ?? ""])) } : undefined;
 }
 
@@ -70,8 +62,8 @@ export const targetGroup: ResourceKind<TargetGroupSpec, TargetGroupActual, Resou
   },
   async findAll(ctx) {
     const out: TargetGroupActual[] = [];
-    for (const { tg, tags } of await envTargetGroups(ctx)) {
-      if (!elbIsOurs(ctx, tags)) continue;
+    for (const { item: tg, tags } of await envTargetGroups(ctx)) {
+      if (!ownedBy(ctx, tags)) continue;
       const a = await withAttributes(ctx, tg);
       if (a) out.push(a);
     }
@@ -141,7 +133,7 @@ export const targetGroup: ResourceKind<TargetGroupSpec, TargetGroupActual, Resou
   },
   async refresh(ctx, { tg }) {
     const elb = await ctx.aws.get("elbv2");
-    const r = await elbOrUndefined(elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.TargetGroupArn!] })));
+    const r = await orUndefined(elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [tg.TargetGroupArn!] })));
     const seen = r?.TargetGroups?.[0];
     return seen ? withAttributes(ctx, seen) : undefined;
   },

@@ -2,7 +2,7 @@ import { DescribeTargetHealthCommand, type TargetHealthDescription } from "@aws-
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { elbOrUndefined } from "./load-balancer.js";
+import { orUndefined } from "./toolkit.js";
 
 /**
  * ALB-02 / ECS-03: the service's tasks are registered and pass the health check — at least
@@ -22,7 +22,7 @@ export interface TargetHealthActual {
 
 async function read(ctx: ResourceContext, arn: string, minHealthy: number): Promise<TargetHealthActual | undefined> {
   const elb = await ctx.aws.get("elbv2");
-  const r = await elbOrUndefined(elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })));
+  const r = await orUndefined(elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })));
   return r ? { targetGroupArn: arn, minHealthy, targets: r.TargetHealthDescriptions ?? [] } : undefined;
 }
 

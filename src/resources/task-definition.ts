@@ -1,18 +1,19 @@
 import {
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
-  ListTaskDefinitionFamiliesCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   type ContainerDefinition,
   type Tag,
   type TaskDefinition,
+  paginateListTaskDefinitionFamilies,
 } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { ecsTags, ofThisNode } from "./ecs-cluster.js";
+import { collect, ownedBy } from "./toolkit.js";
+import { ecsTags } from "./ecs-cluster.js";
 
 /** A container of the task (plain data; opsctl fills in the ECS shape). */
 export interface ContainerSpec {
@@ -91,7 +92,7 @@ async function newest(ctx: ResourceContext, family: string): Promise<TaskDefinit
   const arns = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }))).taskDefinitionArns ?? [];
   if (!arns.length) return undefined;
   const r = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arns[0], include: ["TAGS"] }));
-  if (!ofThisNode(ctx, r.tags)) return undefined;
+  if (!ownedBy(ctx, r.tags)) return undefined;
   return { td: r.taskDefinition!, tags: r.tags ?? [], olderActive: arns.slice(1) };
 }
 
@@ -113,13 +114,7 @@ async function byArn(ctx: ResourceContext, arn: string): Promise<TaskDefinitionA
 function envFamilies(ctx: ResourceContext): Promise<{ family: string; tags: Tag[] }[]> {
   return ctx.once("ecs:task-definition-families", async () => {
     const ecs = await ctx.aws.get("ecs");
-    const families: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const r = await ecs.send(new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE", nextToken }));
-      families.push(...(r.families ?? []));
-      nextToken = r.nextToken;
-    } while (nextToken);
+    const families = await collect(paginateListTaskDefinitionFamilies({ client: ecs }, { status: "ACTIVE" }), (p) => p.families);
     return Promise.all(
       families.map(async (family) => ({ family, tags: (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ["TAGS"] }))).tags ?? [] })),
     );
@@ -133,7 +128,7 @@ export const taskDefinition: ResourceKind<TaskDefinitionSpec, TaskDefinitionActu
 
   async find(ctx, spec) {
     if (spec) return newest(ctx, spec.family);
-    const mine = (await envFamilies(ctx)).find((f) => ofThisNode(ctx, f.tags));
+    const mine = (await envFamilies(ctx)).find((f) => ownedBy(ctx, f.tags));
     return mine ? newest(ctx, mine.family) : undefined;
   },
   diff(spec, { td, olderActive }) {

@@ -13,7 +13,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { deleted, orUndefined, retryOn } from "./toolkit.js";
 
 /** MON-02: the account's CloudTrail trail (multi-region, log file validation, KMS-encrypted) into the logs bucket. */
 export interface TrailSpec {
@@ -31,7 +31,6 @@ export interface TrailActual {
   logging: boolean;
 }
 
-const NOT_FOUND = "TrailNotFoundException";
 /** The bucket or key policy just written may not be seen by CloudTrail yet; it also answers these when wrong. */
 const NOT_YET = ["InsufficientS3BucketPolicyException", "S3BucketDoesNotExistException", "InsufficientEncryptionPolicyException", "KmsKeyNotFoundException"];
 
@@ -45,24 +44,14 @@ function trails(ctx: ResourceContext): Promise<Trail[]> {
 
 async function status(ctx: ResourceContext, trail: Trail): Promise<TrailActual | undefined> {
   const ct = await ctx.aws.get("cloudtrail");
-  try {
-    const s = await ct.send(new GetTrailStatusCommand({ Name: trail.TrailARN ?? trail.Name }));
-    return { trail, logging: s.IsLogging === true };
-  } catch (e) {
-    if (isCode(e, NOT_FOUND)) return undefined;
-    throw e;
-  }
+  const s = await orUndefined(ct.send(new GetTrailStatusCommand({ Name: trail.TrailARN ?? trail.Name })));
+  return s && { trail, logging: s.IsLogging === true };
 }
 
 async function read(ctx: ResourceContext, name: string): Promise<TrailActual | undefined> {
   const ct = await ctx.aws.get("cloudtrail");
-  try {
-    const r = await ct.send(new GetTrailCommand({ Name: name }));
-    return r.Trail ? status(ctx, r.Trail) : undefined;
-  } catch (e) {
-    if (isCode(e, NOT_FOUND)) return undefined;
-    throw e;
-  }
+  const r = await orUndefined(ct.send(new GetTrailCommand({ Name: name })));
+  return r?.Trail ? status(ctx, r.Trail) : undefined;
 }
 
 const settings = (spec: TrailSpec) => ({
@@ -135,11 +124,7 @@ export const trail: ResourceKind<TrailSpec, TrailActual, ResourceContext, { id: 
   },
   async delete(ctx, a) {
     const ct = await ctx.aws.get("cloudtrail");
-    try {
-      await ct.send(new DeleteTrailCommand({ Name: a.trail.TrailARN ?? a.trail.Name }));
-    } catch (e) {
-      if (!isCode(e, NOT_FOUND)) throw e;
-    }
+    await deleted(ct.send(new DeleteTrailCommand({ Name: a.trail.TrailARN ?? a.trail.Name })));
   },
   refresh: (ctx, a) => read(ctx, a.trail.TrailARN ?? a.trail.Name!),
   describe: ({ trail: t, logging }) => ({

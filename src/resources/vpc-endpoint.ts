@@ -1,9 +1,9 @@
-import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type VpcEndpoint } from "@aws-sdk/client-ec2";
+import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type VpcEndpoint, paginateDescribeVpcEndpoints } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { createWithToken, type ResourceContext } from "./context.js";
-import { envFilter, ofNode, orUndefined, retryOn, sameSet, tagSpec } from "./ec2-common.js";
+import { envFilter, foundByTags, listOnce, orUndefined, retryOn, sameSet, tagSpec } from "./toolkit.js";
 import { canonicalPolicy, type PolicyDocument } from "./policy.js";
 
 /** NET-07: a gateway endpoint (S3) on the given route tables, with its endpoint policy. */
@@ -18,10 +18,7 @@ export interface VpcEndpointSpec {
 const state = (e: VpcEndpoint) => String(e.State ?? "").toLowerCase();
 
 function envEndpoints(ctx: ResourceContext): Promise<VpcEndpoint[]> {
-  return ctx.once("ec2:vpces", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    return (await ec2.send(new DescribeVpcEndpointsCommand({ Filters: envFilter(ctx) }))).VpcEndpoints ?? [];
-  });
+  return listOnce(ctx, "ec2:vpces", "ec2", paginateDescribeVpcEndpoints, { Filters: envFilter(ctx) }, (p) => p.VpcEndpoints);
 }
 
 export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceContext, { id: string }> = {
@@ -30,12 +27,7 @@ export const vpcEndpoint: ResourceKind<VpcEndpointSpec, VpcEndpoint, ResourceCon
   typicalCreateMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
   typicalDeleteMs: typicalMs("ec2.vpc-endpoint.gateway.create"),
 
-  async find(ctx) {
-    return ofNode(ctx, await envEndpoints(ctx)).find((e) => !["deleting", "deleted"].includes(state(e)));
-  },
-  async findAll(ctx) {
-    return ofNode(ctx, await envEndpoints(ctx)).filter((e) => state(e) !== "deleted");
-  },
+  ...foundByTags(envEndpoints, (e) => !["deleting", "deleted"].includes(state(e)), (e) => state(e) === "deleted"),
   diff(spec, e) {
     const c: FieldChange[] = [];
     if (e.VpcId !== spec.vpcId) c.push({ field: "VpcId", from: e.VpcId, to: spec.vpcId, replace: true });

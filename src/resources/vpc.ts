@@ -12,7 +12,7 @@ import {
 import type { ResourceKind, FieldChange } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { deleted, envFilter, ofNode, orUndefined, retryOn, tagSpec } from "./ec2-common.js";
+import { deleted, envFilter, listOnce, ofNode, orUndefined, retryOn, tagSpec } from "./toolkit.js";
 
 /** NET-01, NET-03: the VPC with an Amazon-provided IPv6 block and DNS support + hostnames. */
 export interface VpcSpec {
@@ -41,12 +41,7 @@ async function withAttributes(ctx: ResourceContext, vpc: Vpc): Promise<VpcActual
 
 /** All VPCs of the env (one paginated call per run). */
 export function envVpcs(ctx: ResourceContext): Promise<Vpc[]> {
-  return ctx.once("ec2:vpcs", async () => {
-    const ec2 = await ctx.aws.get("ec2");
-    const out: Vpc[] = [];
-    for await (const page of paginateDescribeVpcs({ client: ec2 }, { Filters: envFilter(ctx) })) out.push(...(page.Vpcs ?? []));
-    return out;
-  });
+  return listOnce(ctx, "ec2:vpcs", "ec2", paginateDescribeVpcs, { Filters: envFilter(ctx) }, (p) => p.Vpcs);
 }
 
 export const vpc: ResourceKind<VpcSpec, VpcActual, ResourceContext, { id: string; cidr: string | undefined; ipv6Cidr: string | undefined }> = {

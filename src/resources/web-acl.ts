@@ -14,7 +14,7 @@ import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
-import { retryOn } from "./ec2-common.js";
+import { collect, orUndefined, pagesOf, retryOn } from "./toolkit.js";
 
 /** CDN-03: the WAFv2 web ACL in front of the distribution. */
 export interface WebAclSpec {
@@ -75,26 +75,16 @@ function ruleKey(r: Rule): string {
 function listAcls(ctx: ResourceContext): Promise<WebACLSummary[]> {
   return ctx.once("wafv2:cloudfront-acls", async () => {
     const waf = await ctx.aws.get("wafv2", REGION);
-    const out: WebACLSummary[] = [];
-    let NextMarker: string | undefined;
-    do {
-      const r = await waf.send(new ListWebACLsCommand({ Scope: SCOPE, NextMarker, Limit: 100 }));
-      out.push(...(r.WebACLs ?? []));
-      NextMarker = r.NextMarker;
-    } while (NextMarker);
-    return out;
+    // WAFv2 has no SDK paginator for ListWebACLs.
+    const pages = pagesOf((NextMarker: string | undefined) => waf.send(new ListWebACLsCommand({ Scope: SCOPE, NextMarker, Limit: 100 })), (r) => r.NextMarker);
+    return collect(pages, (r) => r.WebACLs);
   });
 }
 
 async function read(ctx: ResourceContext, name: string, id: string): Promise<WebAclActual | undefined> {
   const waf = await ctx.aws.get("wafv2", REGION);
-  try {
-    const r = await waf.send(new GetWebACLCommand({ Name: name, Scope: SCOPE, Id: id }));
-    return { acl: r.WebACL!, lockToken: r.LockToken! };
-  } catch (e) {
-    if (isCode(e, NONEXISTENT)) return undefined;
-    throw e;
-  }
+  const r = await orUndefined(waf.send(new GetWebACLCommand({ Name: name, Scope: SCOPE, Id: id })), NONEXISTENT);
+  return r && { acl: r.WebACL!, lockToken: r.LockToken! };
 }
 
 export const webAcl: ResourceKind<WebAclSpec, WebAclActual, ResourceContext, { id: string; arn: string; name: string }> = {
