@@ -81,6 +81,16 @@ const lastEvents = (s: Service) => (s.events ?? []).slice(0, EVENTS_SHOWN).map((
 
 export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, { id: string; name: string; arn: string; cluster: string }> = {
   kind: "ecs-service",
+  // SPEC.md ECS-03 (the service), ALB-02 (registered with the target group), ECS-04 (service discovery).
+  fieldControls: {
+    taskDefinition: ["ECS-03"],
+    desiredCount: ["ECS-03"],
+    networkConfiguration: ["ECS-03"],
+    deploymentCircuitBreaker: ["ECS-03"],
+    healthCheckGracePeriodSeconds: ["ECS-03"],
+    loadBalancers: ["ECS-03", "ALB-02"],
+    serviceRegistries: ["ECS-04"],
+  },
   budget: { create: slowMs("ecs.service.steady"), delete: slowMs("ecs.service.drain") * 2 },
   typicalCreateMs: typicalMs("ecs.service.steady"),
   typicalDeleteMs: typicalMs("ecs.service.drain"),
