@@ -10,11 +10,11 @@ import { DeleteLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RemoveRegionsFromReplicationCommand, CancelRotateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { ScheduleKeyDeletionCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
-import { DeleteDBInstanceCommand, DeleteDBParameterGroupCommand, DeleteDBSubnetGroupCommand, DeleteOptionGroupCommand, ModifyDBInstanceCommand, type RDSClient } from "@aws-sdk/client-rds";
+import { DeleteDBInstanceCommand, DescribeDBInstancesCommand, DeleteDBParameterGroupCommand, DeleteDBSubnetGroupCommand, DeleteOptionGroupCommand, ModifyDBInstanceCommand, type RDSClient } from "@aws-sdk/client-rds";
 import { DeleteCacheSubnetGroupCommand, DeleteReplicationGroupCommand } from "@aws-sdk/client-elasticache";
 import * as SD from "@aws-sdk/client-servicediscovery";
 import { DeleteCertificateCommand } from "@aws-sdk/client-acm";
-import { DeleteWebACLCommand, GetWebACLCommand } from "@aws-sdk/client-wafv2";
+import { DeleteWebACLCommand, ListWebACLsCommand } from "@aws-sdk/client-wafv2";
 import { DeleteRepositoryCommand } from "@aws-sdk/client-ecr";
 import { DeleteClusterCommand, DeleteServiceCommand as DeleteEcsServiceCommand, DeregisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { DeleteAlarmsCommand } from "@aws-sdk/client-cloudwatch";
@@ -231,8 +231,7 @@ const CASES: Record<string, DeleteCase> = {
     remove: async (s, id, b) => {
       const c = await ec2(s);
       await c.send(new EC2.ModifyInstanceAttributeCommand({ InstanceId: b.id("instance:bastion"), Groups: [b.id("default-security-group:main")] }));
-      const refs = (await c.send(new EC2.DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "referenced-group-id" as never, Values: [id] }] }))).SecurityGroupRules ?? [];
-      const all = refs.length ? refs : ((await c.send(new EC2.DescribeSecurityGroupRulesCommand({}))).SecurityGroupRules ?? []).filter((r) => r.ReferencedGroupInfo?.GroupId === id);
+      const all = ((await c.send(new EC2.DescribeSecurityGroupRulesCommand({}))).SecurityGroupRules ?? []).filter((r) => r.ReferencedGroupInfo?.GroupId === id);
       // Other groups name it in ingress rules only (SG-03: MySQL from the bastion).
       for (const r of all.filter((x) => !x.IsEgress)) await c.send(new EC2.RevokeSecurityGroupIngressCommand({ GroupId: r.GroupId, SecurityGroupRuleIds: [r.SecurityGroupRuleId!] }));
       await c.send(new EC2.DeleteSecurityGroupCommand({ GroupId: id }));
@@ -298,9 +297,9 @@ const CASES: Record<string, DeleteCase> = {
       await editDistribution(s, b.id("distribution:site"), (c) => ({ ...c, WebACLId: "" }));
       s.sandbox.clock.advance(30 * MINUTE);
       const waf = await s.aws.get("wafv2", "us-east-1");
-      const [, , , , , , name, aclId] = id.split(/[:/]/);
-      const got = await waf.send(new GetWebACLCommand({ Name: name, Scope: "CLOUDFRONT", Id: aclId }));
-      await waf.send(new DeleteWebACLCommand({ Name: name, Scope: "CLOUDFRONT", Id: aclId, LockToken: got.LockToken }));
+      // The node's id is the ACL's name: its Id and LockToken come from the list.
+      const acl = (await waf.send(new ListWebACLsCommand({ Scope: "CLOUDFRONT" }))).WebACLs!.find((a) => a.Name === id)!;
+      await waf.send(new DeleteWebACLCommand({ Name: id, Scope: "CLOUDFRONT", Id: acl.Id, LockToken: acl.LockToken }));
     },
   },
   "origin-access-control": {
@@ -320,7 +319,15 @@ async function afterDatabase(s: S, then: (rds: RDSClient) => Promise<unknown>): 
   const rds = await s.aws.get("rds");
   await rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: "demo-main", DeletionProtection: false, ApplyImmediately: true }));
   await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: "demo-main", SkipFinalSnapshot: true }));
-  s.sandbox.clock.advance(30 * MINUTE);
+  // As the console (or the DBInstanceDeleted waiter) would: look again until it is gone.
+  for (let i = 0; i < 12; i++) {
+    s.sandbox.clock.advance(5 * MINUTE);
+    try {
+      await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: "demo-main" }));
+    } catch {
+      break;
+    }
+  }
   return then(rds);
 }
 
