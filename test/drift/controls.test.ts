@@ -39,15 +39,15 @@ const editDistribution = (edit: (c: DistributionConfig) => DistributionConfig) =
   const got = await cf.send(new GetDistributionConfigCommand({ Id: b.id("distribution:site") }));
   return cf.send(new UpdateDistributionCommand({ Id: b.id("distribution:site"), IfMatch: got.ETag, DistributionConfig: edit(got.DistributionConfig!) }));
 };
-/** A new revision of the API's family, the same but for the container health check (what `up` registered is older now). */
-async function registerWithoutHealthCheck(s: S, b: Baseline): Promise<unknown> {
+/** A new revision of a node's family (the console's "create new revision"), the same but for the container health check: what `up` registered is older now. */
+const registerWithoutHealthCheck = (node = "task-definition:api") => async (s: S, b: Baseline): Promise<unknown> => {
   const ecs = await s.aws.get("ecs");
-  const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: b.id("task-definition:api") }))).taskDefinition!;
+  const td = (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: b.id(node) }))).taskDefinition!;
   return ecs.send(new RegisterTaskDefinitionCommand({
     family: td.family, taskRoleArn: td.taskRoleArn, executionRoleArn: td.executionRoleArn, networkMode: td.networkMode, requiresCompatibilities: td.requiresCompatibilities, cpu: td.cpu, memory: td.memory, runtimePlatform: td.runtimePlatform,
     containerDefinitions: td.containerDefinitions!.map((c) => ({ ...c, healthCheck: undefined })),
   }));
-}
+};
 /** The api A record UPSERTed from its ALB alias to a plain address (the console's edit). */
 async function pointApiAtAddress(s: S, b: Baseline): Promise<unknown> {
   const [zone, name] = b.id("dns-record:api-a").split("/");
@@ -103,7 +103,9 @@ const BREAKS: Record<string, Break> = {
   "RED-01": { node: "replication-group:redis", seed: "automatic failover and Multi-AZ off", breakIt: async (s) => (await s.aws.get("elasticache")).send(new ModifyReplicationGroupCommand({ ReplicationGroupId: "demo-redis", AutomaticFailoverEnabled: false, MultiAZEnabled: false, ApplyImmediately: true })) },
   // Container Insights is part of both ECS-01 and MON-01 (SPEC.md), so turning it off fails both.
   "ECS-01": { node: "ecs-cluster:main", seed: "Container Insights off", alsoFails: ["MON-01"], breakIt: async (s, b) => (await s.aws.get("ecs")).send(new UpdateClusterSettingsCommand({ cluster: b.id("ecs-cluster:main"), settings: [{ name: "containerInsights", value: "disabled" }] })) },
-  "ECS-02": { node: "task-definition:api", seed: "a revision without the container health check registered", breakIt: registerWithoutHealthCheck },
+  "ECS-02": { node: "task-definition:api", seed: "a revision without the container health check registered", breakIt: registerWithoutHealthCheck() },
+  // The bootstrap task is what creates the app user (RDS-07): a revision registered out of band is one it did not make.
+  "RDS-07": { node: "task-definition:bootstrap", seed: "a revision of the bootstrap task (which creates the app user) registered out of band", breakIt: registerWithoutHealthCheck("task-definition:bootstrap") },
   // (Desired count 1 would also fail ALB-02: target-health, which carries it, then sees one healthy target of two.)
   "ECS-03": { node: "ecs-service:api", seed: "deployment circuit breaker off", breakIt: async (s, b) => (await s.aws.get("ecs")).send(new UpdateServiceCommand({ cluster: b.id("ecs-cluster:main"), service: b.id("ecs-service:api"), deploymentConfiguration: { deploymentCircuitBreaker: { enable: false, rollback: false } } })) },
   "ECS-04": { node: "ecs-service:api", seed: "service discovery registry removed from the service", breakIt: async (s, b) => (await s.aws.get("ecs")).send(new UpdateServiceCommand({ cluster: b.id("ecs-cluster:main"), service: b.id("ecs-service:api"), serviceRegistries: [] })) },
@@ -136,7 +138,7 @@ const UNBREAKABLE: Record<string, string> = {
 /** Breaks that do not hold today (defects found by the campaign, reported to the lead), with the reason. */
 const KNOWN_FAILING: Record<string, string> = {
   "BAS-02": "audit also fails BAS-01 and IAM-03: status does not look for a node whose parent is missing (engine stepPreview, parentMissing), so the bastion, whose spec names the key pair, reads as missing too",
-  "RDS-04": "audit also fails IAM-01 and RDS-07: turning management off deletes the RDS-managed master secret, and the bootstrap task role's policy (IAM-01, RDS-07) is built from that secret's ARN, so it reads as drifted too",
+  "RDS-04": "audit also fails IAM-01 and RDS-07: turning management off makes RDS delete the master secret it managed, and the bootstrap task's role policy (IAM-01, RDS-07) and task definition (RDS-07) name that secret's ARN, so they read as drifted too",
 };
 
 let base: Baseline;
