@@ -401,6 +401,13 @@ async function contents(s3: S3Client, name: string, cap = 100_000): Promise<{ ob
 
 export const bucket: ResourceKind<BucketSpec, BucketActual, ResourceContext, { id: string; arn: string }> = {
   kind: "bucket",
+  // SPEC.md S3-01/S3-02/S3-03 (whichever the bucket's node carries); the app bucket's policy (only
+  // through the VPC endpoint) is also NET-07.
+  fieldControls: {
+    ...Object.fromEntries(["region", "ObjectOwnership", "PublicAccessBlock", "Encryption", "Versioning", "Lifecycle"].map((f) => [f, ["S3-01", "S3-02", "S3-03"]])),
+    Policy: ["S3-01", "S3-02", "S3-03", "NET-07"],
+    Tags: [],
+  },
   budget: { create: slowMs("s3.bucket.create") * 3, delete: slowMs("s3.bucket.create") * 6 },
   typicalCreateMs: typicalMs("s3.bucket.create"),
 

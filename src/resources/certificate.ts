@@ -9,7 +9,7 @@ import {
   type KeyAlgorithm,
 } from "@aws-sdk/client-acm";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { collect, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /**
@@ -32,9 +32,9 @@ const KEY_ALGORITHM: KeyAlgorithm = "RSA_2048";
 /** States a certificate never leaves: such a certificate is deleted by `down`, never reused by `up`. */
 const DEAD = ["VALIDATION_TIMED_OUT", "FAILED", "REVOKED", "EXPIRED", "INACTIVE"];
 
-/** ACM's idempotency token: at most 32 word characters (RequestCertificate, IdempotencyToken). */
-export function acmToken(ctx: ResourceContext, ...parts: string[]): string {
-  return ctx.token(...parts).replace(/^opsctl-/, "").replace(/\W/g, "").slice(0, 32);
+/** An opsctl token (`ctx.token`, or a generation of it from createWithToken) in ACM's form: at most 32 word characters (RequestCertificate, IdempotencyToken). */
+export function acmIdempotencyToken(token: string): string {
+  return token.replace(/^opsctl-/, "").replace(/\W/g, "").slice(0, 32);
 }
 
 async function listAll(ctx: ResourceContext, region: string): Promise<CertificateSummary[]> {
@@ -97,17 +97,18 @@ export const certificate: ResourceKind<CertificateSpec, CertificateActual, Resou
     const acm = await ctx.aws.get("acm", spec.region);
     const domain = spec.domainName.toLowerCase();
     // Same token within an hour → the same certificate (a retried request after a crash); later, the tags find it.
-    const r = await acm.send(
-      new RequestCertificateCommand({
-        DomainName: domain,
-        ValidationMethod: "DNS",
-        KeyAlgorithm: KEY_ALGORITHM,
-        IdempotencyToken: acmToken(ctx, domain, spec.region),
-        Tags: ctx.tags(),
-      }),
+    // A token that answers a certificate deleted out of band (or one that can never be issued) moves on to the next generation.
+    let a: CertificateActual | undefined;
+    const r = await createWithToken(
+      ctx,
+      [domain, spec.region],
+      (token) => acm.send(new RequestCertificateCommand({ DomainName: domain, ValidationMethod: "DNS", KeyAlgorithm: KEY_ALGORITHM, IdempotencyToken: acmIdempotencyToken(token), Tags: ctx.tags() })),
+      async (x) => {
+        a = await describeCert(ctx, spec.region, x.CertificateArn!);
+        return !a || DEAD.includes(a.cert.Status!);
+      },
     );
     ctx.forget(`acm:certificates:${spec.region}`);
-    const a = await describeCert(ctx, spec.region, r.CertificateArn!);
     return a ?? { cert: { CertificateArn: r.CertificateArn, DomainName: domain, Status: "PENDING_VALIDATION" }, region: spec.region };
   },
   update: async (_ctx, _spec, a) => a,

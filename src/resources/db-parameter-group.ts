@@ -52,6 +52,8 @@ const userValue = (p: Parameter | undefined) => (p?.Source === "user" ? p.Parame
 
 export const dbParameterGroup: ResourceKind<DbParameterGroupSpec, DbParameterGroupActual, ResourceContext, { id: string; name: string; arn: string; family: string | undefined }> = {
   kind: "db-parameter-group",
+  // SPEC.md RDS-06 (require_secure_transport); the log parameters are RDS-09.
+  fieldControls: { "parameters.require_secure_transport": ["RDS-06"], "parameters.*": ["RDS-09"], Description: [] },
   budget: { create: slowMs("rds.parameter-group.create") * 6, delete: slowMs("rds.instance.delete") },
   typicalCreateMs: typicalMs("rds.parameter-group.create"),
 

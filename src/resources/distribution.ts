@@ -14,7 +14,7 @@ import { InputError, TryAgainLater } from "../engine/errors.js";
 import { errorCode, isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { pollDelay } from "../engine/poll.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn, sameSet } from "./toolkit.js";
 
 /** CDN-01, CDN-02: the CloudFront distribution in front of the web bucket (OAC, TLS, WAF). */
@@ -206,25 +206,28 @@ export const distribution: ResourceKind<DistributionSpec, DistributionActual, Re
     checkCloudFrontCertificate(spec.certificateArn);
     const cf = await ctx.aws.get("cloudfront");
     // The reference changes with the OAC (recreated after a `down`), so a re-create after a delete
-    // gets a fresh reference while a retried create reuses it.
-    const CallerReference = ctx.token(spec.originAccessControlId, spec.originBucketDomainName);
-    const base = { CallerReference, Comment: "", Enabled: true, Origins: { Quantity: 0, Items: [] }, DefaultCacheBehavior: undefined } as unknown as DistributionConfig;
-    const DistributionConfig = apply(base, spec);
-    try {
-      const r = await retryOn(["InvalidOriginAccessControl", "InvalidWebACLId"], `distribution ${ctx.name} (dependency not visible yet)`, () =>
-        cf.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig, Tags: { Items: ctx.tags() } } })),
-        5_000,
-      );
-      return { distribution: r.Distribution!, etag: r.ETag! };
-    } catch (e) {
-      if (!isCode(e, "DistributionAlreadyExists")) throw e;
-      // A crashed run created it with this reference; CloudFront names it in the message
-      // ("… Already exists: E…", aws-sdk-js-v3 issue 2618).
-      const id = /Already exists: ([A-Z0-9]+)/.exec((e as Error).message)?.[1];
-      const found = id ? await read(ctx, id) : undefined;
-      if (!found) throw new TryAgainLater(`distribution with reference ${CallerReference} exists but is not readable yet`, 5_000);
-      return found;
-    }
+    // gets a fresh reference while a retried create reuses it. A reference that names a distribution
+    // deleted out of band moves on to the next generation (createWithToken).
+    const gone = Symbol("gone");
+    const r = await createWithToken<DistributionActual | typeof gone>(ctx, [spec.originAccessControlId, spec.originBucketDomainName], async (CallerReference) => {
+      const base = { CallerReference, Comment: "", Enabled: true, Origins: { Quantity: 0, Items: [] }, DefaultCacheBehavior: undefined } as unknown as DistributionConfig;
+      const DistributionConfig = apply(base, spec);
+      try {
+        const r = await retryOn(["InvalidOriginAccessControl", "InvalidWebACLId"], `distribution ${ctx.name} (dependency not visible yet)`, () =>
+          cf.send(new CreateDistributionWithTagsCommand({ DistributionConfigWithTags: { DistributionConfig, Tags: { Items: ctx.tags() } } })),
+          5_000,
+        );
+        return { distribution: r.Distribution!, etag: r.ETag! };
+      } catch (e) {
+        if (!isCode(e, "DistributionAlreadyExists")) throw e;
+        // A crashed run created it with this reference; CloudFront names it in the message
+        // ("… Already exists: E…", aws-sdk-js-v3 issue 2618).
+        const id = /Already exists: ([A-Z0-9]+)/.exec((e as Error).message)?.[1];
+        if (!id) throw new TryAgainLater(`distribution with reference ${CallerReference} exists but is not named yet`, 5_000);
+        return (await read(ctx, id)) ?? gone;
+      }
+    }, (x) => x === gone);
+    return r as DistributionActual;
   },
   async update(ctx, spec, a) {
     checkCloudFrontCertificate(spec.certificateArn);

@@ -3,7 +3,7 @@ import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import type { ResourceContext } from "./context.js";
+import { createWithToken, type ResourceContext } from "./context.js";
 import { collect, orUndefined, ownedBy, sameSet } from "./toolkit.js";
 import { allClusters, ecsTags } from "./ecs-cluster.js";
 
@@ -69,6 +69,16 @@ const lastEvents = (s: Service) => (s.events ?? []).slice(0, EVENTS_SHOWN).map((
 
 export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, { id: string; name: string; arn: string; cluster: string }> = {
   kind: "ecs-service",
+  // SPEC.md ECS-03 (the service), ALB-02 (registered with the target group), ECS-04 (service discovery).
+  fieldControls: {
+    taskDefinition: ["ECS-03"],
+    desiredCount: ["ECS-03"],
+    networkConfiguration: ["ECS-03"],
+    deploymentCircuitBreaker: ["ECS-03"],
+    healthCheckGracePeriodSeconds: ["ECS-03"],
+    loadBalancers: ["ECS-03", "ALB-02"],
+    serviceRegistries: ["ECS-04"],
+  },
   budget: { create: slowMs("ecs.service.steady"), delete: slowMs("ecs.service.drain") * 2 },
   typicalCreateMs: typicalMs("ecs.service.steady"),
   typicalDeleteMs: typicalMs("ecs.service.drain"),
@@ -113,7 +123,8 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
   async create(ctx, spec) {
     const ecs = await ctx.aws.get("ecs");
     try {
-      const r = await ecs.send(
+      // A token that answers a service deleted out of band (INACTIVE, or DRAINING) moves on to the next generation.
+      return await createWithToken(ctx, [spec.cluster, spec.name], async (token) => (await ecs.send(
         new CreateServiceCommand({
           cluster: spec.cluster,
           serviceName: spec.name,
@@ -129,11 +140,10 @@ export const ecsService: ResourceKind<EcsServiceSpec, Service, ResourceContext, 
           propagateTags: "SERVICE",
           enableECSManagedTags: true,
           // CreateService takes at most 36 characters (ECS_Idempotency): the token's prefix is enough to be unique.
-          clientToken: ctx.token(spec.cluster, spec.name).slice(0, 36),
+          clientToken: token.slice(0, 36),
           tags: ecsTags(ctx),
         }),
-      );
-      return r.service!;
+      )).service!, (x) => x.status === "INACTIVE" || x.status === "DRAINING");
     } catch (e) {
       // The task role or the target group is not visible to ECS yet (IAM/ELB eventual consistency).
       if (isCode(e, "InvalidParameterException") && /Unable to assume role|target ?group/i.test(String((e as Error).message))) throw new TryAgainLater(`service ${spec.name}: ${(e as Error).message}`, 10_000);

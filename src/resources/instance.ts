@@ -48,6 +48,8 @@ function envInstances(ctx: ResourceContext): Promise<Instance[]> {
 
 export const instance: ResourceKind<InstanceSpec, InstanceActual, ResourceContext, { id: string; publicIp: string | undefined }> = {
   kind: "instance",
+  // SPEC.md BAS-01 (subnet, key, IMDSv2, encrypted root volume, its group); IAM-03 is the instance profile's role.
+  fieldControls: { SubnetId: ["BAS-01"], KeyName: ["BAS-01"], "RootVolume.Encrypted": ["BAS-01"], InstanceType: ["BAS-01"], "MetadataOptions.HttpTokens": ["BAS-01"], SecurityGroups: ["BAS-01"] },
   budget: { create: slowMs("ec2.instance.run"), delete: slowMs("ec2.instance.stop") },
   typicalCreateMs: typicalMs("ec2.instance.run"),
   typicalDeleteMs: typicalMs("ec2.instance.stop"),

@@ -2,6 +2,7 @@ import {
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,
   DescribeLoadBalancerAttributesCommand,
+  DescribeListenersCommand,
   DescribeLoadBalancersCommand,
   DescribeTagsCommand,
   ModifyLoadBalancerAttributesCommand,
@@ -13,6 +14,7 @@ import {
   paginateDescribeLoadBalancers,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
+import { TryAgainLater } from "../engine/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import type { ResourceContext } from "./context.js";
 import { collect, ofEnv, orUndefined, ownedBy, retryOn, sameSet, sorted } from "./toolkit.js";
@@ -80,6 +82,36 @@ async function withAttributes(ctx: ResourceContext, lb: LoadBalancer): Promise<L
   return a ? { lb, attributes: a } : undefined;
 }
 
+/**
+ * How long an ALB that reads as active without listeners is looked at again before it is taken as live:
+ * longer than ELBv2 keeps a deleted ALB listed (typical(elbv2.load-balancer.delete), about 30 s).
+ */
+export const DELETE_WINDOW_MS = 2 * typicalMs("elbv2.load-balancer.delete");
+
+/**
+ * ELBv2 has no `deleting` state: a deleted ALB stays listed as `active` until it is gone (the
+ * LoadBalancersDeleted waiter retries while State.Code is `active`), while its listeners are gone at
+ * once (DeleteLoadBalancer) and CreateListener on it answers LoadBalancerNotFound. An ALB of this
+ * node always has listeners once `up` made them, so one that is active with none is looked at again
+ * (TryAgainLater) until it is gone — then `up` creates a new one — or the window has passed (it is
+ * live; its listeners were deleted out of band and the listener nodes re-create them).
+ */
+async function notBeingDeleted(ctx: ResourceContext, a: LoadBalancerActual): Promise<void> {
+  const arn = a.lb.LoadBalancerArn!;
+  if (a.lb.State?.Code !== "active") return;
+  // The same read (and memo key) as the listener nodes' lookup.
+  const listeners = await ctx.once(`elbv2:listeners:${arn}`, async () => {
+    const elb = await ctx.aws.get("elbv2");
+    return (await orUndefined(elb.send(new DescribeListenersCommand({ LoadBalancerArn: arn }))))?.Listeners ?? [];
+  });
+  if (listeners.length) return;
+  const since = await ctx.once(`elbv2:quiet-since:${arn}`, async () => ctx.clock.now());
+  if (ctx.clock.now() - since >= DELETE_WINDOW_MS) return;
+  ctx.forget("elbv2:load-balancers");
+  ctx.forget(`elbv2:listeners:${arn}`);
+  throw new TryAgainLater(`load balancer ${a.lb.LoadBalancerName} reads as active but has no listeners: it may be being deleted; looking again`, 5_000);
+}
+
 /** The attribute values the spec asks for (ALB-01: drop invalid header fields; access logs). */
 export function wantedAttributes(spec: LoadBalancerSpec): Record<string, string> {
   return {
@@ -110,8 +142,11 @@ export const loadBalancer: ResourceKind<LoadBalancerSpec, LoadBalancerActual, Re
   },
   typicalDeleteMs: typicalMs("elbv2.load-balancer.delete"),
 
-  async find(ctx) {
-    return (await this.findAll!(ctx))[0];
+  async find(ctx, spec) {
+    const found = (await this.findAll!(ctx))[0];
+    // Down (no spec) deletes the listeners first, so an ALB without listeners is expected there.
+    if (found && spec) await notBeingDeleted(ctx, found);
+    return found;
   },
   async findAll(ctx) {
     const mine = (await envLoadBalancers(ctx)).filter((x) => ownedBy(ctx, x.tags));

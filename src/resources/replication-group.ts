@@ -181,6 +181,12 @@ async function newestVersion(ctx: ResourceContext, engine: string): Promise<stri
 
 export const replicationGroup: ResourceKind<ReplicationGroupSpec, ReplicationGroupActual, ResourceContext, { id: string; arn: string | undefined; primaryEndpoint: string | undefined; port: number; readerEndpoint: string | undefined }> = {
   kind: "replication-group",
+  // SPEC.md RED-01 (the replication group itself); its security groups are also SG-04 (Redis only from ECS).
+  fieldControls: {
+    SecurityGroupIds: ["SG-04", "RED-01"],
+    Description: [],
+    ...Object.fromEntries(["Engine", "EngineVersion", "CacheNodeType", "NodeAZs", "AutomaticFailover", "MultiAZ", "AtRestEncryptionEnabled", "KmsKeyId", "TransitEncryptionEnabled", "TransitEncryptionMode", "AuthTokenEnabled", "CacheSubnetGroupName", "Port"].map((f) => [f, ["RED-01"]])),
+  },
   // RED-01: creates take 6–9 minutes and the SDK's waiter stops at 10; the budget is the table's slow case (20 min).
   budget: { create: slowMs("elasticache.replication-group.create"), delete: slowMs("elasticache.replication-group.delete") },
   typicalCreateMs: typicalMs("elasticache.replication-group.create"),

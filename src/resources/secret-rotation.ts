@@ -19,6 +19,16 @@ export interface SecretRotationSpec {
  */
 export type SecretRotationActual = DescribeSecretResponse;
 
+/**
+ * RotateSecret's ClientRequestToken (the id of the version a rotation would make): derived from the
+ * spec and the secret's AWSCURRENT version, so a retry after a crash sends the same token, and once a
+ * rotation made a new version (or the secret was re-created) the next call sends a new one.
+ */
+export function rotateSecretToken(ctx: ResourceContext, spec: SecretRotationSpec, s: SecretRotationActual): string {
+  const current = Object.entries(s.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0] ?? "";
+  return ctx.token(spec.secretArn, spec.lambdaArn, String(spec.afterDays), current).replace(/^opsctl-/, "");
+}
+
 const secretNodeOf = (node: string) => `secret:${node.slice(node.indexOf(":") + 1)}`;
 
 export const secretRotation: ResourceKind<SecretRotationSpec, SecretRotationActual, ResourceContext, { id: string; arn: string }> = {
@@ -63,7 +73,7 @@ export const secretRotation: ResourceKind<SecretRotationSpec, SecretRotationActu
           RotationRules: { AutomaticallyAfterDays: spec.afterDays },
           // Only the schedule: the first rotation happens after `afterDays`, not now (the secret was just made).
           RotateImmediately: false,
-          ClientRequestToken: ctx.token(spec.secretArn, spec.lambdaArn, String(spec.afterDays)).replace(/^opsctl-/, ""),
+          ClientRequestToken: rotateSecretToken(ctx, spec, s),
         }),
       );
     } catch (e) {

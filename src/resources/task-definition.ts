@@ -90,10 +90,13 @@ export function canonicalContainer(d: ContainerDefinition): string {
 async function newest(ctx: ResourceContext, family: string): Promise<TaskDefinitionActual | undefined> {
   const ecs = await ctx.aws.get("ecs");
   const arns = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC" }))).taskDefinitionArns ?? [];
-  if (!arns.length) return undefined;
-  const r = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arns[0], include: ["TAGS"] }));
-  if (!ownedBy(ctx, r.tags)) return undefined;
-  return { td: r.taskDefinition!, tags: r.tags ?? [], olderActive: arns.slice(1) };
+  // The newest revision tagged for this node: a newer one registered out of band (untagged, e.g. from the
+  // console) does not hide it; it shows as an extra ACTIVE revision that `up` deregisters (ECS-02).
+  for (const arn of arns.slice(0, 25)) {
+    const r = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }));
+    if (ownedBy(ctx, r.tags)) return { td: r.taskDefinition!, tags: r.tags ?? [], olderActive: arns.filter((a) => a !== arn) };
+  }
+  return undefined;
 }
 
 async function byArn(ctx: ResourceContext, arn: string): Promise<TaskDefinitionActual | undefined> {

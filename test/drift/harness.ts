@@ -8,7 +8,7 @@ import { appendFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import { runStatus, runUp, controlStates, isHealthy, type EnvironmentRun } from "../../src/operations/environment.js";
+import { runStatus, runUp, controlStates, isHealthy, type EnvironmentRun, type RunOptions } from "../../src/operations/environment.js";
 import { Sandbox } from "../../src/sandbox/sandbox.js";
 import { allServices } from "../../src/sandbox/services/index.js";
 import type { SandboxState } from "../../src/sandbox/types.js";
@@ -69,18 +69,20 @@ export function failedControls(run: EnvironmentRun): string[] {
 
 /**
  * Runs `up` until the environment is healthy (at most `max` runs) and counts the runs it took:
- * the campaign's "repaired in N runs". A run that failed is counted too.
+ * the campaign's "repaired in N runs". A run that failed is counted too. `status` is the last
+ * status run (the one that found it healthy), so callers need not run another.
  */
-export async function repair(s: S, max = 3): Promise<{ runs: number; last: EnvironmentRun; errors: string[] }> {
+export async function repair(s: S, max = 3, opts: Omit<RunOptions, "emit"> = {}): Promise<{ runs: number; last: EnvironmentRun; status: EnvironmentRun; errors: string[] }> {
   let last: EnvironmentRun | undefined;
+  let status: EnvironmentRun | undefined;
   const errors: string[] = [];
   for (let runs = 1; runs <= max; runs++) {
-    last = await runUp(s, { emit });
+    last = await runUp(s, { emit, ...opts });
     errors.push(...last.report.outcomes.filter((o) => o.status === "failed").map((o) => `${o.node}: ${String((o.error as Error)?.message ?? o.error).split("\n")[0]}`));
-    const status = await runStatus(s, { emit });
-    if (last.report.ok && isHealthy(status)) return { runs, last, errors };
+    status = await runStatus(s, { emit });
+    if (last.report.ok && isHealthy(status)) return { runs, last, status, errors };
   }
-  return { runs: Infinity, last: last!, errors };
+  return { runs: Infinity, last: last!, status: status!, errors };
 }
 
 /** One row of the campaign table (README, "Reliability"), appended by each case as it ran. */

@@ -13,6 +13,10 @@ import { up } from "../../src/engine/reconcile.js";
 import type { PlanNode } from "../../src/engine/plan.js";
 import { contextFactory, type ResourceContext } from "../../src/resources/context.js";
 import { sandboxSession, subplan, expectNoopRerun } from "../helpers/env.js";
+import { ecsService } from "../../src/resources/ecs-service.js";
+import { certificate } from "../../src/resources/certificate.js";
+import { distribution } from "../../src/resources/distribution.js";
+import { rotateSecretToken } from "../../src/resources/secret-rotation.js";
 
 type S = ReturnType<typeof sandboxSession>;
 const HOUR = 3600_000;
@@ -105,4 +109,102 @@ describe("defect 1: a token-sending create after an out-of-band delete", () => {
       await expectNoopRerun(plan, opts(), s.sandbox);
     });
   }
+});
+
+/**
+ * The tokens of CloudFront CreateDistribution (CallerReference), ECS CreateService (clientToken), ACM
+ * RequestCertificate (IdempotencyToken) and Secrets Manager RotateSecret (ClientRequestToken), against
+ * the answers AWS gives a replayed token once its resource is gone (a stub client records every token).
+ */
+describe("defect 1: the other services' tokens move on once the resource they produced is gone", () => {
+  type Answer = (input: Record<string, unknown>, sent: Record<string, unknown>[]) => unknown;
+  const awsError = (name: string, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+  function stubContext(node: string, answers: Record<string, Answer>) {
+    const sent: Record<string, Record<string, unknown>[]> = {};
+    const client = {
+      send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        const op = cmd.constructor.name.replace(/Command$/, "");
+        const log = (sent[op] ??= []);
+        log.push(cmd.input);
+        if (!answers[op]) throw new Error(`unexpected ${op}`);
+        return answers[op](cmd.input, log);
+      },
+    };
+    const clock = { now: () => 0, sleep: async () => {} };
+    const facts = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"] as [string, string], bastionAmi: "ami-1" };
+    const make = contextFactory({ env: "demo", region: "eu-west-1", aws: { get: async () => client } as unknown as ResourceContext["aws"], clock: clock as unknown as ResourceContext["clock"], facts, flags: { deleteData: false } });
+    return { ctx: make(node), sent };
+  }
+
+  it("ECS CreateService: a clientToken that answers the INACTIVE service deleted out of band is followed by the next one (≤ 36 characters), the same on a retry", async () => {
+    const run = async () => {
+      const { ctx, sent } = stubContext("ecs-service:api", {
+        // The first token is the one of the service deleted out of band: ECS answers that (INACTIVE) service.
+        CreateService: (_i, log) => ({ service: { serviceName: "demo-api", status: log.length === 1 ? "INACTIVE" : "ACTIVE", serviceArn: `arn:svc/${log.length}` } }),
+      });
+      const spec = { cluster: "demo-main", name: "demo-api", taskDefinitionArn: "arn:td", desiredCount: 2, subnetIds: ["s1", "s2"], securityGroupIds: ["sg"], containerName: "api", containerPort: 8080 };
+      const made = await ecsService.create(ctx, spec);
+      return { made, tokens: sent.CreateService.map((i) => String(i.clientToken)) };
+    };
+    const first = await run();
+    expect(first.made.status).toBe("ACTIVE");
+    expect(first.tokens).toHaveLength(2);
+    expect(first.tokens[0]).not.toBe(first.tokens[1]);
+    for (const t of first.tokens) expect(t.length).toBeLessThanOrEqual(36);
+    expect((await run()).tokens).toEqual(first.tokens);
+  });
+
+  it("ACM RequestCertificate: an IdempotencyToken that answers a certificate deleted out of band (within ACM's hour) is followed by the next one (≤ 32 word characters), the same on a retry", async () => {
+    const run = async () => {
+      const { ctx, sent } = stubContext("certificate:api", {
+        RequestCertificate: (_i, log) => ({ CertificateArn: `arn:aws:acm:eu-west-1:123456789012:certificate/${log.length}` }),
+        DescribeCertificate: (i) => {
+          if (String(i.CertificateArn).endsWith("/1")) throw awsError("ResourceNotFoundException", "certificate not found");
+          return { Certificate: { CertificateArn: i.CertificateArn, DomainName: "api.example.com", Status: "PENDING_VALIDATION" } };
+        },
+      });
+      const made = await certificate.create(ctx, { domainName: "api.example.com", region: "eu-west-1" });
+      return { made, tokens: sent.RequestCertificate.map((i) => String(i.IdempotencyToken)) };
+    };
+    const first = await run();
+    expect(first.made.cert.CertificateArn).toMatch(/\/2$/);
+    expect(first.tokens).toHaveLength(2);
+    expect(first.tokens[0]).not.toBe(first.tokens[1]);
+    for (const t of first.tokens) expect(t).toMatch(/^\w{1,32}$/);
+    expect((await run()).tokens).toEqual(first.tokens);
+  });
+
+  it("CloudFront CreateDistribution: a CallerReference that names a distribution deleted out of band (DistributionAlreadyExists, NoSuchDistribution) is followed by the next one, the same on a retry", async () => {
+    const run = async () => {
+      const { ctx, sent } = stubContext("distribution:site", {
+        CreateDistributionWithTags: (_i, log) => {
+          if (log.length === 1) throw awsError("DistributionAlreadyExists", "The caller reference that you are using to create a distribution is associated with another distribution. Already exists: EOLD1");
+          return { Distribution: { Id: "ENEW2", Status: "InProgress", DistributionConfig: {} }, ETag: "E1" };
+        },
+        GetDistribution: () => {
+          throw awsError("NoSuchDistribution", "The specified distribution does not exist.");
+        },
+      });
+      const spec = { comment: "", originBucketDomainName: "demo-web.s3.eu-west-1.amazonaws.com", originAccessControlId: "OAC1", aliases: ["www.example.com"], certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1", webAclArn: "arn:waf", defaultRootObject: "index.html", priceClass: "PriceClass_100" as const };
+      const made = await distribution.create(ctx, spec);
+      const refs = sent.CreateDistributionWithTags.map((i) => String((i.DistributionConfigWithTags as { DistributionConfig: { CallerReference: string } }).DistributionConfig.CallerReference));
+      return { made, refs };
+    };
+    const first = await run();
+    expect(first.made.distribution.Id).toBe("ENEW2");
+    expect(first.refs).toHaveLength(2);
+    expect(first.refs[0]).not.toBe(first.refs[1]);
+    expect((await run()).refs).toEqual(first.refs);
+  });
+
+  it("Secrets Manager RotateSecret: the ClientRequestToken is the same for the same AWSCURRENT version (a retry) and changes once a rotation made a new one", () => {
+    const { ctx } = stubContext("secret-rotation:signing-active-session", {});
+    const spec = { secretArn: "arn:secret", lambdaArn: "arn:fn", afterDays: 30 };
+    const at = (version: string) => rotateSecretToken(ctx, spec, { ARN: "arn:secret", VersionIdsToStages: { [version]: ["AWSCURRENT"], old: ["AWSPREVIOUS"] } });
+    expect(at("v1")).toBe(at("v1"));
+    expect(at("v2")).not.toBe(at("v1"));
+    // RotateSecret: 32 to 64 characters.
+    expect(at("v1").length).toBeGreaterThanOrEqual(32);
+    expect(at("v1").length).toBeLessThanOrEqual(64);
+  });
 });

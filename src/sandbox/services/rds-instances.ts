@@ -398,7 +398,13 @@ const ModifyDBInstance: Handler = (input, ctx) => {
     i.EnabledCloudwatchLogsExports = logs.size ? [...logs] : undefined;
     busy = true;
   }
-  if (input.ManageMasterUserPassword && !i.MasterUserSecret) {
+  if (input.ManageMasterUserPassword === false && i.MasterUserSecret) {
+    // Turning management off needs a password of one's own; RDS deletes the secret it managed (ModifyDBInstance, ManageMasterUserPassword).
+    if (!input.MasterUserPassword) fault(ctx, INVALID_VALUE, "The parameter MasterUserPassword must be provided when ManageMasterUserPassword is turned off.");
+    const table = secrets(ctx);
+    for (const [k, x] of Object.entries(table)) if (x.ARN === i.MasterUserSecret.SecretArn) delete table[k];
+    delete i.MasterUserSecret;
+  } else if (input.ManageMasterUserPassword && !i.MasterUserSecret) {
     const kms = input.MasterUserSecretKmsKeyId ?? "alias/aws/secretsmanager";
     i.MasterUserSecret = { SecretArn: createMasterSecret(ctx, i, kms).ARN, SecretStatus: "active", KmsKeyId: kms };
   } else if (input.MasterUserSecretKmsKeyId !== undefined && i.MasterUserSecret) {
