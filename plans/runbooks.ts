@@ -69,7 +69,7 @@ function envNodes(config: Config, facts: EnvironmentFacts): EnvNodes {
 function from(env: EnvNodes, id: string, change: { deps?: (deps: string[]) => string[]; spec?: (spec: any, r: Refs) => unknown } = {}): Node {
   const n = env.get(id);
   if (!n) throw new Error(`no node ${id} in the environment plan`);
-  const deps = change.deps ? change.deps(n.deps) : n.deps;
+  const deps = [...new Set(change.deps ? change.deps(n.deps) : n.deps)];
   return {
     ...n,
     deps,

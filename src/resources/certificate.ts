@@ -9,7 +9,7 @@ import {
   type KeyAlgorithm,
 } from "@aws-sdk/client-acm";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
-import { createWithToken, type ResourceContext } from "./context.js";
+import { createWithToken, unseenLongEnough, type ResourceContext } from "./context.js";
 import { collect, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /**
@@ -105,7 +105,7 @@ export const certificate: ResourceKind<CertificateSpec, CertificateActual, Resou
       (token) => acm.send(new RequestCertificateCommand({ DomainName: domain, ValidationMethod: "DNS", KeyAlgorithm: KEY_ALGORITHM, IdempotencyToken: acmIdempotencyToken(token), Tags: ctx.tags() })),
       async (x) => {
         a = await describeCert(ctx, spec.region, x.CertificateArn!);
-        return !a || DEAD.includes(a.cert.Status!);
+        return a ? DEAD.includes(a.cert.Status!) : unseenLongEnough(ctx, x.CertificateArn!);
       },
     );
     ctx.forget(`acm:certificates:${spec.region}`);

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Clock } from "../engine/clock.js";
 import type { AwsClients } from "../aws/clients.js";
 import { isCode } from "../aws/errors.js";
-import { OpsError } from "../engine/errors.js";
+import { OpsError, TryAgainLater } from "../engine/errors.js";
 
 /** Tag keys every resource carries. */
 export const TAG_ENV = "opsctl:env";
@@ -89,6 +89,24 @@ export function contextFactory(base: { env: string; region: string; aws: AwsClie
       },
     };
   };
+}
+
+/** How long a resource a create just answered may stay invisible to reads (eventual consistency) before a not-found means "deleted". */
+export const CONSISTENCY_WINDOW_MS = 60_000;
+
+/**
+ * For {@link createWithToken}'s `isDead` when a create answered resource `id` but a read does not find
+ * it: that is a resource deleted out of band, or one not visible yet (ACM, CloudFront and Cloud Map
+ * are eventually consistent). Looked at again (TryAgainLater) until it has stayed unseen for
+ * {@link CONSISTENCY_WINDOW_MS}; only then is it gone. Taking it as gone at once would make a new
+ * resource under the next token: a duplicate.
+ */
+export function unseenLongEnough(ctx: ResourceContext, id: string): true {
+  const unseen = ctx.run("create:unseen-since", () => new Map<string, number>());
+  const since = unseen.get(id) ?? ctx.clock.now();
+  unseen.set(id, since);
+  if (ctx.clock.now() - since < CONSISTENCY_WINDOW_MS) throw new TryAgainLater(`${id} (just created) is not visible yet`, 5_000);
+  return true;
 }
 
 /** How many generations of one node's resource a create walks before giving up (each step is one replayed call). */

@@ -14,7 +14,7 @@ import { InputError, TryAgainLater } from "../engine/errors.js";
 import { errorCode, isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
 import { pollDelay } from "../engine/poll.js";
-import { createWithToken, type ResourceContext } from "./context.js";
+import { createWithToken, unseenLongEnough, type ResourceContext } from "./context.js";
 import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn, sameSet } from "./toolkit.js";
 
 /** CDN-01, CDN-02: the CloudFront distribution in front of the web bucket (OAC, TLS, WAF). */
@@ -224,7 +224,10 @@ export const distribution: ResourceKind<DistributionSpec, DistributionActual, Re
         // ("… Already exists: E…", aws-sdk-js-v3 issue 2618).
         const id = /Already exists: ([A-Z0-9]+)/.exec((e as Error).message)?.[1];
         if (!id) throw new TryAgainLater(`distribution with reference ${CallerReference} exists but is not named yet`, 5_000);
-        return (await read(ctx, id)) ?? gone;
+        const found = await read(ctx, id);
+        if (found) return found;
+        unseenLongEnough(ctx, id);
+        return gone;
       }
     }, (x) => x === gone);
     return r as DistributionActual;

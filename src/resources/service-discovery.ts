@@ -16,7 +16,7 @@ import type { ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { isCode } from "../aws/errors.js";
 import { slowMs, typicalMs } from "../aws/durations.js";
-import { createWithToken, type ResourceContext } from "./context.js";
+import { createWithToken, unseenLongEnough, type ResourceContext } from "./context.js";
 import { collect, deleted, envTagged, orUndefined, ownedBy, retryOn } from "./toolkit.js";
 
 /** ECS-04: the private DNS namespace of the VPC (Cloud Map). */
@@ -93,7 +93,7 @@ export const serviceDiscoveryNamespace: ResourceKind<NamespaceSpec, NamespaceAct
         const r = await sd.send(new CreatePrivateDnsNamespaceCommand({ Name: spec.name, Vpc: spec.vpcId, Description: `opsctl ${ctx.env}: private service discovery`, CreatorRequestId, Tags: ctx.tags() }));
         return readOperation(ctx, r.OperationId!);
       },
-      (a) => !a.namespace && a.operationStatus === "SUCCESS",
+      (a) => !a.namespace && a.operationStatus === "SUCCESS" && unseenLongEnough(ctx, `namespace of operation ${a.operationId ?? spec.name}`),
     );
   },
   update: async (_ctx, _spec, a) => a,

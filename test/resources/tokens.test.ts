@@ -1,3 +1,4 @@
+import { TryAgainLater } from "../../src/engine/errors.js";
 /**
  * Issue 9, defect 1: a create that sends an idempotency token must still re-create a resource that
  * was deleted behind opsctl's back. AWS answers a token with the resource it made even after that
@@ -130,10 +131,28 @@ describe("defect 1: the other services' tokens move on once the resource they pr
         return answers[op](cmd.input, log);
       },
     };
-    const clock = { now: () => 0, sleep: async () => {} };
+    const clock = { t: 0, now: () => clock.t, sleep: async () => {} };
     const facts = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"] as [string, string], bastionAmi: "ami-1" };
     const make = contextFactory({ env: "demo", region: "eu-west-1", aws: { get: async () => client } as unknown as ResourceContext["aws"], clock: clock as unknown as ResourceContext["clock"], facts, flags: { deleteData: false } });
-    return { ctx: make(node), sent };
+    return { ctx: make(node), sent, clock };
+  }
+
+  /**
+   * Runs a create as the engine does: a TryAgainLater ("not visible yet") is retried later, here after
+   * 61 simulated seconds, past the window in which a just-created resource may be invisible to reads.
+   * Returns the result and the messages of the TryAgainLater answers.
+   */
+  async function acrossWindow<T>(clock: { t: number }, create: () => Promise<T>): Promise<{ made: T; waits: string[] }> {
+    const waits: string[] = [];
+    for (;;) {
+      try {
+        return { made: await create(), waits };
+      } catch (e) {
+        if (!(e instanceof TryAgainLater) || waits.length > 3) throw e;
+        waits.push(e.message);
+        clock.t += 61_000;
+      }
+    }
   }
 
   it("ECS CreateService: a clientToken that answers the INACTIVE service deleted out of band is followed by the next one (≤ 36 characters), the same on a retry", async () => {
@@ -156,17 +175,20 @@ describe("defect 1: the other services' tokens move on once the resource they pr
 
   it("ACM RequestCertificate: an IdempotencyToken that answers a certificate deleted out of band (within ACM's hour) is followed by the next one (≤ 32 word characters), the same on a retry", async () => {
     const run = async () => {
-      const { ctx, sent } = stubContext("certificate:api", {
-        RequestCertificate: (_i, log) => ({ CertificateArn: `arn:aws:acm:eu-west-1:123456789012:certificate/${log.length}` }),
+      const { ctx, sent, clock } = stubContext("certificate:api", {
+        // Idempotent like ACM: one certificate per token (the first token's was deleted out of band).
+        RequestCertificate: (i, log) => ({ CertificateArn: `arn:aws:acm:eu-west-1:123456789012:certificate/${[...new Set(log.map((x) => x.IdempotencyToken))].indexOf(i.IdempotencyToken) + 1}` }),
         DescribeCertificate: (i) => {
           if (String(i.CertificateArn).endsWith("/1")) throw awsError("ResourceNotFoundException", "certificate not found");
           return { Certificate: { CertificateArn: i.CertificateArn, DomainName: "api.example.com", Status: "PENDING_VALIDATION" } };
         },
       });
-      const made = await certificate.create(ctx, { domainName: "api.example.com", region: "eu-west-1" });
-      return { made, tokens: sent.RequestCertificate.map((i) => String(i.IdempotencyToken)) };
+      const { made, waits } = await acrossWindow(clock, () => certificate.create(ctx, { domainName: "api.example.com", region: "eu-west-1" }));
+      return { made, waits, tokens: [...new Set(sent.RequestCertificate.map((i) => String(i.IdempotencyToken)))] };
     };
     const first = await run();
+    // Not found right after the request may be ACM's eventual consistency: looked at again, never a new token at once.
+    expect(first.waits).toEqual([expect.stringMatching(/not visible yet/)]);
     expect(first.made.cert.CertificateArn).toMatch(/\/2$/);
     expect(first.tokens).toHaveLength(2);
     expect(first.tokens[0]).not.toBe(first.tokens[1]);
@@ -176,9 +198,9 @@ describe("defect 1: the other services' tokens move on once the resource they pr
 
   it("CloudFront CreateDistribution: a CallerReference that names a distribution deleted out of band (DistributionAlreadyExists, NoSuchDistribution) is followed by the next one, the same on a retry", async () => {
     const run = async () => {
-      const { ctx, sent } = stubContext("distribution:site", {
+      const { ctx, sent, clock } = stubContext("distribution:site", {
         CreateDistributionWithTags: (_i, log) => {
-          if (log.length === 1) throw awsError("DistributionAlreadyExists", "The caller reference that you are using to create a distribution is associated with another distribution. Already exists: EOLD1");
+          if (log.length <= 2) throw awsError("DistributionAlreadyExists", "The caller reference that you are using to create a distribution is associated with another distribution. Already exists: EOLD1");
           return { Distribution: { Id: "ENEW2", Status: "InProgress", DistributionConfig: {} }, ETag: "E1" };
         },
         GetDistribution: () => {
@@ -186,11 +208,12 @@ describe("defect 1: the other services' tokens move on once the resource they pr
         },
       });
       const spec = { comment: "", originBucketDomainName: "demo-web.s3.eu-west-1.amazonaws.com", originAccessControlId: "OAC1", aliases: ["www.example.com"], certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1", webAclArn: "arn:waf", defaultRootObject: "index.html", priceClass: "PriceClass_100" as const };
-      const made = await distribution.create(ctx, spec);
-      const refs = sent.CreateDistributionWithTags.map((i) => String((i.DistributionConfigWithTags as { DistributionConfig: { CallerReference: string } }).DistributionConfig.CallerReference));
-      return { made, refs };
+      const { made, waits } = await acrossWindow(clock, () => distribution.create(ctx, spec));
+      const refs = [...new Set(sent.CreateDistributionWithTags.map((i) => String((i.DistributionConfigWithTags as { DistributionConfig: { CallerReference: string } }).DistributionConfig.CallerReference)))];
+      return { made, refs, waits };
     };
     const first = await run();
+    expect(first.waits).toEqual([expect.stringMatching(/not visible yet/)]);
     expect(first.made.distribution.Id).toBe("ENEW2");
     expect(first.refs).toHaveLength(2);
     expect(first.refs[0]).not.toBe(first.refs[1]);
