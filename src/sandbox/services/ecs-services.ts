@@ -3,6 +3,7 @@
  * rollback, scale in/out) run as a discrete-event simulation settled on every call (behaviour: ecs.md).
  */
 import { paginate } from "../filters.js";
+import { lowerTags, tagsOf } from "../tags.js";
 import type { Handler, SimRecord } from "../types.js";
 import { typicalMs } from "../../aws/durations.js";
 import {
@@ -15,7 +16,6 @@ import {
   deploymentId,
   findTaskDef,
   lastPart,
-  mergeTags,
   out,
   services,
   tasks,
@@ -161,7 +161,7 @@ function step(ctx: Ctx, svc: SimRecord, t: number): void {
             assignPublicIp: vpc.assignPublicIp,
             startedBy: head.id,
             group: `service:${svc.serviceName}`,
-            tags: svc.propagateTags === "SERVICE" ? svc.tags : svc.propagateTags === "TASK_DEFINITION" ? td._tags : [],
+            tags: svc.propagateTags === "SERVICE" ? tagsOf(svc) : svc.propagateTags === "TASK_DEFINITION" ? tagsOf(td) : [],
             oneOff: false,
             service: { key: svc._key, deploymentId: head.id, loadBalancers: svc.loadBalancers, serviceRegistries: svc.serviceRegistries, name: svc.serviceName },
           },
@@ -253,7 +253,7 @@ function activeService(ctx: Ctx, input: any): SimRecord {
 /** The public view of a service. */
 export function serviceView(svc: SimRecord, include: string[] = []): SimRecord {
   const v = out(svc);
-  if (!include.includes("TAGS")) delete v.tags;
+  if (include.includes("TAGS")) v.tags = lowerTags(svc);
   return v;
 }
 
@@ -346,7 +346,7 @@ export const serviceHandlers: Record<string, Handler> = {
       propagateTags: input.propagateTags ?? "NONE",
       enableExecuteCommand: !!input.enableExecuteCommand,
       availabilityZoneRebalancing: "ENABLED",
-      tags,
+      _tags: tags,
       _key: key,
       _clientToken: input.clientToken,
       _request: requestKey(input),
@@ -446,9 +446,4 @@ export function settleServices(ctx: Ctx): void {
     settleService(ctx, s);
     if (s.status === "INACTIVE" && ctx.now() >= s._purgeAt) delete all[k];
   }
-}
-
-/** Merges tags into a service (TagResource). */
-export function tagService(svc: SimRecord, tags: { key: string; value: string }[]): void {
-  svc.tags = mergeTags(svc.tags, tags);
 }

@@ -1,5 +1,6 @@
 /** Task definitions of the simulated ECS: register, describe, list, deregister (behaviour: ecs.md). */
 import { paginate } from "../filters.js";
+import { lowerTags } from "../tags.js";
 import type { Handler, SimRecord } from "../types.js";
 import { arn, checkTags, findTaskDef, out, taskDefs, type Ctx } from "./ecs-common.js";
 
@@ -134,14 +135,14 @@ export const taskDefinitionHandlers: Record<string, Handler> = {
     if (input.ephemeralStorage) td.ephemeralStorage = { ...input.ephemeralStorage };
     td.requiresAttributes = requiresAttributes(td);
     all[`${family}:${revision}`] = td;
-    return { taskDefinition: taskDefView(td), tags: tags.map((t) => ({ ...t })) };
+    return { taskDefinition: taskDefView(td), tags: lowerTags(td) };
   },
 
   DescribeTaskDefinition(input, ctx) {
     const td = findTaskDef(ctx, input.taskDefinition);
     if (!td) return ctx.fail("ClientException", "Unable to describe task definition.");
     const res: SimRecord = { taskDefinition: taskDefView(td) };
-    if ((input.include ?? []).includes("TAGS")) res.tags = td._tags.map((t: SimRecord) => ({ ...t }));
+    if ((input.include ?? []).includes("TAGS")) res.tags = lowerTags(td);
     return res;
   },
 
