@@ -1,7 +1,7 @@
 import { CloudTrailServiceException, type CloudTrail } from "@aws-sdk/client-cloudtrail";
 import { publicView } from "../filters.js";
 import { keyValueTags, mergeTags, removeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService, type Handlers } from "../types.js";
 
 /*
  * Simulated CloudTrail (behaviour: cloudtrail.md beside this file).
@@ -137,7 +137,7 @@ function settings(ctx: HandlerContext, input: SimRecord, current: SimRecord | un
   return s;
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<CloudTrail> = {
   CreateTrail(input, ctx) {
     const name = String(input.Name ?? "");
     if (!NAME.test(name) || /^\d+\.\d+\.\d+\.\d+$/.test(name)) {

@@ -2,9 +2,10 @@
  * Services of the simulated ECS: the service scheduler (rolling deployments, circuit breaker,
  * rollback, scale in/out) run as a discrete-event simulation settled on every call (behaviour: ecs.md).
  */
+import type { ECS } from "@aws-sdk/client-ecs";
 import { paginate } from "../filters.js";
 import { lowerTags, tagsOf } from "../tags.js";
-import type { Handler, SimRecord } from "../types.js";
+import { type SimRecord, type Handlers } from "../types.js";
 import { typicalMs } from "../../aws/durations.js";
 import {
   HEALTHY_MS,
@@ -289,7 +290,7 @@ function requestKey(input: any): string {
   return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
-export const serviceHandlers: Record<string, Handler> = {
+export const serviceHandlers: Handlers<ECS> = {
   CreateService(input, ctx) {
     const cluster = activeCluster(ctx, input.cluster);
     const name: string = input.serviceName ?? "";

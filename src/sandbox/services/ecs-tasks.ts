@@ -1,8 +1,9 @@
 /** Tasks of the simulated ECS: launch, lifecycle over simulated time, side effects, RunTask/StopTask (behaviour: ecs.md). */
+import type { ECS } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
 import { paginate } from "../filters.js";
 import { lowerTags, tagsOf, type Tag } from "../tags.js";
-import type { Handler, SimRecord } from "../types.js";
+import { type SimRecord, type Handlers } from "../types.js";
 import { newEni } from "./ec2-core.js";
 import { appendLogEvents, logGroupExists } from "./logs.js";
 import { databaseVpcOf } from "./rds-readiness.js";
@@ -349,7 +350,7 @@ function taskRef(ctx: Ctx, clusterRef: string | undefined, ref: string): SimReco
   return t && clusterName(t.clusterArn) === clusterName(clusterRef) ? t : undefined;
 }
 
-export const taskHandlers: Record<string, Handler> = {
+export const taskHandlers: Handlers<ECS> = {
   RunTask(input, ctx) {
     const cluster = activeCluster(ctx, input.cluster);
     const count = input.count ?? 1;

@@ -1,7 +1,7 @@
 import { ECSServiceException, type ECS } from "@aws-sdk/client-ecs";
 import { paginate } from "../filters.js";
 import { lowerTags, mergeTags, removeTags } from "../tags.js";
-import { defineService, type Handler, type SimRecord, type SimService } from "../types.js";
+import { defineService, type SimRecord, type SimService, type Handlers } from "../types.js";
 import { LINGER_MS, arn, checkTags, clusterName, clusters, findTaskDef, lastPart, out, services, tasks, type Ctx } from "./ecs-common.js";
 import { serviceHandlers, settleServices } from "./ecs-services.js";
 import { taskDefinitionHandlers } from "./ecs-task-definitions.js";
@@ -61,7 +61,7 @@ function byArn(ctx: Ctx, ref: string | undefined): SimRecord {
 }
 
 
-const clusterHandlers: Record<string, Handler> = {
+const clusterHandlers: Handlers<ECS> = {
   CreateCluster(input, ctx) {
     const name: string = input.clusterName ?? "default";
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) ctx.fail("InvalidParameterException", "Cluster name must be 1-255 letters, numbers, hyphens and underscores.");

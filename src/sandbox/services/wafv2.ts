@@ -1,7 +1,7 @@
 import { WAFV2ServiceException, type WAFV2 } from "@aws-sdk/client-wafv2";
 import { paginate, publicView } from "../filters.js";
 import { keyValueTags, mergeTags, removeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService, type Handlers } from "../types.js";
 
 /*
  * Simulated WAFV2 (behaviour: wafv2.md beside this file).
@@ -156,7 +156,7 @@ function tagged(ctx: HandlerContext, arn: unknown): SimRecord {
   return rec;
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<WAFV2> = {
   CreateWebACL(input, ctx) {
     const scope = checkScope(ctx, input.Scope);
     const name = String(input.Name ?? "");
