@@ -1,3 +1,4 @@
+import { tagsOf } from "./tags.js";
 import type { SimRecord } from "./types.js";
 
 /** An EC2-style filter: `{ Name, Values }`. */
@@ -23,11 +24,11 @@ export function matchesFilters(
     let actual: unknown[];
     if (name.startsWith("tag:")) {
       const key = name.slice(4);
-      actual = (rec.Tags ?? []).filter((t: any) => t.Key === key).map((t: any) => t.Value);
+      actual = tagsOf(rec).filter((t) => t.Key === key).map((t) => t.Value);
     } else if (name === "tag-key") {
-      actual = (rec.Tags ?? []).map((t: any) => t.Key);
+      actual = tagsOf(rec).map((t) => t.Key);
     } else if (name === "tag-value") {
-      actual = (rec.Tags ?? []).map((t: any) => t.Value);
+      actual = tagsOf(rec).map((t) => t.Value);
     } else {
       const get = fields[name];
       if (!get) throw new UnknownFilter(name);

@@ -7,7 +7,7 @@ import { typicalMs, type OperationName } from "../aws/durations.js";
 import { isReadOperation } from "../aws/call-counter.js";
 import { UnknownFilter } from "./filters.js";
 import { checkRequest, checkResponse, handlerDecides, ModelCheckError, modelCheckModeFromEnv, validationCode, type ModelCheckMode, type ModelViolation } from "./model-check.js";
-import type { Faults, HandlerContext, SandboxState, SimRecord, SimService } from "./types.js";
+import { STATE_VERSION, type Faults, type HandlerContext, type SandboxState, type SimRecord, type SimService } from "./types.js";
 
 /** Thrown by every simulated call once a crash fault has fired: the "process" is dead. */
 export class SimulatedCrash extends Error {
@@ -77,8 +77,8 @@ export function parseState(path: string, text: string): SandboxState {
   const obj = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
   const problem = !obj(s)
     ? "not a sandbox state (expected a JSON object)"
-    : s!.version !== 1
-      ? `unknown state version ${JSON.stringify(s!.version)} (expected 1)`
+    : s!.version !== STATE_VERSION
+      ? `unknown state version ${JSON.stringify(s!.version)} (expected ${STATE_VERSION})`
       : !Number.isFinite(s!.clockMs)
         ? "clockMs is missing or not a number"
         : typeof s!.accountId !== "string" || !/^\d{12}$/.test(s!.accountId)
@@ -269,7 +269,7 @@ export class Sandbox {
   readonly modelViolations: ModelViolation[] = [];
 
   constructor(opts: { state?: SandboxState; faults?: Faults; services?: SimService[]; modelCheck?: ModelCheckMode } = {}) {
-    this.state = opts.state ?? { version: 1, clockMs: EPOCH, accountId: "123456789012", seq: 0, regions: {} };
+    this.state = opts.state ?? { version: STATE_VERSION, clockMs: EPOCH, accountId: "123456789012", seq: 0, regions: {} };
     this.clock = new SimClock(this.state.clockMs);
     this.faults = opts.faults ?? {};
     this.rng = mulberry32(this.faults.seed ?? 42);

@@ -1,15 +1,22 @@
 import type { SimClock } from "../engine/clock.js";
 import type { OperationName } from "../aws/durations.js";
 
+/** Version of the saved state's shape (see {@link SandboxState}). */
+export const STATE_VERSION = 2;
+
 /** A stored simulated resource: the AWS output shape plus private `_`-prefixed fields. */
 export type SimRecord = Record<string, any>;
 
 /** State of one region: service -> collection -> id -> record. */
 export type RegionState = Record<string, Record<string, Record<string, SimRecord>>>;
 
-/** Everything the sandbox keeps between invocations. */
+/**
+ * Everything the sandbox keeps between invocations. Version 2: every record keeps its tags in
+ * `_tags` (src/sandbox/tags.ts); a version-1 state (tags under `Tags`/`tags`/`TagList`) is refused
+ * as of an unknown version, with the fix (--reset-sandbox).
+ */
 export interface SandboxState {
-  version: 1;
+  version: typeof STATE_VERSION;
   clockMs: number;
   accountId: string;
   seq: number;
@@ -72,7 +79,61 @@ export interface HandlerContext {
 }
 
 /** A handler for one operation: returns the output shape of the AWS API (without $metadata). */
-export type Handler = (input: any, ctx: HandlerContext) => any;
+export type Handler<I = any> = (input: I, ctx: HandlerContext) => any;
+
+/**
+ * The SDK's input type of every operation of an aggregated client (e.g. `EC2` from @aws-sdk/client-ec2),
+ * keyed by operation name: `Inputs<EC2>["CreateVpc"]` is `CreateVpcCommandInput`.
+ */
+export type Inputs<C> = {
+  [K in keyof C & string as C[K] extends (...args: any[]) => any ? Capitalize<K> : never]: C[K] extends (args: infer I, ...rest: any[]) => any ? I : never;
+};
+
+/** A service's handlers, each given its operation's SDK input type; an operation name the SDK does not have is a compile error. */
+export type Handlers<C> = { [Op in keyof Inputs<C>]?: Handler<Inputs<C>[Op]> };
+
+/** A handler of one operation of client `C`, typed by the SDK (for handlers declared on their own, outside a {@link Handlers} map). */
+export function handler<C, Op extends keyof Inputs<C>>(fn: Handler<Inputs<C>[Op]>): Handler<Inputs<C>[Op]> {
+  return fn;
+}
+
+/** What {@link defineService} takes: the service's identity and its handlers. */
+export interface ServiceDefinition<C> {
+  /** The SDK client's name as seen by middleware, e.g. "EC2Client". */
+  clientName: string;
+  /** Short key for state, e.g. "ec2". */
+  key: string;
+  /** The service's base exception class (e.g. EC2ServiceException). */
+  exception: new (opts: any) => Error;
+  /** The error code this service uses for throttling. */
+  throttlingCode: string;
+  /** Runs before every handler (e.g. bring the region's records to "now"). */
+  before?: (ctx: HandlerContext) => void;
+  handlers: Handlers<C>;
+}
+
+/**
+ * The one way to register a simulated service and its handlers: `defineService<EC2>({...})` types
+ * each handler's input by the SDK's own input type and rejects an operation name the SDK lacks.
+ */
+export function defineService<C>(def: ServiceDefinition<C>): SimService {
+  const { before, handlers, ...rest } = def;
+  const all = handlers as Record<string, Handler>;
+  return {
+    ...rest,
+    handlers: before
+      ? Object.fromEntries(
+          Object.entries(all).map(([name, h]) => [
+            name,
+            (input: unknown, ctx: HandlerContext) => {
+              before(ctx);
+              return h(input, ctx);
+            },
+          ]),
+        )
+      : all,
+  };
+}
 
 /** One simulated service. */
 export interface SimService {

@@ -6,7 +6,7 @@ import { opsctl, workdir } from "../helpers/cli.js";
 import { newSandbox } from "../helpers/sandbox.js";
 import { TEST_CONFIG } from "../helpers/env.js";
 import { AwsClients } from "../../src/aws/clients.js";
-import { Sandbox } from "../../src/sandbox/sandbox.js";
+import { Sandbox, SandboxStateError, parseState } from "../../src/sandbox/sandbox.js";
 import { allServices } from "../../src/sandbox/services/index.js";
 import { generateSigningKey, PURPOSES, signingSecretName } from "../../src/resources/signing-keys.js";
 
@@ -61,6 +61,13 @@ function expectStateRefused(w: ReturnType<typeof workdir>, args: string[], probl
 }
 
 describe("opsctl --sandbox with a state file it cannot use: exit 2, nothing overwritten", () => {
+  it("a state saved before tags moved to `_tags` (version 1) is refused, not read with its tags lost", () => {
+    const old = { version: 1, clockMs: 0, accountId: "123456789012", seq: 0, regions: { "eu-west-1": { ec2: { vpcs: { "vpc-1": { VpcId: "vpc-1", Tags: [{ Key: "opsctl:env", Value: "demo" }] } } } } } };
+    expect(() => parseState("/x/state.json", JSON.stringify(old))).toThrow(SandboxStateError);
+    expect(() => parseState("/x/state.json", JSON.stringify(old))).toThrow(/sandbox state \/x\/state.json: wrong shape: unknown state version 1 \(expected 2\)/);
+    expect(parseState("/x/state.json", JSON.stringify({ ...old, version: 2 })).version).toBe(2);
+  });
+
   it("corrupt JSON, empty, wrong shape and unreadable each name the file and the fix", () => {
     const w = workdir();
     w.writeConfig(TEST_CONFIG);
@@ -68,7 +75,7 @@ describe("opsctl --sandbox with a state file it cannot use: exit 2, nothing over
     expect(expectStateRefused(w, ["status"], /not valid JSON/)).toMatch(/--reset-sandbox.*or delete the file/);
     writeFileSync(w.state, "");
     expectStateRefused(w, ["up"], /the file is empty/);
-    writeFileSync(w.state, JSON.stringify({ version: 1, clockMs: 0, accountId: "123456789012", seq: 0, regions: [] }));
+    writeFileSync(w.state, JSON.stringify({ version: 2, clockMs: 0, accountId: "123456789012", seq: 0, regions: [] }));
     expectStateRefused(w, ["plan"], /wrong shape: regions is missing or not an object/);
     writeFileSync(w.state, JSON.stringify([1, 2]));
     expectStateRefused(w, ["audit"], /wrong shape: not a sandbox state/);
@@ -85,7 +92,7 @@ describe("opsctl --sandbox with a state file it cannot use: exit 2, nothing over
     const r = opsctl(["plan", "--sandbox", "--reset-sandbox"], w);
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(readFileSync(w.state, "utf8"));
-    expect(s.version).toBe(1);
+    expect(s.version).toBe(2);
     expect(s.calls.write).toBe(0);
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { validateConfig } from "../../src/config/load.js";
 import type { Session } from "../../src/operations/session.js";
 import type { Faults } from "../../src/sandbox/types.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
+import { tagMap } from "../../src/sandbox/tags.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 import type { Plan } from "../../src/engine/plan.js";
 import type { ResourceContext } from "../../src/resources/context.js";
@@ -51,11 +52,9 @@ export function taggedInventory(sandbox: Sandbox, env: string): { key: string; n
   return out;
 }
 
+/** A stored record's tags (every service keeps them in `_tags`, src/sandbox/tags.ts). */
 function tagsOf(rec: Record<string, any>): Record<string, string> {
-  const t = rec.Tags ?? rec.tags ?? rec.TagList ?? rec._tags;
-  if (!t) return {};
-  if (Array.isArray(t)) return Object.fromEntries(t.map((x: any) => [x.Key ?? x.key, x.Value ?? x.value]));
-  return t as Record<string, string>;
+  return tagMap(rec);
 }
 
 /**

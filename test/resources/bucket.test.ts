@@ -76,7 +76,7 @@ function expectProtected(sandbox: Sandbox, spec: BucketSpec) {
     expect(b._encryption.Rules[0].BucketKeyEnabled).toBe(true);
   } else expect(def).toEqual({ SSEAlgorithm: "AES256" });
   expect(JSON.parse(b._policy)).toEqual(spec.policy);
-  const tags = Object.fromEntries((b.Tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]));
+  const tags = Object.fromEntries((b._tags ?? []).map((t: { Key: string; Value: string }) => [t.Key, t.Value]));
   expect(tags["opsctl:env"]).toBe("demo");
   expect(tags["opsctl:node"]).toMatch(/^bucket:/);
   if (spec.lifecycleExpireDays) expect(b._lifecycle.map((r: { Expiration?: { Days?: number } }) => r.Expiration?.Days)).toEqual([spec.lifecycleExpireDays]);

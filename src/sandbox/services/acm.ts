@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { ACMServiceException } from "@aws-sdk/client-acm";
+import { ACMServiceException, type ACM } from "@aws-sdk/client-acm";
 import { paginate, publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { mergeTags } from "../tags.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import { fqdn, resolveRecord } from "./route53.js";
 
 /*
@@ -138,14 +139,6 @@ function checkTags(ctx: HandlerContext, tags: SimRecord[] | undefined): { Key: s
   return list;
 }
 
-function mergeTags(c: SimRecord, add: { Key: string; Value?: string }[]): void {
-  for (const t of add) {
-    const old = c._tags.find((x: SimRecord) => x.Key === t.Key);
-    if (old) old.Value = t.Value;
-    else c._tags.push(t);
-  }
-}
-
 const DOMAIN = /^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$/;
 
 const RequestCertificate: Handler = (input, ctx) => {
@@ -263,7 +256,7 @@ const DeleteCertificate: Handler = (input, ctx) => {
 };
 
 /** Simulated ACM (behaviour: acm.md beside this file). */
-export const acmService: SimService = {
+export const acmService: SimService = defineService<ACM>({
   clientName: "ACMClient",
   key: "acm",
   exception: ACMServiceException as any,
@@ -277,4 +270,4 @@ export const acmService: SimService = {
     RemoveTagsFromCertificate,
     DeleteCertificate,
   },
-};
+});

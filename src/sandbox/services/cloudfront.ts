@@ -1,6 +1,7 @@
-import { CloudFrontServiceException } from "@aws-sdk/client-cloudfront";
+import { CloudFrontServiceException, type CloudFront } from "@aws-sdk/client-cloudfront";
 import { publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated CloudFront (behaviour: cloudfront.md beside this file).
@@ -434,19 +435,18 @@ const handlers: Record<string, Handler> = {
 
   ListTagsForResource(input, ctx) {
     const d = resourceOf(ctx, input.Resource);
-    return { Tags: { Items: d._tags.map((t: SimRecord) => ({ ...t })) } };
+    return { Tags: { Items: keyValueTags(d) } };
   },
   TagResource(input, ctx) {
     const d = resourceOf(ctx, input.Resource);
     const add = validateTags(ctx, input.Tags?.Items ?? []);
-    const keep = (d._tags as SimRecord[]).filter((t) => !add.some((a) => a.Key === t.Key));
-    d._tags = [...keep, ...add];
+    mergeTags(d, add);
     return {};
   },
   UntagResource(input, ctx) {
     const d = resourceOf(ctx, input.Resource);
     const keys: string[] = input.TagKeys?.Items ?? [];
-    d._tags = (d._tags as SimRecord[]).filter((t) => !keys.includes(t.Key));
+    removeTags(d, keys);
     return {};
   },
 
@@ -498,10 +498,10 @@ const handlers: Record<string, Handler> = {
 };
 
 /** Simulated CloudFront (behaviour: cloudfront.md beside this file). */
-export const cloudfrontService: SimService = {
+export const cloudfrontService: SimService = defineService<CloudFront>({
   clientName: "CloudFrontClient",
   key: "cloudfront",
   exception: CloudFrontServiceException as any,
   throttlingCode: "Throttling",
   handlers,
-};
+});

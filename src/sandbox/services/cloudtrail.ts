@@ -1,6 +1,7 @@
-import { CloudTrailServiceException } from "@aws-sdk/client-cloudtrail";
+import { CloudTrailServiceException, type CloudTrail } from "@aws-sdk/client-cloudtrail";
 import { publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService, type Handlers } from "../types.js";
 
 /*
  * Simulated CloudTrail (behaviour: cloudtrail.md beside this file).
@@ -136,7 +137,7 @@ function settings(ctx: HandlerContext, input: SimRecord, current: SimRecord | un
   return s;
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<CloudTrail> = {
   CreateTrail(input, ctx) {
     const name = String(input.Name ?? "");
     if (!NAME.test(name) || /^\d+\.\d+\.\d+\.\d+$/.test(name)) {
@@ -247,24 +248,23 @@ const handlers: Record<string, Handler> = {
     if (!TRAIL_ARN.test(String(input.ResourceId ?? ""))) ctx.fail("CloudTrailARNInvalidException", `Invalid trail ARN: ${String(input.ResourceId)}`);
     const rec = trailOf(ctx, input.ResourceId, true);
     const add = checkTags(ctx, input.TagsList ?? []);
-    const merged = [...(rec._tags as SimRecord[]).filter((t) => !add.some((a) => a.Key === t.Key)), ...add];
-    rec._tags = checkTags(ctx, merged);
+    rec._tags = checkTags(ctx, mergeTags({ _tags: keyValueTags(rec) }, add));
     return {};
   },
   RemoveTags(input, ctx) {
     if (!TRAIL_ARN.test(String(input.ResourceId ?? ""))) ctx.fail("CloudTrailARNInvalidException", `Invalid trail ARN: ${String(input.ResourceId)}`);
     const rec = trailOf(ctx, input.ResourceId, true);
     const keys = (input.TagsList ?? []).map((t: SimRecord) => t.Key);
-    rec._tags = (rec._tags as SimRecord[]).filter((t) => !keys.includes(t.Key));
+    removeTags(rec, keys);
     return {};
   },
 };
 
 /** Simulated CloudTrail (behaviour: cloudtrail.md beside this file). */
-export const cloudtrailService: SimService = {
+export const cloudtrailService: SimService = defineService<CloudTrail>({
   clientName: "CloudTrailClient",
   key: "cloudtrail",
   exception: CloudTrailServiceException as any,
   throttlingCode: "ThrottlingException",
   handlers,
-};
+});

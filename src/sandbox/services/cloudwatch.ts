@@ -1,6 +1,8 @@
-import { CloudWatchServiceException } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchServiceException, type CloudWatch } from "@aws-sdk/client-cloudwatch";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { advance, type Step } from "../transitions.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated CloudWatch metric alarms (behaviour: cloudwatch.md beside this file). The region's `alarms`
@@ -28,15 +30,23 @@ function alarms(ctx: Ctx): Record<string, SimRecord> {
   return ctx.table("alarms");
 }
 
+/** A new alarm has no data: once evaluated, missing data makes it ALARM (breaching) or OK. */
+const ALARM_STEPS: Step[] = [
+  {
+    from: "INSUFFICIENT_DATA",
+    at: "_evaluatedAt",
+    to: (a) => (a.TreatMissingData === "breaching" ? "ALARM" : "OK"),
+    then: (a, at) => {
+      const treated = a.StateValue === "ALARM" ? "Breaching" : "NonBreaching";
+      a.StateReason = `Threshold Crossed: no datapoints were received for ${a.EvaluationPeriods} periods and ${a.EvaluationPeriods} missing datapoints were treated as [${treated}].`;
+      a.StateUpdatedTimestamp = at;
+      a.StateTransitionedTimestamp = at;
+    },
+  },
+];
+
 function settle(ctx: Ctx, a: SimRecord): void {
-  if (a.StateValue !== "INSUFFICIENT_DATA" || ctx.now() < a._evaluatedAt) return;
-  const breaching = a.TreatMissingData === "breaching";
-  a.StateValue = breaching ? "ALARM" : "OK";
-  a.StateReason = breaching
-    ? `Threshold Crossed: no datapoints were received for ${a.EvaluationPeriods} periods and ${a.EvaluationPeriods} missing datapoints were treated as [Breaching].`
-    : `Threshold Crossed: no datapoints were received for ${a.EvaluationPeriods} periods and ${a.EvaluationPeriods} missing datapoints were treated as [NonBreaching].`;
-  a.StateUpdatedTimestamp = a._evaluatedAt;
-  a.StateTransitionedTimestamp = a._evaluatedAt;
+  advance(a, ctx.now(), "StateValue", ALARM_STEPS);
 }
 
 function view(a: SimRecord): SimRecord {
@@ -83,7 +93,7 @@ function byArn(ctx: Ctx, arn: string | undefined): SimRecord {
 }
 
 /** Simulated CloudWatch (behaviour: cloudwatch.md beside this file). */
-export const cloudwatchService: SimService = {
+export const cloudwatchService: SimService = defineService<CloudWatch>({
   clientName: "CloudWatchClient",
   key: "cloudwatch",
   exception: CloudWatchServiceException as any,
@@ -92,7 +102,7 @@ export const cloudwatchService: SimService = {
     PutMetricAlarm(input, ctx) {
       validate(ctx, input);
       const table = alarms(ctx);
-      const old = table[input.AlarmName];
+      const old = table[input.AlarmName!];
       const now = ctx.now();
       const a: SimRecord = {
         AlarmName: input.AlarmName,
@@ -123,14 +133,14 @@ export const cloudwatchService: SimService = {
         ThresholdMetricId: input.ThresholdMetricId,
         // Tags apply at creation only: "If you are using this operation to update an existing alarm, any tags you specify in this parameter are ignored."
         _tags: old ? old._tags : (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value })),
-        _evaluatedAt: now + (input.Period ?? 60) * 1000 * input.EvaluationPeriods,
+        _evaluatedAt: now + (input.Period ?? 60) * 1000 * input.EvaluationPeriods!,
       };
       // An update keeps the alarm's state (re-evaluated with the new configuration).
       if (old) {
         settle(ctx, old);
         for (const k of ["StateValue", "StateReason", "StateUpdatedTimestamp", "StateTransitionedTimestamp"]) a[k] = old[k];
       }
-      table[input.AlarmName] = ctx.born(a);
+      table[input.AlarmName!] = ctx.born(a);
       return {};
     },
 
@@ -142,7 +152,7 @@ export const cloudwatchService: SimService = {
         .filter((a) => ctx.visible(a))
         .filter((a) => !input.AlarmNames?.length || input.AlarmNames.includes(a.AlarmName))
         .filter((a) => !input.AlarmNamePrefix || a.AlarmName.startsWith(input.AlarmNamePrefix))
-        .filter((a) => !input.ActionPrefix || a.AlarmActions.some((x: string) => x.startsWith(input.ActionPrefix)))
+        .filter((a) => !input.ActionPrefix || a.AlarmActions.some((x: string) => x.startsWith(input.ActionPrefix!)))
         .map((a) => (settle(ctx, a), a))
         .filter((a) => !input.StateValue || a.StateValue === input.StateValue)
         .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : 1));
@@ -160,21 +170,17 @@ export const cloudwatchService: SimService = {
     },
 
     ListTagsForResource(input, ctx) {
-      return { Tags: byArn(ctx, input.ResourceARN)._tags.map((t: SimRecord) => ({ ...t })) };
+      return { Tags: keyValueTags(byArn(ctx, input.ResourceARN)) };
     },
 
     TagResource(input, ctx) {
-      const a = byArn(ctx, input.ResourceARN);
-      const m = new Map<string, string>(a._tags.map((t: SimRecord) => [t.Key, t.Value]));
-      for (const t of input.Tags ?? []) m.set(t.Key, t.Value);
-      a._tags = [...m].map(([Key, Value]) => ({ Key, Value }));
+      mergeTags(byArn(ctx, input.ResourceARN), (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value })));
       return {};
     },
 
     UntagResource(input, ctx) {
-      const a = byArn(ctx, input.ResourceARN);
-      a._tags = a._tags.filter((t: SimRecord) => !(input.TagKeys ?? []).includes(t.Key));
+      removeTags(byArn(ctx, input.ResourceARN), input.TagKeys);
       return {};
     },
   },
-};
+});

@@ -1,10 +1,12 @@
 /** Simulated EC2: security groups, key pairs, instances, volumes, flow logs (behaviour: ec2.md). */
-import type { Handler, SimRecord } from "../types.js";
+import type { EC2 } from "@aws-sdk/client-ec2";
+import { handler, type Handler, type Handlers, type SimRecord } from "../types.js";
 import {
   type Ctx, addSgRule, describe, find, get, idempotent, list, newEni, newPublicIp, newSecurityGroup, normProto, privateDnsName,
   publicDnsName, required, setEniAssociation, setInstanceState, sgView,
 } from "./ec2-core.js";
 import { generateKey, importPublicKey } from "./ec2-keys.js";
+import { keyValueTags } from "../tags.js";
 import { iso, out, parse4, parse6, requestHash, tagsFor } from "./ec2-util.js";
 
 // ---------------------------------------------------------------- security groups
@@ -25,7 +27,7 @@ function checkRuleDescription(ctx: Ctx, d: unknown): void {
   }
 }
 
-const CreateSecurityGroup: Handler = (input, ctx) => {
+const CreateSecurityGroup = handler<EC2, "CreateSecurityGroup">((input, ctx) => {
   const name: string = required(ctx, input, "GroupName");
   const description: string = required(ctx, input, "Description");
   if (description.length > 255 || !SG_TEXT.test(description)) {
@@ -38,10 +40,10 @@ const CreateSecurityGroup: Handler = (input, ctx) => {
     return ctx.fail("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpc.VpcId}'`);
   }
   const sg = newSecurityGroup(ctx, vpc, name, description, tagsFor(input.TagSpecifications, "security-group"));
-  return { GroupId: sg.GroupId, Tags: sg.Tags, SecurityGroupArn: sg.SecurityGroupArn };
-};
+  return { GroupId: sg.GroupId, Tags: keyValueTags(sg), SecurityGroupArn: sg.SecurityGroupArn };
+});
 
-const DescribeSecurityGroups: Handler = (input, ctx) => {
+const DescribeSecurityGroups = handler<EC2, "DescribeSecurityGroups">((input, ctx) => {
   const rules = () => Object.values(ctx.table("securityGroupRules"));
   const ofGroup = (g: SimRecord, egress: boolean) => rules().filter((r) => r.GroupId === g.GroupId && r.IsEgress === egress);
   let ids: string[] | undefined = input.GroupIds;
@@ -66,15 +68,15 @@ const DescribeSecurityGroups: Handler = (input, ctx) => {
     "egress.ip-permission.group-id": (g) => ofGroup(g, true).map((r) => r.ReferencedGroupInfo?.GroupId),
   });
   return { SecurityGroups: items.map((g) => sgView(ctx, g)), NextToken: next };
-};
+});
 
-const DescribeSecurityGroupRules: Handler = (input, ctx) => {
+const DescribeSecurityGroupRules = handler<EC2, "DescribeSecurityGroupRules">((input, ctx) => {
   const { items, next } = describe(ctx, "securityGroupRules", input, input.SecurityGroupRuleIds, {
     "group-id": (r) => r.GroupId,
     "security-group-rule-id": (r) => r.SecurityGroupRuleId,
   });
   return { SecurityGroupRules: items.map(out), NextToken: next };
-};
+});
 
 /** Expands IpPermissions into one rule per peer (AWS's SecurityGroupRule granularity), validated. */
 function expandPermissions(ctx: Ctx, sg: SimRecord, perms: any[], egress: boolean): SimRecord[] {
@@ -189,11 +191,11 @@ function revoke(egress: boolean): Handler {
   };
 }
 
-const ModifySecurityGroupRules: Handler = (input, ctx) => {
+const ModifySecurityGroupRules = handler<EC2, "ModifySecurityGroupRules">((input, ctx) => {
   const sg = get(ctx, "securityGroups", required(ctx, input, "GroupId"));
   const table = ctx.table("securityGroupRules");
   for (const u of input.SecurityGroupRules ?? []) {
-    const r = table[u.SecurityGroupRuleId];
+    const r = table[u.SecurityGroupRuleId ?? ""];
     if (!r || r.GroupId !== sg.GroupId) return ctx.fail("InvalidSecurityGroupRuleId.NotFound", `The security group rule ID '${u.SecurityGroupRuleId}' does not exist`);
     const s = u.SecurityGroupRule ?? {};
     checkRuleDescription(ctx, s.Description);
@@ -207,9 +209,9 @@ const ModifySecurityGroupRules: Handler = (input, ctx) => {
     if (s.Description !== undefined) r.Description = s.Description;
   }
   return { Return: true };
-};
+});
 
-const DeleteSecurityGroup: Handler = (input, ctx) => {
+const DeleteSecurityGroup = handler<EC2, "DeleteSecurityGroup">((input, ctx) => {
   const sg = get(ctx, "securityGroups", required(ctx, input, "GroupId"));
   if (sg._default) return ctx.fail("CannotDelete", `the specified group: "${sg.GroupId}" name: "default" cannot be deleted by a user`);
   const rules = ctx.table("securityGroupRules");
@@ -221,7 +223,7 @@ const DeleteSecurityGroup: Handler = (input, ctx) => {
   for (const r of Object.values(rules)) if (r.GroupId === sg.GroupId) delete rules[r.SecurityGroupRuleId];
   delete ctx.table("securityGroups")[sg.GroupId];
   return { Return: true, GroupId: sg.GroupId };
-};
+});
 
 // ---------------------------------------------------------------- key pairs
 
@@ -229,7 +231,7 @@ function keyByName(ctx: Ctx, name: string): SimRecord | undefined {
   return list(ctx, "keyPairs").find((k) => k.KeyName === name);
 }
 
-const CreateKeyPair: Handler = (input, ctx) => {
+const CreateKeyPair = handler<EC2, "CreateKeyPair">((input, ctx) => {
   const name: string = required(ctx, input, "KeyName");
   const type = input.KeyType ?? "rsa";
   if (type !== "rsa" && type !== "ed25519") return ctx.fail("InvalidParameterValue", `Value (${type}) for parameter keyType is invalid.`);
@@ -242,15 +244,15 @@ const CreateKeyPair: Handler = (input, ctx) => {
     KeyFingerprint: key.fingerprint,
     KeyName: name,
     KeyType: type,
-    Tags: tagsFor(input.TagSpecifications, "key-pair"),
+    _tags: tagsFor(input.TagSpecifications, "key-pair"),
     CreateTime: iso(ctx),
     _publicKey: key.publicKey,
   });
   ctx.table("keyPairs")[id] = rec;
-  return { KeyFingerprint: key.fingerprint, KeyMaterial: key.material, KeyName: name, KeyPairId: id, Tags: rec.Tags };
-};
+  return { KeyFingerprint: key.fingerprint, KeyMaterial: key.material, KeyName: name, KeyPairId: id, Tags: keyValueTags(rec) };
+});
 
-const ImportKeyPair: Handler = (input, ctx) => {
+const ImportKeyPair = handler<EC2, "ImportKeyPair">((input, ctx) => {
   const name: string = required(ctx, input, "KeyName");
   const parsed = importPublicKey(required(ctx, input, "PublicKeyMaterial"));
   if (!parsed) return ctx.fail("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
@@ -261,15 +263,15 @@ const ImportKeyPair: Handler = (input, ctx) => {
     KeyFingerprint: parsed.fingerprint,
     KeyName: name,
     KeyType: parsed.type,
-    Tags: tagsFor(input.TagSpecifications, "key-pair"),
+    _tags: tagsFor(input.TagSpecifications, "key-pair"),
     CreateTime: iso(ctx),
     _publicKey: parsed.publicKey,
   });
   ctx.table("keyPairs")[id] = rec;
-  return { KeyFingerprint: rec.KeyFingerprint, KeyName: name, KeyPairId: id, Tags: rec.Tags };
-};
+  return { KeyFingerprint: rec.KeyFingerprint, KeyName: name, KeyPairId: id, Tags: keyValueTags(rec) };
+});
 
-const DescribeKeyPairs: Handler = (input, ctx) => {
+const DescribeKeyPairs = handler<EC2, "DescribeKeyPairs">((input, ctx) => {
   const ids: string[] = [...(input.KeyPairIds ?? [])];
   for (const n of input.KeyNames ?? []) {
     const k = keyByName(ctx, n);
@@ -282,14 +284,14 @@ const DescribeKeyPairs: Handler = (input, ctx) => {
     fingerprint: (k) => k.KeyFingerprint,
   }, { page: false });
   return { KeyPairs: items.map((k) => ({ ...out(k), ...(input.IncludePublicKey ? { PublicKey: `${k._publicKey} ${k.KeyName}\n` } : {}) })) };
-};
+});
 
-const DeleteKeyPair: Handler = (input, ctx) => {
+const DeleteKeyPair = handler<EC2, "DeleteKeyPair">((input, ctx) => {
   const k = input.KeyPairId ? find(ctx, "keyPairs", input.KeyPairId) : input.KeyName ? keyByName(ctx, input.KeyName) : undefined;
   if (!input.KeyPairId && !input.KeyName) return ctx.fail("MissingParameter", "The request must contain the parameter KeyName or KeyPairId");
   if (k) delete ctx.table("keyPairs")[k.KeyPairId];
   return { Return: true, KeyPairId: k?.KeyPairId };
-};
+});
 
 // ---------------------------------------------------------------- instances
 
@@ -314,7 +316,7 @@ function instanceView(i: SimRecord): SimRecord {
   return out(i);
 }
 
-const RunInstances: Handler = (input, ctx) => {
+const RunInstances = handler<EC2, "RunInstances">((input, ctx) => {
   const idem = idempotent(ctx, "RunInstances", input.ClientToken, requestHash(input));
   if (idem.replay) {
     // The token answers its instances as they are now, terminated ones included (for 24 h after termination).
@@ -379,7 +381,7 @@ const RunInstances: Handler = (input, ctx) => {
         VolumeType: type,
         ...(type === "gp3" ? { Iops: m.Ebs.Iops ?? 3000, Throughput: m.Ebs.Throughput ?? 125 } : type === "io1" || type === "io2" ? { Iops: m.Ebs.Iops } : {}),
         MultiAttachEnabled: false,
-        Tags: volTags,
+        _tags: volTags,
       });
       vol._visibleAt = vol._createdAt;
       ctx.table("volumes")[volId] = vol;
@@ -415,7 +417,7 @@ const RunInstances: Handler = (input, ctx) => {
       RootDeviceType: "ebs",
       SecurityGroups: groups.map((g) => ({ GroupId: g.GroupId, GroupName: g.GroupName })),
       SourceDestCheck: true,
-      Tags: instTags,
+      _tags: instTags,
       VirtualizationType: "hvm",
       CpuOptions: { CoreCount: 1, ThreadsPerCore: 2 },
       MetadataOptions: {
@@ -438,7 +440,7 @@ const RunInstances: Handler = (input, ctx) => {
   }
   idem.remember(rid);
   return reservationView(ctx, rid, launched);
-};
+});
 
 /** The instance with its NetworkInterfaces as DescribeInstances shows them (from the live ENI). */
 function withNics(ctx: Ctx, i: SimRecord): SimRecord {
@@ -501,7 +503,7 @@ function instanceIdsMustExist(ctx: Ctx, ids: string[] | undefined): void {
   if (missing.length > 1) ctx.fail("InvalidInstanceID.NotFound", `The instance IDs '${missing.join(", ")}' do not exist`);
 }
 
-const DescribeInstances: Handler = (input, ctx) => {
+const DescribeInstances = handler<EC2, "DescribeInstances">((input, ctx) => {
   instanceIdsMustExist(ctx, input.InstanceIds);
   const { items, next } = describe(ctx, "instances", input, input.InstanceIds, INSTANCE_FIELDS);
   const byRes = new Map<string, SimRecord[]>();
@@ -511,9 +513,9 @@ const DescribeInstances: Handler = (input, ctx) => {
     byRes.set(i._reservationId, l);
   }
   return { Reservations: [...byRes].map(([rid, insts]) => reservationView(ctx, rid, insts)), NextToken: next };
-};
+});
 
-const DescribeInstanceStatus: Handler = (input, ctx) => {
+const DescribeInstanceStatus = handler<EC2, "DescribeInstanceStatus">((input, ctx) => {
   instanceIdsMustExist(ctx, input.InstanceIds);
   const { items, next } = describe(ctx, "instances", input, input.InstanceIds, {
     ...INSTANCE_FIELDS,
@@ -527,7 +529,7 @@ const DescribeInstanceStatus: Handler = (input, ctx) => {
     }),
     NextToken: next,
   };
-};
+});
 
 function stateChange(i: SimRecord, prev: SimRecord): SimRecord {
   return { InstanceId: i.InstanceId, CurrentState: { ...i.State }, PreviousState: { ...prev } };
@@ -539,7 +541,7 @@ function instancesFor(ctx: Ctx, input: any): SimRecord[] {
   return ids.map((id) => get(ctx, "instances", id));
 }
 
-const StopInstances: Handler = (input, ctx) => {
+const StopInstances = handler<EC2, "StopInstances">((input, ctx) => {
   const insts = instancesFor(ctx, input);
   for (const i of insts) {
     if (["shutting-down", "terminated"].includes(i.State.Name)) {
@@ -556,9 +558,9 @@ const StopInstances: Handler = (input, ctx) => {
       return stateChange(i, prev);
     }),
   };
-};
+});
 
-const StartInstances: Handler = (input, ctx) => {
+const StartInstances = handler<EC2, "StartInstances">((input, ctx) => {
   const insts = instancesFor(ctx, input);
   for (const i of insts) {
     if (!["stopped", "pending", "running"].includes(i.State.Name)) {
@@ -583,9 +585,9 @@ const StartInstances: Handler = (input, ctx) => {
       return stateChange(i, prev);
     }),
   };
-};
+});
 
-const TerminateInstances: Handler = (input, ctx) => {
+const TerminateInstances = handler<EC2, "TerminateInstances">((input, ctx) => {
   const insts = instancesFor(ctx, input);
   return {
     TerminatingInstances: insts.map((i) => {
@@ -598,24 +600,24 @@ const TerminateInstances: Handler = (input, ctx) => {
       return stateChange(i, prev);
     }),
   };
-};
+});
 
-const ModifyInstanceMetadataOptions: Handler = (input, ctx) => {
+const ModifyInstanceMetadataOptions = handler<EC2, "ModifyInstanceMetadataOptions">((input, ctx) => {
   const i = get(ctx, "instances", required(ctx, input, "InstanceId"));
   if (i.State.Name === "terminated") return ctx.fail("IncorrectInstanceState", `The instance '${i.InstanceId}' is not in a valid state for this operation.`);
   const md = i.MetadataOptions;
   for (const k of ["HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6", "InstanceMetadataTags"]) {
-    if (input[k] !== undefined) md[k] = input[k];
+    if ((input as SimRecord)[k] !== undefined) md[k] = (input as SimRecord)[k];
   }
   md.State = "pending";
   i._metadataAt = ctx.now();
   return { InstanceId: i.InstanceId, InstanceMetadataOptions: out(md) };
-};
+});
 
-const ModifyInstanceAttribute: Handler = (input, ctx) => {
+const ModifyInstanceAttribute = handler<EC2, "ModifyInstanceAttribute">((input, ctx) => {
   const i = get(ctx, "instances", required(ctx, input, "InstanceId"));
   if (i.State.Name === "terminated") return ctx.fail("IncorrectInstanceState", `The instance '${i.InstanceId}' is not in a valid state for this operation.`);
-  const given = ["Groups", "SourceDestCheck", "InstanceType", "DisableApiTermination", "DisableApiStop", "EbsOptimized", "Attribute"].filter((k) => input[k] !== undefined);
+  const given = ["Groups", "SourceDestCheck", "InstanceType", "DisableApiTermination", "DisableApiStop", "EbsOptimized", "Attribute"].filter((k) => (input as SimRecord)[k] !== undefined);
   if (given.length !== 1) return ctx.fail("InvalidParameterCombination", "Exactly one attribute must be specified per ModifyInstanceAttribute call.");
   const eni = ctx.table("networkInterfaces")[i._eniId];
   if (input.Groups) {
@@ -639,9 +641,9 @@ const ModifyInstanceAttribute: Handler = (input, ctx) => {
   if (input.DisableApiTermination) i._disableApiTermination = !!input.DisableApiTermination.Value;
   if (input.EbsOptimized) i.EbsOptimized = !!input.EbsOptimized.Value;
   return {};
-};
+});
 
-const DescribeVolumes: Handler = (input, ctx) => {
+const DescribeVolumes = handler<EC2, "DescribeVolumes">((input, ctx) => {
   const { items, next } = describe(ctx, "volumes", input, input.VolumeIds, {
     "volume-id": (v) => v.VolumeId,
     "attachment.instance-id": (v) => v.Attachments.map((a: SimRecord) => a.InstanceId),
@@ -655,9 +657,9 @@ const DescribeVolumes: Handler = (input, ctx) => {
     "volume-type": (v) => v.VolumeType,
   });
   return { Volumes: items.map(out), NextToken: next };
-};
+});
 
-const DescribeImages: Handler = (input, ctx) => {
+const DescribeImages = handler<EC2, "DescribeImages">((input, ctx) => {
   const images = [
     { ImageId: "ami-0a1b2c3d4e5f60718", Name: "al2023-ami-2023.6.20250115.0-kernel-6.1-x86_64", Architecture: "x86_64" },
     { ImageId: "ami-0f1e2d3c4b5a69788", Name: "al2023-ami-2023.6.20250115.0-kernel-6.1-arm64", Architecture: "arm64" },
@@ -680,24 +682,26 @@ const DescribeImages: Handler = (input, ctx) => {
     BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { DeleteOnTermination: true, VolumeSize: 8, VolumeType: "gp3", Encrypted: false } }],
   }));
   let sel = images;
-  if (input.Owners?.length) sel = sel.filter((i) => input.Owners.includes("amazon") || input.Owners.includes(i.OwnerId));
-  if (input.ImageIds?.length) {
-    for (const id of input.ImageIds) if (!images.some((i) => i.ImageId === id)) return ctx.fail("InvalidAMIID.NotFound", `The image id '[${id}]' does not exist`);
-    sel = sel.filter((i) => input.ImageIds.includes(i.ImageId));
+  const owners = input.Owners ?? [];
+  const imageIds = input.ImageIds ?? [];
+  if (owners.length) sel = sel.filter((i) => owners.includes("amazon") || owners.includes(i.OwnerId));
+  if (imageIds.length) {
+    for (const id of imageIds) if (!images.some((i) => i.ImageId === id)) return ctx.fail("InvalidAMIID.NotFound", `The image id '[${id}]' does not exist`);
+    sel = sel.filter((i) => imageIds.includes(i.ImageId));
   }
   const fake = { table: () => Object.fromEntries(sel.map((r, i) => [String(i), r])), visible: () => true } as unknown as Ctx;
   const { items } = describe(fake, "images", input, undefined, {
     name: (i) => i.Name, architecture: (i) => i.Architecture, "image-id": (i) => i.ImageId, state: (i) => i.State, "owner-alias": (i) => i.ImageOwnerAlias,
   }, { page: false });
   return { Images: items };
-};
+});
 
 // ---------------------------------------------------------------- flow logs
 
 const FLOW_LOG_FORMAT =
   "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
 
-const CreateFlowLogs: Handler = (input, ctx) => {
+const CreateFlowLogs = handler<EC2, "CreateFlowLogs">((input, ctx) => {
   const idem = idempotent(ctx, "CreateFlowLogs", input.ClientToken, requestHash(input));
   if (idem.replay) return { ClientToken: input.ClientToken, ...JSON.parse(idem.replay) };
   const resourceType = required(ctx, input, "ResourceType");
@@ -706,7 +710,7 @@ const CreateFlowLogs: Handler = (input, ctx) => {
   const destType = input.LogDestinationType ?? "cloud-watch-logs";
   const table: Record<string, string> = { VPC: "vpcs", Subnet: "subnets", NetworkInterface: "networkInterfaces" };
   if (!table[resourceType]) return ctx.fail("InvalidParameterValue", `Value (${resourceType}) for parameter resourceType is invalid.`);
-  if (!["ACCEPT", "REJECT", "ALL"].includes(traffic)) return ctx.fail("InvalidParameterValue", `Value (${traffic}) for parameter trafficType is invalid.`);
+  if (!["ACCEPT", "REJECT", "ALL"].includes(String(traffic))) return ctx.fail("InvalidParameterValue", `Value (${traffic}) for parameter trafficType is invalid.`);
   let logGroup: string | undefined = input.LogGroupName;
   let destination: string | undefined = input.LogDestination;
   if (destType === "cloud-watch-logs") {
@@ -745,7 +749,7 @@ const CreateFlowLogs: Handler = (input, ctx) => {
       LogDestination: destination,
       LogFormat: input.LogFormat ?? FLOW_LOG_FORMAT,
       MaxAggregationInterval: maxAgg,
-      Tags: tags,
+      _tags: tags,
       ...(input.DestinationOptions ? { DestinationOptions: input.DestinationOptions } : {}),
     });
     ctx.table("flowLogs")[id] = rec;
@@ -754,9 +758,9 @@ const CreateFlowLogs: Handler = (input, ctx) => {
   const result = { FlowLogIds, Unsuccessful };
   idem.remember(JSON.stringify(result));
   return { ClientToken: input.ClientToken, ...result };
-};
+});
 
-const DescribeFlowLogs: Handler = (input, ctx) => {
+const DescribeFlowLogs = handler<EC2, "DescribeFlowLogs">((input, ctx) => {
   const ids: string[] | undefined = input.FlowLogIds?.length ? input.FlowLogIds.filter((id: string) => find(ctx, "flowLogs", id)) : undefined;
   if (input.FlowLogIds?.length && !ids?.length) return { FlowLogs: [] };
   const { items, next } = describe(ctx, "flowLogs", input, ids, {
@@ -768,9 +772,9 @@ const DescribeFlowLogs: Handler = (input, ctx) => {
     "traffic-type": (f) => f.TrafficType,
   });
   return { FlowLogs: items.map(out), NextToken: next };
-};
+});
 
-const DeleteFlowLogs: Handler = (input, ctx) => {
+const DeleteFlowLogs = handler<EC2, "DeleteFlowLogs">((input, ctx) => {
   const Unsuccessful: SimRecord[] = [];
   for (const id of required(ctx, input, "FlowLogIds") as string[]) {
     if (!find(ctx, "flowLogs", id)) {
@@ -780,9 +784,9 @@ const DeleteFlowLogs: Handler = (input, ctx) => {
     delete ctx.table("flowLogs")[id];
   }
   return { Unsuccessful };
-};
+});
 
-export const computeHandlers: Record<string, Handler> = {
+export const computeHandlers: Handlers<EC2> = {
   CreateSecurityGroup, DescribeSecurityGroups, DescribeSecurityGroupRules,
   AuthorizeSecurityGroupIngress: authorize(false), AuthorizeSecurityGroupEgress: authorize(true),
   RevokeSecurityGroupIngress: revoke(false), RevokeSecurityGroupEgress: revoke(true),

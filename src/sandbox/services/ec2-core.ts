@@ -1,6 +1,7 @@
 /** Shared state logic of the simulated EC2: lookups, settling states for "now", default resources (behaviour: ec2.md). */
 import { matchesFilters, paginate } from "../filters.js";
 import type { HandlerContext, SimRecord } from "../types.js";
+import { GONE, advance, advanceAll, type Step } from "../transitions.js";
 import { counter, format6, iso, numToIp, out, parse4 } from "./ec2-util.js";
 
 export type Ctx = HandlerContext;
@@ -99,10 +100,16 @@ export function describe(
   let recs = ids?.length ? ids.map((id) => get(ctx, table, id)) : list(ctx, table);
   if (opts.keep) recs = recs.filter(opts.keep);
   const filters = input.Filters ?? input.Filter;
-  recs = recs.filter((r) => matchesFilters(r.Tags ? r : { ...r, Tags: r.TagSet ?? [] }, filters, fields));
+  recs = recs.filter((r) => matchesFilters(r, filters, fields));
   if (opts.page === false) return { items: recs };
   const { page, next } = paginate(recs, input.MaxResults, input.NextToken);
   return { items: page, next };
+}
+
+/** {@link describe} over records that are not stored (zones, prefix lists, tag rows): same filter semantics, no paging. */
+export function describeStatic(recs: SimRecord[], input: any, fields: Record<string, (r: SimRecord) => unknown>): { items: SimRecord[] } {
+  const fake = { table: () => Object.fromEntries(recs.map((r, i) => [String(i), r])), visible: () => true } as unknown as Ctx;
+  return describe(fake, "static", input, undefined, fields, { page: false });
 }
 
 const TOKEN_MISMATCH = "The client token you have provided is associated with a resource that is already deleted or a request with different parameters. Please provide a different client token.";
@@ -186,7 +193,7 @@ export function newEni(
     Status: "in-use",
     SubnetId: subnet.SubnetId,
     VpcId: subnet.VpcId,
-    TagSet: o.tags ?? [],
+    _tags: o.tags ?? [],
   });
   if (o.requesterManaged) eni.RequesterId = "AIDAJ5N4VXH7SANDBOX";
   if (o.instanceId) {
@@ -254,7 +261,7 @@ export function addSgRule(ctx: Ctx, sg: SimRecord, r: SimRecord, tags: any[] = [
     ...(r.PrefixListId ? { PrefixListId: r.PrefixListId } : {}),
     ...(r.ReferencedGroupInfo ? { ReferencedGroupInfo: r.ReferencedGroupInfo } : {}),
     ...(r.Description !== undefined ? { Description: r.Description } : {}),
-    Tags: tags,
+    _tags: tags,
     SecurityGroupRuleArn: `arn:aws:ec2:${ctx.region}:${ctx.accountId}:security-group-rule/${id}`,
   });
   rule._visibleAt = rule._createdAt; // rules are part of their group: no separate lag
@@ -270,7 +277,7 @@ export function newSecurityGroup(ctx: Ctx, vpc: SimRecord, name: string, descrip
     OwnerId: ctx.accountId,
     GroupId: id,
     VpcId: vpc.VpcId,
-    Tags: tags,
+    _tags: tags,
     SecurityGroupArn: `arn:aws:ec2:${ctx.region}:${ctx.accountId}:security-group/${id}`,
   });
   ctx.table("securityGroups")[id] = sg;
@@ -338,7 +345,7 @@ export function newRouteTable(ctx: Ctx, vpc: SimRecord, main: boolean, tags: any
     PropagatingVgws: [],
     RouteTableId: id,
     Routes: localRoutes(vpc),
-    Tags: tags,
+    _tags: tags,
     VpcId: vpc.VpcId,
     OwnerId: ctx.accountId,
   });
@@ -371,7 +378,7 @@ export function newNetworkAcl(ctx: Ctx, vpc: SimRecord, isDefault: boolean, tags
     Entries: defaultAclEntries(isDefault, vpcHasIpv6(vpc)),
     IsDefault: isDefault,
     NetworkAclId: id,
-    Tags: tags,
+    _tags: tags,
     VpcId: vpc.VpcId,
     OwnerId: ctx.accountId,
   });
@@ -433,46 +440,54 @@ function enterInstanceState(ctx: Ctx, inst: SimRecord, name: string, at: number)
   }
 }
 
+/** The states of a NAT gateway: pending → available (or failed), deleting → deleted, then gone after {@link LINGER_MS}. */
+function natSteps(ctx: Ctx): Step[] {
+  return [
+    {
+      from: "pending",
+      at: "_availableAt",
+      to: (nat) => (nat._failCode ? "failed" : "available"),
+      then: (nat, at) => {
+        if (nat.State === "available") {
+          for (const a of nat.NatGatewayAddresses ?? []) a.Status = "succeeded";
+          return;
+        }
+        nat.FailureCode = nat._failCode;
+        nat.FailureMessage = nat._failMessage;
+        nat.DeleteTime = iso(ctx, at);
+        for (const a of nat.NatGatewayAddresses ?? []) a.Status = "failed";
+        releaseNat(ctx, nat);
+        nat._purgeAt = at + LINGER_MS;
+      },
+    },
+    {
+      from: "deleting",
+      at: "_deletedAt",
+      to: "deleted",
+      then: (nat, at) => {
+        nat.DeleteTime = iso(ctx, at);
+        for (const a of nat.NatGatewayAddresses ?? []) a.Status = "succeeded";
+        releaseNat(ctx, nat);
+        nat._purgeAt = at + LINGER_MS;
+      },
+    },
+    { from: ["deleted", "failed"], at: "_purgeAt", to: GONE },
+  ];
+}
+
+const PENDING_TO_AVAILABLE: Step[] = [{ from: "pending", at: "_availableAt", to: "available" }];
+
 /** Brings every record of the region to the state it has at the current simulated time. */
 export function settle(ctx: Ctx): void {
   const now = ctx.now();
+  const cidrState = { get: (a: SimRecord) => a.Ipv6CidrBlockState?.State, set: (a: SimRecord, s: string) => (a.Ipv6CidrBlockState = { State: s }) };
   for (const vpc of Object.values(ctx.table("vpcs"))) {
-    if (vpc.State === "pending" && now >= vpc._availableAt) vpc.State = "available";
-    for (const a of vpc.Ipv6CidrBlockAssociationSet ?? []) {
-      if (a.Ipv6CidrBlockState?.State === "associating" && now >= a._at) a.Ipv6CidrBlockState = { State: "associated" };
-    }
+    advance(vpc, now, "State", PENDING_TO_AVAILABLE);
+    for (const a of vpc.Ipv6CidrBlockAssociationSet ?? []) advance(a, now, cidrState, [{ from: "associating", at: "_at", to: "associated" }]);
   }
-  for (const s of Object.values(ctx.table("subnets"))) if (s.State === "pending" && now >= s._availableAt) s.State = "available";
-  const nats = ctx.table("natGateways");
-  for (const nat of Object.values(nats)) {
-    if (nat.State === "pending" && now >= nat._availableAt) {
-      if (nat._failCode) {
-        nat.State = "failed";
-        nat.FailureCode = nat._failCode;
-        nat.FailureMessage = nat._failMessage;
-        nat.DeleteTime = iso(ctx, nat._availableAt);
-        for (const a of nat.NatGatewayAddresses ?? []) a.Status = "failed";
-        releaseNat(ctx, nat);
-        nat._purgeAt = nat._availableAt + LINGER_MS;
-      } else {
-        nat.State = "available";
-        for (const a of nat.NatGatewayAddresses ?? []) a.Status = "succeeded";
-      }
-    }
-    if (nat.State === "deleting" && now >= nat._deletedAt) {
-      nat.State = "deleted";
-      nat.DeleteTime = iso(ctx, nat._deletedAt);
-      for (const a of nat.NatGatewayAddresses ?? []) a.Status = "succeeded";
-      releaseNat(ctx, nat);
-      nat._purgeAt = nat._deletedAt + LINGER_MS;
-    }
-    if ((nat.State === "deleted" || nat.State === "failed") && now >= nat._purgeAt) delete nats[nat.NatGatewayId];
-  }
-  const eps = ctx.table("vpcEndpoints");
-  for (const ep of Object.values(eps)) {
-    if (ep.State === "pending" && now >= ep._availableAt) ep.State = "available";
-    if (ep.State === "deleting" && now >= ep._deletedAt) delete eps[ep.VpcEndpointId];
-  }
+  advanceAll(ctx.table("subnets"), now, "State", PENDING_TO_AVAILABLE);
+  advanceAll(ctx.table("natGateways"), now, "State", natSteps(ctx));
+  advanceAll(ctx.table("vpcEndpoints"), now, "State", [...PENDING_TO_AVAILABLE, { from: "deleting", at: "_deletedAt", to: GONE }]);
   const insts = ctx.table("instances");
   for (const inst of Object.values(insts)) {
     while (inst._next && now >= inst._next.at) {

@@ -130,9 +130,18 @@ const TIME_KEYS = new Set([
   "UsageOperationUpdateTime",
 ]);
 
-/** The caller's copy of a record: private fields stripped, timestamps as Date. */
+/** The caller's copy of a record: tags rendered as `Tags`, private fields stripped, timestamps as Date. */
 export function out<T extends SimRecord>(rec: T): T {
-  const v = publicView(rec);
+  return view(rec, "Tags");
+}
+
+/** The same for a network interface, whose tags EC2 answers as `TagSet`. */
+export function eniOut<T extends SimRecord>(rec: T): T {
+  return view(rec, "TagSet");
+}
+
+function view<T extends SimRecord>(rec: T, tagsKey: "Tags" | "TagSet"): T {
+  const v = publicView(rec._tags ? { ...rec, [tagsKey]: rec._tags } : rec);
   return revive(v) as T;
 }
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { ECRServiceException } from "@aws-sdk/client-ecr";
+import { ECRServiceException, type ECR } from "@aws-sdk/client-ecr";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags, tagsOf } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated ECR (behaviour: ecr.md beside this file). Repositories live in the region's
@@ -54,11 +55,6 @@ function checkTags(ctx: HandlerContext, tags: any[] | undefined): { Key: string;
   return out;
 }
 
-function mergeTags(rec: SimRecord, tags: { Key: string; Value: string }[]): void {
-  const m = new Map<string, string>((rec._tags ?? []).map((t: SimRecord) => [t.Key, t.Value]));
-  for (const t of tags) m.set(t.Key, t.Value);
-  rec._tags = [...m].map(([Key, Value]) => ({ Key, Value }));
-}
 
 /** Finds an image by digest and/or tag; the reason when it does not match. */
 /**
@@ -131,7 +127,7 @@ function detail(ctx: HandlerContext, rec: SimRecord, digest: string): SimRecord 
 }
 
 /** Simulated ECR (behaviour: ecr.md beside this file). */
-export const ecrService: SimService = {
+export const ecrService: SimService = defineService<ECR>({
   clientName: "ECRClient",
   key: "ecr",
   exception: ECRServiceException as any,
@@ -146,7 +142,7 @@ export const ecrService: SimService = {
       const mutability = input.imageTagMutability ?? "MUTABLE";
       if (!["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"].includes(mutability)) ctx.fail("InvalidParameterException", `Invalid parameter at 'imageTagMutability'`);
       const enc = input.encryptionConfiguration ?? { encryptionType: "AES256" };
-      if (!["AES256", "KMS", "KMS_DSSE"].includes(enc.encryptionType)) ctx.fail("InvalidParameterException", "Invalid parameter at 'encryptionType'");
+      if (!["AES256", "KMS", "KMS_DSSE"].includes(enc.encryptionType!)) ctx.fail("InvalidParameterException", "Invalid parameter at 'encryptionType'");
       if (enc.encryptionType === "AES256" && enc.kmsKey) ctx.fail("InvalidParameterException", "Invalid parameter: kmsKey can only be specified when encryptionType is KMS");
       const tags = checkTags(ctx, input.tags);
       const rec = ctx.born({
@@ -181,7 +177,7 @@ export const ecrService: SimService = {
 
     PutImageTagMutability(input, ctx) {
       const rec = repo(ctx, input);
-      if (!["MUTABLE", "IMMUTABLE"].includes(input.imageTagMutability)) ctx.fail("InvalidParameterException", "Invalid parameter at 'imageTagMutability'");
+      if (!["MUTABLE", "IMMUTABLE"].includes(input.imageTagMutability!)) ctx.fail("InvalidParameterException", "Invalid parameter at 'imageTagMutability'");
       rec.imageTagMutability = input.imageTagMutability;
       return { registryId: ctx.accountId, repositoryName: rec.repositoryName, imageTagMutability: rec.imageTagMutability };
     },
@@ -266,7 +262,7 @@ export const ecrService: SimService = {
         digests = input.imageIds.map((id: SimRecord) => {
           const r = lookup(rec, id);
           if (!r.digest) ctx.fail("ImageNotFoundException", `The image with imageId {imageDigest:'${id.imageDigest ?? "null"}', imageTag:'${id.imageTag ?? "null"}'} does not exist within the repository with name '${rec.repositoryName}' in the registry with id '${ctx.accountId}'`);
-          return r.digest;
+          return r.digest as string;
         });
       } else {
         const all = images(rec);
@@ -302,20 +298,20 @@ export const ecrService: SimService = {
 
     ListTagsForResource(input, ctx) {
       const rec = repoByArn(ctx, input.resourceArn);
-      return { tags: (rec._tags ?? []).map((t: SimRecord) => ({ ...t })) };
+      return { tags: keyValueTags(rec) };
     },
 
     TagResource(input, ctx) {
       const rec = repoByArn(ctx, input.resourceArn);
       mergeTags(rec, checkTags(ctx, input.tags));
-      if (rec._tags.length > 50) ctx.fail("TooManyTagsException", "The list of tags on the repository is over the limit. The maximum number of tags that can be applied to a repository is 50.");
+      if (tagsOf(rec).length > 50) ctx.fail("TooManyTagsException", "The list of tags on the repository is over the limit. The maximum number of tags that can be applied to a repository is 50.");
       return {};
     },
 
     UntagResource(input, ctx) {
       const rec = repoByArn(ctx, input.resourceArn);
-      rec._tags = (rec._tags ?? []).filter((t: SimRecord) => !(input.tagKeys ?? []).includes(t.Key));
+      removeTags(rec, input.tagKeys);
       return {};
     },
   },
-};
+});

@@ -1,6 +1,7 @@
 /** Shared state logic of the simulated ECS: ARNs, lookups, tags, output views (behaviour: ecs.md). */
 import { randomUUID } from "node:crypto";
 import { publicView } from "../filters.js";
+import type { Tag } from "../tags.js";
 import type { HandlerContext, SimRecord } from "../types.js";
 import { typicalMs } from "../../aws/durations.js";
 
@@ -100,18 +101,12 @@ export function required(ctx: Ctx, input: any, name: string): any {
   return v;
 }
 
-/** ECS tags: `[{key, value}]`, ≤ 50, no `aws:` prefix. */
-export function checkTags(ctx: Ctx, tags: any[] | undefined): { key: string; value: string }[] {
-  const list = (tags ?? []).map((t) => ({ key: String(t.key), value: String(t.value ?? "") }));
+/** ECS tags (`[{key, value}]` on the wire, ≤ 50, no `aws:` prefix) in the stored form. */
+export function checkTags(ctx: Ctx, tags: { key?: string; value?: string }[] | undefined): Tag[] {
+  const list = (tags ?? []).map((t) => ({ Key: String(t.key), Value: String(t.value ?? "") }));
   if (list.length > 50) ctx.fail("InvalidParameterException", "Tags can not be more than 50.");
-  for (const t of list) if (t.key.toLowerCase().startsWith("aws:")) ctx.fail("InvalidParameterException", "Tag keys cannot start with the prefix 'aws:'.");
+  for (const t of list) if (t.Key.toLowerCase().startsWith("aws:")) ctx.fail("InvalidParameterException", "Tag keys cannot start with the prefix 'aws:'.");
   return list;
-}
-
-export function mergeTags(old: { key: string; value: string }[] | undefined, add: { key: string; value: string }[]): { key: string; value: string }[] {
-  const m = new Map((old ?? []).map((t) => [t.key, t.value]));
-  for (const t of add) m.set(t.key, t.value);
-  return [...m].map(([key, value]) => ({ key, value }));
 }
 
 /** The id of an ECS ARN's last path part (cluster/service/task names or ids). */

@@ -2,8 +2,10 @@
  * Services of the simulated ECS: the service scheduler (rolling deployments, circuit breaker,
  * rollback, scale in/out) run as a discrete-event simulation settled on every call (behaviour: ecs.md).
  */
+import type { ECS } from "@aws-sdk/client-ecs";
 import { paginate } from "../filters.js";
-import type { Handler, SimRecord } from "../types.js";
+import { lowerTags, tagsOf } from "../tags.js";
+import { type SimRecord, type Handlers } from "../types.js";
 import { typicalMs } from "../../aws/durations.js";
 import {
   HEALTHY_MS,
@@ -15,7 +17,6 @@ import {
   deploymentId,
   findTaskDef,
   lastPart,
-  mergeTags,
   out,
   services,
   tasks,
@@ -161,7 +162,7 @@ function step(ctx: Ctx, svc: SimRecord, t: number): void {
             assignPublicIp: vpc.assignPublicIp,
             startedBy: head.id,
             group: `service:${svc.serviceName}`,
-            tags: svc.propagateTags === "SERVICE" ? svc.tags : svc.propagateTags === "TASK_DEFINITION" ? td._tags : [],
+            tags: svc.propagateTags === "SERVICE" ? tagsOf(svc) : svc.propagateTags === "TASK_DEFINITION" ? tagsOf(td) : [],
             oneOff: false,
             service: { key: svc._key, deploymentId: head.id, loadBalancers: svc.loadBalancers, serviceRegistries: svc.serviceRegistries, name: svc.serviceName },
           },
@@ -253,7 +254,7 @@ function activeService(ctx: Ctx, input: any): SimRecord {
 /** The public view of a service. */
 export function serviceView(svc: SimRecord, include: string[] = []): SimRecord {
   const v = out(svc);
-  if (!include.includes("TAGS")) delete v.tags;
+  if (include.includes("TAGS")) v.tags = lowerTags(svc);
   return v;
 }
 
@@ -289,7 +290,7 @@ function requestKey(input: any): string {
   return JSON.stringify(rest, Object.keys(rest).sort());
 }
 
-export const serviceHandlers: Record<string, Handler> = {
+export const serviceHandlers: Handlers<ECS> = {
   CreateService(input, ctx) {
     const cluster = activeCluster(ctx, input.cluster);
     const name: string = input.serviceName ?? "";
@@ -346,7 +347,7 @@ export const serviceHandlers: Record<string, Handler> = {
       propagateTags: input.propagateTags ?? "NONE",
       enableExecuteCommand: !!input.enableExecuteCommand,
       availabilityZoneRebalancing: "ENABLED",
-      tags,
+      _tags: tags,
       _key: key,
       _clientToken: input.clientToken,
       _request: requestKey(input),
@@ -446,9 +447,4 @@ export function settleServices(ctx: Ctx): void {
     settleService(ctx, s);
     if (s.status === "INACTIVE" && ctx.now() >= s._purgeAt) delete all[k];
   }
-}
-
-/** Merges tags into a service (TagResource). */
-export function tagService(svc: SimRecord, tags: { key: string; value: string }[]): void {
-  svc.tags = mergeTags(svc.tags, tags);
 }

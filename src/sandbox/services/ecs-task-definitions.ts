@@ -1,6 +1,8 @@
 /** Task definitions of the simulated ECS: register, describe, list, deregister (behaviour: ecs.md). */
+import type { ECS } from "@aws-sdk/client-ecs";
 import { paginate } from "../filters.js";
-import type { Handler, SimRecord } from "../types.js";
+import { lowerTags } from "../tags.js";
+import { type SimRecord, type Handlers } from "../types.js";
 import { arn, checkTags, findTaskDef, out, taskDefs, type Ctx } from "./ecs-common.js";
 
 /** Fargate's task CPU units → the memory sizes (MiB) allowed with it (RegisterTaskDefinition reference). */
@@ -69,7 +71,7 @@ export function taskDefView(td: SimRecord): SimRecord {
   return out(td);
 }
 
-export const taskDefinitionHandlers: Record<string, Handler> = {
+export const taskDefinitionHandlers: Handlers<ECS> = {
   RegisterTaskDefinition(input, ctx) {
     const family: string = input.family ?? "";
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) ctx.fail("ClientException", "Family contains invalid characters or is too long (up to 255 letters, numbers, hyphens and underscores).");
@@ -134,14 +136,14 @@ export const taskDefinitionHandlers: Record<string, Handler> = {
     if (input.ephemeralStorage) td.ephemeralStorage = { ...input.ephemeralStorage };
     td.requiresAttributes = requiresAttributes(td);
     all[`${family}:${revision}`] = td;
-    return { taskDefinition: taskDefView(td), tags: tags.map((t) => ({ ...t })) };
+    return { taskDefinition: taskDefView(td), tags: lowerTags(td) };
   },
 
   DescribeTaskDefinition(input, ctx) {
     const td = findTaskDef(ctx, input.taskDefinition);
     if (!td) return ctx.fail("ClientException", "Unable to describe task definition.");
     const res: SimRecord = { taskDefinition: taskDefView(td) };
-    if ((input.include ?? []).includes("TAGS")) res.tags = td._tags.map((t: SimRecord) => ({ ...t }));
+    if ((input.include ?? []).includes("TAGS")) res.tags = lowerTags(td);
     return res;
   },
 

@@ -1,7 +1,9 @@
 /** Tasks of the simulated ECS: launch, lifecycle over simulated time, side effects, RunTask/StopTask (behaviour: ecs.md). */
+import type { ECS } from "@aws-sdk/client-ecs";
 import { randomUUID } from "node:crypto";
 import { paginate } from "../filters.js";
-import type { Handler, SimRecord } from "../types.js";
+import { lowerTags, tagsOf, type Tag } from "../tags.js";
+import { type SimRecord, type Handlers } from "../types.js";
 import { newEni } from "./ec2-core.js";
 import { appendLogEvents, logGroupExists } from "./logs.js";
 import { databaseVpcOf } from "./rds-readiness.js";
@@ -35,7 +37,7 @@ export interface LaunchSpec {
   startedBy?: string;
   group: string;
   overrides?: SimRecord;
-  tags?: { key: string; value: string }[];
+  tags?: Tag[];
   /** Runs to completion (RunTask) instead of serving until stopped (a service's task). */
   oneOff: boolean;
   service?: { key: string; deploymentId: string; loadBalancers: SimRecord[]; serviceRegistries: SimRecord[]; name: string };
@@ -176,7 +178,7 @@ export function launchTask(ctx: Ctx, spec: LaunchSpec, at: number): SimRecord {
         ],
       },
     ],
-    tags: spec.tags ?? [],
+    _tags: (spec.tags ?? []).map((x) => ({ ...x })),
     ephemeralStorage: { sizeInGiB: 20 },
     _ip: ip,
     _eniId: eni.NetworkInterfaceId,
@@ -339,7 +341,7 @@ export function nextChange(t: SimRecord): number | undefined {
 /** The public view of a task. */
 export function taskView(t: SimRecord, include: string[] = []): SimRecord {
   const v = out(t);
-  if (!include.includes("TAGS")) delete v.tags;
+  if (include.includes("TAGS")) v.tags = lowerTags(t);
   return v;
 }
 
@@ -348,7 +350,7 @@ function taskRef(ctx: Ctx, clusterRef: string | undefined, ref: string): SimReco
   return t && clusterName(t.clusterArn) === clusterName(clusterRef) ? t : undefined;
 }
 
-export const taskHandlers: Record<string, Handler> = {
+export const taskHandlers: Handlers<ECS> = {
   RunTask(input, ctx) {
     const cluster = activeCluster(ctx, input.cluster);
     const count = input.count ?? 1;
@@ -384,7 +386,7 @@ export const taskHandlers: Record<string, Handler> = {
             startedBy: input.startedBy,
             group: input.group ?? `family:${td.family}`,
             overrides: input.overrides,
-            tags: input.propagateTags === "TASK_DEFINITION" ? [...td._tags, ...tags] : tags,
+            tags: input.propagateTags === "TASK_DEFINITION" ? [...tagsOf(td), ...tags] : tags,
             oneOff: true,
           },
           ctx.now(),

@@ -1,7 +1,8 @@
-import { ECSServiceException } from "@aws-sdk/client-ecs";
+import { ECSServiceException, type ECS } from "@aws-sdk/client-ecs";
 import { paginate } from "../filters.js";
-import type { Handler, SimRecord, SimService } from "../types.js";
-import { LINGER_MS, arn, checkTags, clusterName, clusters, findTaskDef, lastPart, mergeTags, out, services, tasks, type Ctx } from "./ecs-common.js";
+import { lowerTags, mergeTags, removeTags } from "../tags.js";
+import { defineService, type SimRecord, type SimService, type Handlers } from "../types.js";
+import { LINGER_MS, arn, checkTags, clusterName, clusters, findTaskDef, lastPart, out, services, tasks, type Ctx } from "./ecs-common.js";
 import { serviceHandlers, settleServices } from "./ecs-services.js";
 import { taskDefinitionHandlers } from "./ecs-task-definitions.js";
 import { purgeTasks, settleTask, taskHandlers } from "./ecs-tasks.js";
@@ -40,7 +41,7 @@ function clusterView(ctx: Ctx, c: SimRecord, include: string[]): SimRecord {
   v.pendingTasksCount = mine.filter((t) => t.lastStatus === "PROVISIONING" || t.lastStatus === "PENDING").length;
   v.activeServicesCount = Object.values(services(ctx)).filter((s) => s.clusterArn === c.clusterArn && s.status === "ACTIVE").length;
   if (!include.includes("SETTINGS")) delete v.settings;
-  if (!include.includes("TAGS")) delete v.tags;
+  if (include.includes("TAGS")) v.tags = lowerTags(c);
   if (!include.includes("STATISTICS")) delete v.statistics;
   if (!include.includes("CONFIGURATIONS")) delete v.configuration;
   return v;
@@ -59,12 +60,8 @@ function byArn(ctx: Ctx, ref: string | undefined): SimRecord {
   return rec;
 }
 
-/** Task definitions keep their tags in `_tags` (they are answered beside the definition); the rest in `tags`. */
-function tagsKey(rec: SimRecord): "tags" | "_tags" {
-  return rec.taskDefinitionArn && !rec.taskArn ? "_tags" : "tags";
-}
 
-const clusterHandlers: Record<string, Handler> = {
+const clusterHandlers: Handlers<ECS> = {
   CreateCluster(input, ctx) {
     const name: string = input.clusterName ?? "default";
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(name)) ctx.fail("InvalidParameterException", "Cluster name must be 1-255 letters, numbers, hyphens and underscores.");
@@ -83,7 +80,7 @@ const clusterHandlers: Record<string, Handler> = {
       pendingTasksCount: 0,
       activeServicesCount: 0,
       statistics: [],
-      tags,
+      _tags: tags,
       settings: settings(ctx, input.settings),
       capacityProviders: providers,
       defaultCapacityProviderStrategy: (input.defaultCapacityProviderStrategy ?? []).map((s: SimRecord) => ({ base: 0, weight: 0, ...s })),
@@ -139,43 +136,28 @@ const clusterHandlers: Record<string, Handler> = {
 
   ListTagsForResource(input, ctx) {
     const rec = byArn(ctx, input.resourceArn);
-    return { tags: (rec[tagsKey(rec)] ?? []).map((t: SimRecord) => ({ ...t })) };
+    return { tags: lowerTags(rec) };
   },
 
   TagResource(input, ctx) {
     const rec = byArn(ctx, input.resourceArn);
-    const k = tagsKey(rec);
-    rec[k] = mergeTags(rec[k], checkTags(ctx, input.tags));
-    if (rec[k].length > 50) ctx.fail("InvalidParameterException", "Tags can not be more than 50.");
+    if (mergeTags(rec, checkTags(ctx, input.tags)).length > 50) ctx.fail("InvalidParameterException", "Tags can not be more than 50.");
     return {};
   },
 
   UntagResource(input, ctx) {
     const rec = byArn(ctx, input.resourceArn);
-    const k = tagsKey(rec);
-    rec[k] = (rec[k] ?? []).filter((t: SimRecord) => !(input.tagKeys ?? []).includes(t.key));
+    removeTags(rec, input.tagKeys);
     return {};
   },
 };
 
-/** Every handler, wrapped so the region is settled to "now" before it runs. */
-function settled(handlers: Record<string, Handler>): Record<string, Handler> {
-  return Object.fromEntries(
-    Object.entries(handlers).map(([name, h]) => [
-      name,
-      (input: any, ctx: Ctx) => {
-        settle(ctx);
-        return h(input, ctx);
-      },
-    ]),
-  );
-}
-
-/** Simulated ECS (behaviour: ecs.md beside this file). */
-export const ecsService: SimService = {
+/** Simulated ECS (behaviour: ecs.md beside this file). Every handler first settles the region to "now". */
+export const ecsService: SimService = defineService<ECS>({
   clientName: "ECSClient",
   key: "ecs",
   exception: ECSServiceException as any,
   throttlingCode: "ThrottlingException",
-  handlers: settled({ ...clusterHandlers, ...taskDefinitionHandlers, ...serviceHandlers, ...taskHandlers }),
-};
+  before: settle,
+  handlers: { ...clusterHandlers, ...taskDefinitionHandlers, ...serviceHandlers, ...taskHandlers },
+});

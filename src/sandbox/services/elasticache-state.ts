@@ -4,6 +4,7 @@
  * node groups, endpoints) derived from one stored replication-group record.
  */
 import { publicView } from "../filters.js";
+import { GONE, advanceAll, type Step } from "../transitions.js";
 import type { HandlerContext, SimRecord } from "../types.js";
 
 /** Engine versions the sandbox offers (DescribeCacheEngineVersions), oldest first per engine. */
@@ -107,21 +108,23 @@ function regionShort(region: string): string {
  * `_readyAt`; deleting → removed at `_goneAt` (its final snapshot then completes).
  */
 export function settle(ctx: HandlerContext): void {
-  const now = ctx.now();
-  const rgs = replicationGroups(ctx);
-  for (const [id, rg] of Object.entries(rgs)) {
-    if ((rg.Status === "creating" || rg.Status === "modifying") && now >= rg._readyAt) {
-      rg.Status = "available";
+  advanceAll(replicationGroups(ctx), ctx.now(), "Status", GROUP_STEPS);
+  advanceAll(snapshots(ctx), ctx.now(), "SnapshotStatus", [{ from: "creating", at: "_readyAt", to: "available" }]);
+}
+
+const GROUP_STEPS: Step[] = [
+  {
+    from: ["creating", "modifying"],
+    at: "_readyAt",
+    to: "available",
+    then: (rg) => {
       rg.PendingModifiedValues = {};
       if (rg.AutomaticFailover === "enabling") rg.AutomaticFailover = "enabled";
       if (rg.AutomaticFailover === "disabling") rg.AutomaticFailover = "disabled";
-    }
-    if (rg.Status === "deleting" && now >= rg._goneAt) delete rgs[id];
-  }
-  for (const s of Object.values(snapshots(ctx))) {
-    if (s.SnapshotStatus === "creating" && now >= s._readyAt) s.SnapshotStatus = "available";
-  }
-}
+    },
+  },
+  { from: "deleting", at: "_goneAt", to: GONE },
+];
 
 /** Stored replication group by id (settled; hidden by the NotFound lag counts as missing). */
 export function findGroup(ctx: HandlerContext, id: string | undefined): SimRecord {

@@ -1,6 +1,7 @@
-import { ElastiCacheServiceException } from "@aws-sdk/client-elasticache";
+import { ElastiCacheServiceException, type ElastiCache } from "@aws-sdk/client-elasticache";
 import { paginate, publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { removeTags } from "../tags.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import {
   ENGINE_VERSIONS, MODIFY_MS, SNAPSHOT_MS, arn, checkAuthToken, checkGroupId, checkSubnetGroupName, checkTags, clusterViews,
   compareVersions, engineVersion, findGroup, findSubnetGroup, groupView, memberIds, replicationGroups, required, settle,
@@ -436,12 +437,12 @@ const RemoveTagsFromResource: Handler = (input, ctx) => {
   const keys: string[] = required(ctx, input, "TagKeys");
   const missing = keys.find((k) => !(rec._tags ?? []).some((t: SimRecord) => t.Key === k));
   if (missing) ctx.fail("TagNotFoundFault", `The tag ${missing} was not found on the resource.`, 404);
-  rec._tags = (rec._tags ?? []).filter((t: SimRecord) => !keys.includes(t.Key));
+  removeTags(rec, keys);
   return { TagList: tagList(rec) };
 };
 
 /** Simulated ElastiCache (behaviour: elasticache.md beside this file). */
-export const elasticacheService: SimService = {
+export const elasticacheService: SimService = defineService<ElastiCache>({
   clientName: "ElastiCacheClient",
   key: "elasticache",
   exception: ElastiCacheServiceException as any,
@@ -452,4 +453,4 @@ export const elasticacheService: SimService = {
     DescribeCacheClusters, DescribeSnapshots, DeleteSnapshot, DescribeCacheEngineVersions,
     ListTagsForResource, AddTagsToResource, RemoveTagsFromResource,
   },
-};
+});

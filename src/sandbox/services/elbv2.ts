@@ -1,6 +1,8 @@
-import { ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ElasticLoadBalancingV2ServiceException, type ElasticLoadBalancingV2 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { paginate, publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { advance } from "../transitions.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import { certificateForUse } from "./acm.js";
 import { newEni } from "./ec2-core.js";
 import { contains4, parse4 } from "./ec2-util.js";
@@ -100,11 +102,14 @@ function fail(ctx: HandlerContext, code: string, message: string): never {
 
 // ---------------------------------------------------------------- time
 
+/** A load balancer's state lives in `State.Code`. */
+const LB_STATE = { get: (lb: SimRecord) => lb.State?.Code, set: (lb: SimRecord, s: string) => (lb.State = { Code: s }) };
+
 /** Brings load balancers and targets to their state at the simulated "now". */
 function settle(ctx: HandlerContext): void {
   const now = ctx.now();
   for (const lb of Object.values(lbs(ctx))) {
-    if (lb.State.Code === "provisioning" && now >= lb._activeAt) lb.State = { Code: "active" };
+    advance(lb, now, LB_STATE, [{ from: "provisioning", at: "_activeAt", to: "active" }]);
     if (lb._goneAt !== undefined && now >= lb._goneAt) {
       const enis = ec2(ctx, "networkInterfaces");
       for (const e of Object.values(enis)) if (e._elb === lb.LoadBalancerArn) delete enis[e.NetworkInterfaceId];
@@ -811,12 +816,7 @@ const AddTags: Handler = (input, ctx) => {
   const add = tagList(ctx, input.Tags);
   for (const arn of (input.ResourceArns ?? []) as string[]) {
     const r = tagged(ctx, arn);
-    const next: { Key: string; Value: string }[] = r._tags.map((t: SimRecord) => ({ ...t }));
-    for (const t of add) {
-      const old = next.find((x) => x.Key === t.Key);
-      if (old) old.Value = t.Value;
-      else next.push(t);
-    }
+    const next = mergeTags({ _tags: keyValueTags(r) }, add);
     if (next.length > 50) fail(ctx, "TooManyTagsException", `You've reached the limit on the number of tags for this resource (${arn})`);
     r._tags = next;
   }
@@ -828,13 +828,13 @@ const RemoveTags: Handler = (input, ctx) => {
   const keys = new Set<string>(input.TagKeys ?? []);
   for (const arn of (input.ResourceArns ?? []) as string[]) {
     const r = tagged(ctx, arn);
-    r._tags = r._tags.filter((t: SimRecord) => !keys.has(t.Key));
+    removeTags(r, [...keys]);
   }
   return {};
 };
 
 /** Simulated ElasticLoadBalancingV2 (behaviour: elbv2.md beside this file). */
-export const elbv2Service: SimService = {
+export const elbv2Service: SimService = defineService<ElasticLoadBalancingV2>({
   clientName: "ElasticLoadBalancingV2Client",
   key: "elbv2",
   exception: ElasticLoadBalancingV2ServiceException as any,
@@ -866,4 +866,4 @@ export const elbv2Service: SimService = {
     AddTags,
     RemoveTags,
   },
-};
+});

@@ -1,6 +1,7 @@
-import { IAMServiceException } from "@aws-sdk/client-iam";
+import { IAMServiceException, type IAM } from "@aws-sdk/client-iam";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags, tagsOf, type Tag } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /**
  * IAM's modeled errors as the SDK surfaces them: named after the model's error shape
@@ -80,24 +81,16 @@ function checkName(ctx: HandlerContext, name: string | undefined, what: string, 
   }
 }
 
-function tagsOf(input: SimRecord): SimRecord[] {
+/** The request's Tags in the stored form. */
+function inputTags(input: SimRecord): Tag[] {
   return (input.Tags ?? []).map((x: SimRecord) => ({ Key: x.Key, Value: x.Value }));
-}
-
-function mergeTags(rec: SimRecord, tags: SimRecord[]): void {
-  const list: SimRecord[] = (rec.Tags ??= []);
-  for (const tag of tags) {
-    const old = list.find((x) => x.Key === tag.Key);
-    if (old) old.Value = tag.Value;
-    else list.push({ Key: tag.Key, Value: tag.Value });
-  }
 }
 
 function out(rec: SimRecord, docField?: string): SimRecord {
   const o = publicView(rec);
   for (const f of ["CreateDate"]) if (typeof o[f] === "string") o[f] = new Date(o[f]);
   if (docField && typeof o[docField] === "string") o[docField] = encodePolicy(o[docField]);
-  if (Array.isArray(o.Tags) && o.Tags.length === 0) delete o.Tags;
+  if (tagsOf(rec).length) o.Tags = keyValueTags(rec);
   return o;
 }
 
@@ -152,7 +145,7 @@ function policyName(arn: string): string {
 }
 
 /** Simulated IAM (behaviour: iam.md beside this file). */
-export const iamService: SimService = {
+export const iamService: SimService = defineService<IAM>({
   clientName: "IAMClient",
   key: "iam",
   exception: IAMServiceException as any,
@@ -177,7 +170,7 @@ export const iamService: SimService = {
         AssumeRolePolicyDocument: input.AssumeRolePolicyDocument,
         Description: input.Description,
         MaxSessionDuration: max,
-        Tags: tagsOf(input),
+        _tags: inputTags(input),
         _inline: {},
         _attached: [],
       });
@@ -237,21 +230,20 @@ export const iamService: SimService = {
 
     ListRoleTags(input, ctx) {
       const rec = role(ctx, input.RoleName);
-      const p = page(rec.Tags ?? [], input);
+      const p = page(keyValueTags(rec), input);
       return { Tags: p.page, IsTruncated: p.IsTruncated, Marker: p.Marker };
     },
 
     TagRole(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      mergeTags(rec, tagsOf(input));
-      if (rec.Tags.length > 50) fail(ctx, "LimitExceeded", "Cannot exceed quota for TagsPerRole: 50", 409);
+      mergeTags(rec, inputTags(input));
+      if (tagsOf(rec).length > 50) fail(ctx, "LimitExceeded", "Cannot exceed quota for TagsPerRole: 50", 409);
       return {};
     },
 
     UntagRole(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      const drop = new Set<string>(input.TagKeys ?? []);
-      rec.Tags = (rec.Tags ?? []).filter((x: SimRecord) => !drop.has(x.Key));
+      removeTags(rec, input.TagKeys);
       return {};
     },
 
@@ -265,7 +257,7 @@ export const iamService: SimService = {
 
     GetRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName);
-      const doc = rec._inline[input.PolicyName];
+      const doc = rec._inline[input.PolicyName!];
       if (doc === undefined) fail(ctx, "NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
       return { RoleName: rec.RoleName, PolicyName: input.PolicyName, PolicyDocument: encodePolicy(doc) };
     },
@@ -278,8 +270,8 @@ export const iamService: SimService = {
 
     DeleteRolePolicy(input, ctx) {
       const rec = role(ctx, input.RoleName, false);
-      if (rec._inline[input.PolicyName] === undefined) fail(ctx, "NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
-      delete rec._inline[input.PolicyName];
+      if (rec._inline[input.PolicyName!] === undefined) fail(ctx, "NoSuchEntity", `The role policy with name ${input.PolicyName} cannot be found.`, 404);
+      delete rec._inline[input.PolicyName!];
       return {};
     },
 
@@ -335,7 +327,7 @@ export const iamService: SimService = {
         Description: input.Description,
         CreateDate: iso(ctx.now()),
         UpdateDate: iso(ctx.now()),
-        Tags: tagsOf(input),
+        _tags: inputTags(input),
         _document: input.PolicyDocument,
       });
       policies[arn] = rec;
@@ -343,10 +335,10 @@ export const iamService: SimService = {
     },
 
     GetPolicy(input, ctx) {
-      const rec = t(ctx, "policies")[input.PolicyArn];
+      const rec = t(ctx, "policies")[input.PolicyArn!];
       if (!rec || !ctx.visible(rec)) {
-        if (policyExists(ctx, input.PolicyArn)) {
-          return { Policy: { PolicyName: policyName(input.PolicyArn), Arn: input.PolicyArn, Path: "/", DefaultVersionId: "v1", IsAttachable: true } };
+        if (policyExists(ctx, input.PolicyArn!)) {
+          return { Policy: { PolicyName: policyName(input.PolicyArn!), Arn: input.PolicyArn, Path: "/", DefaultVersionId: "v1", IsAttachable: true } };
         }
         fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
       }
@@ -356,11 +348,11 @@ export const iamService: SimService = {
 
     DeletePolicy(input, ctx) {
       const policies = t(ctx, "policies");
-      if (!policies[input.PolicyArn]) fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
+      if (!policies[input.PolicyArn!]) fail(ctx, "NoSuchEntity", `Policy ${input.PolicyArn} was not found.`, 404);
       if (Object.values(t(ctx, "roles")).some((r) => r._attached.includes(input.PolicyArn))) {
         fail(ctx, "DeleteConflict", "Cannot delete a policy attached to entities.", 409);
       }
-      delete policies[input.PolicyArn];
+      delete policies[input.PolicyArn!];
       return {};
     },
 
@@ -380,7 +372,7 @@ export const iamService: SimService = {
         Arn: `arn:aws:iam::${ctx.accountId}:instance-profile${path}${input.InstanceProfileName}`,
         CreateDate: iso(ctx.now()),
         Roles: [],
-        Tags: tagsOf(input),
+        _tags: inputTags(input),
       });
       profiles[input.InstanceProfileName] = rec;
       return { InstanceProfile: profileOut(ctx, rec) };
@@ -413,7 +405,7 @@ export const iamService: SimService = {
 
     RemoveRoleFromInstanceProfile(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName, false);
-      if (!hasRole(rec, input.RoleName)) fail(ctx, "NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
+      if (!hasRole(rec, input.RoleName!)) fail(ctx, "NoSuchEntity", `The role with name ${input.RoleName} cannot be found.`, 404);
       rec.Roles = rec.Roles.filter((x: SimRecord) => x.RoleName !== input.RoleName);
       return {};
     },
@@ -435,13 +427,13 @@ export const iamService: SimService = {
     },
 
     TagInstanceProfile(input, ctx) {
-      mergeTags(profile(ctx, input.InstanceProfileName, false), tagsOf(input));
+      mergeTags(profile(ctx, input.InstanceProfileName, false), inputTags(input));
       return {};
     },
 
     ListInstanceProfileTags(input, ctx) {
       const rec = profile(ctx, input.InstanceProfileName);
-      const p = page(rec.Tags ?? [], input);
+      const p = page(keyValueTags(rec), input);
       return { Tags: p.page, IsTruncated: p.IsTruncated, Marker: p.Marker };
     },
 
@@ -458,7 +450,7 @@ export const iamService: SimService = {
         UserId: uniqueId(ctx, "AIDA"),
         Arn: `arn:aws:iam::${ctx.accountId}:user${path}${input.UserName}`,
         CreateDate: iso(ctx.now()),
-        Tags: tagsOf(input),
+        _tags: inputTags(input),
         _inline: {},
         _keys: [],
       });
@@ -475,12 +467,12 @@ export const iamService: SimService = {
 
     ListUserTags(input, ctx) {
       const rec = user(ctx, input.UserName);
-      const p = page(rec.Tags ?? [], input);
+      const p = page(keyValueTags(rec), input);
       return { Tags: p.page, IsTruncated: p.IsTruncated, Marker: p.Marker };
     },
 
     TagUser(input, ctx) {
-      mergeTags(user(ctx, input.UserName, false), tagsOf(input));
+      mergeTags(user(ctx, input.UserName, false), inputTags(input));
       return {};
     },
 
@@ -502,7 +494,7 @@ export const iamService: SimService = {
 
     GetUserPolicy(input, ctx) {
       const rec = user(ctx, input.UserName);
-      const doc = rec._inline[input.PolicyName];
+      const doc = rec._inline[input.PolicyName!];
       if (doc === undefined) fail(ctx, "NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
       return { UserName: rec.UserName, PolicyName: input.PolicyName, PolicyDocument: encodePolicy(doc) };
     },
@@ -515,8 +507,8 @@ export const iamService: SimService = {
 
     DeleteUserPolicy(input, ctx) {
       const rec = user(ctx, input.UserName, false);
-      if (rec._inline[input.PolicyName] === undefined) fail(ctx, "NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
-      delete rec._inline[input.PolicyName];
+      if (rec._inline[input.PolicyName!] === undefined) fail(ctx, "NoSuchEntity", `The user policy with name ${input.PolicyName} cannot be found.`, 404);
+      delete rec._inline[input.PolicyName!];
       return {};
     },
 
@@ -545,4 +537,4 @@ export const iamService: SimService = {
       return {};
     },
   },
-};
+});

@@ -1,14 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:crypto";
-import { KMSServiceException } from "@aws-sdk/client-kms";
+import { KMSServiceException, type KMS } from "@aws-sdk/client-kms";
 import { publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { kmsTags, mergeTags, removeTags, tagsOf } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated KMS (behaviour: kms.md beside this file).
  *
  * The region's "keys" table is keyed by KeyId and holds KeyMetadata's shape (dates as ISO
- * strings, converted to Date on the way out). Private fields: _tags (TagKey -> TagValue, a
- * map so the test inventory reads it), _policy (the "default" key policy JSON), _materials
+ * strings, converted to Date on the way out). Private fields: _tags (the sandbox's one tag form,
+ * [{Key, Value}]: ../tags.ts; answered as [{TagKey, TagValue}]), _policy (the "default" key policy JSON), _materials
  * (base64 AES-256 keys, one per rotation, the newest encrypts), _rotation ({ period days,
  * next ms } while automatic rotation is on), _deleteAt (ms, end of the waiting period).
  * The "aliases" table is keyed by AliasName in ListAliases' entry shape.
@@ -192,8 +193,7 @@ function checkTags(ctx: HandlerContext, tags: SimRecord[] | undefined): void {
 }
 
 function applyTags(rec: SimRecord, tags: SimRecord[] | undefined): void {
-  rec._tags ??= {};
-  for (const t of tags ?? []) rec._tags[t.TagKey] = t.TagValue ?? "";
+  mergeTags(rec, (tags ?? []).map((t) => ({ Key: t.TagKey, Value: t.TagValue ?? "" })));
 }
 
 /** Marker paging as KMS does it: NextMarker (opaque) and Truncated. */
@@ -290,7 +290,7 @@ function dataKey(ctx: HandlerContext, input: SimRecord): { rec: SimRecord; plain
 }
 
 /** Simulated KMS (behaviour: kms.md beside this file). */
-export const kmsService: SimService = {
+export const kmsService: SimService = defineService<KMS>({
   clientName: "KMSClient",
   key: "kms",
   exception: KMSServiceException as any,
@@ -492,20 +492,20 @@ export const kmsService: SimService = {
       requireState(ctx, rec, "manage");
       checkTags(ctx, input.Tags);
       applyTags(rec, input.Tags);
-      if (Object.keys(rec._tags).length > 50) ctx.fail("LimitExceededException", "A KMS key can have at most 50 tags.");
+      if (tagsOf(rec).length > 50) ctx.fail("LimitExceededException", "A KMS key can have at most 50 tags.");
       return {};
     },
 
     UntagResource(input, ctx) {
       const rec = findKey(ctx, input.KeyId);
       requireState(ctx, rec, "manage");
-      for (const k of input.TagKeys ?? []) delete rec._tags?.[k];
+      removeTags(rec, input.TagKeys);
       return {};
     },
 
     ListResourceTags(input, ctx) {
       const rec = findKey(ctx, input.KeyId);
-      const all = Object.entries((rec._tags ?? {}) as Record<string, string>).map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+      const all = kmsTags(rec);
       const p = page(ctx, all, input.Limit, input.Marker, 50, 50);
       return { Tags: p.items, NextMarker: p.NextMarker, Truncated: p.Truncated };
     },
@@ -552,4 +552,4 @@ export const kmsService: SimService = {
       return { CiphertextBlob: blob, KeyId: rec.Arn };
     },
   },
-};
+});

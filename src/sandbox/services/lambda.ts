@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { unzipSync } from "fflate";
-import { LambdaServiceException } from "@aws-sdk/client-lambda";
+import { LambdaServiceException, type Lambda } from "@aws-sdk/client-lambda";
 import { publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { fromMap, mergeTags, removeTags, tagMap, tagsOf } from "../tags.js";
+import { advance, type Step } from "../transitions.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated Lambda (behaviour: lambda.md beside this file). Records live in the region's "functions"
@@ -32,14 +34,24 @@ function nameOf(id: string | undefined): string | undefined {
   return m ? m[1] : id;
 }
 
+/** A function's state (Pending → Active) and its last update's (InProgress → Successful once Active). */
+const STATE_STEPS: Step[] = [
+  {
+    from: "Pending",
+    at: "_activeAt",
+    to: "Active",
+    then: (rec) => {
+      rec.LastUpdateStatus = "Successful";
+      delete rec.StateReason;
+      delete rec.StateReasonCode;
+    },
+  },
+];
+const UPDATE_STEPS: Step[] = [{ from: "InProgress", at: (rec) => (rec.State === "Active" ? rec._updatedAt : undefined), to: "Successful" }];
+
 function settle(ctx: HandlerContext, rec: SimRecord): SimRecord {
-  if (rec.State === "Pending" && ctx.now() >= rec._activeAt) {
-    rec.State = "Active";
-    rec.LastUpdateStatus = "Successful";
-    delete rec.StateReason;
-    delete rec.StateReasonCode;
-  }
-  if (rec.LastUpdateStatus === "InProgress" && rec.State === "Active" && ctx.now() >= rec._updatedAt) rec.LastUpdateStatus = "Successful";
+  advance(rec, ctx.now(), "State", STATE_STEPS);
+  advance(rec, ctx.now(), "LastUpdateStatus", UPDATE_STEPS);
   return rec;
 }
 
@@ -129,14 +141,14 @@ function policyDoc(rec: SimRecord): string {
 }
 
 /** Simulated Lambda (behaviour: lambda.md beside this file). */
-export const lambdaService: SimService = {
+export const lambdaService: SimService = defineService<Lambda>({
   clientName: "LambdaClient",
   key: "lambda",
   exception: LambdaServiceException as any,
   throttlingCode: "TooManyRequestsException",
   handlers: {
     CreateFunction(input, ctx) {
-      const name: string = input.FunctionName;
+      const name: string = input.FunctionName!;
       if (!name || !NAME.test(name)) ctx.fail("ValidationException", `1 validation error detected: Value '${name}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+`, 400);
       if ((input.PackageType ?? "Zip") !== "Zip") ctx.fail("InvalidParameterValueException", "The sandbox simulates Zip packages only.", 400);
       if (!input.Handler) ctx.fail("InvalidParameterValueException", "Handler is required for Zip package type.", 400);
@@ -163,7 +175,7 @@ export const lambdaService: SimService = {
         StateReasonCode: "Creating",
         LastUpdateStatus: "InProgress",
         _activeAt: ctx.now() + CREATE_MS,
-        _tags: { ...(input.Tags ?? {}) },
+        _tags: fromMap(input.Tags),
         _policy: [],
       });
       if (input.Environment?.Variables) rec.Environment = { Variables: { ...input.Environment.Variables } };
@@ -181,7 +193,7 @@ export const lambdaService: SimService = {
         Configuration: config(rec),
         Code: { RepositoryType: "S3", Location: `https://awslambda-${ctx.region}-tasks.s3.${ctx.region}.amazonaws.com/snapshots/${ctx.accountId}/${rec.FunctionName}` },
       };
-      if (Object.keys(rec._tags).length) out.Tags = { ...rec._tags };
+      if (tagsOf(rec).length) out.Tags = tagMap(rec);
       return out;
     },
 
@@ -203,7 +215,7 @@ export const lambdaService: SimService = {
       checkConfig(ctx, input);
       if (input.Role !== undefined && input.Role !== rec.Role) checkRole(ctx, input.Role);
       if (input.LoggingConfig !== undefined) rec.LoggingConfig = loggingConfig({ ...rec.LoggingConfig, ...input.LoggingConfig }, rec.FunctionName);
-      for (const f of ["Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize"]) if (input[f] !== undefined) rec[f] = input[f];
+      for (const f of ["Role", "Handler", "Runtime", "Description", "Timeout", "MemorySize"]) if ((input as SimRecord)[f] !== undefined) rec[f] = (input as SimRecord)[f];
       if (input.Environment !== undefined) {
         const vars = input.Environment.Variables ?? {};
         if (Object.keys(vars).length) rec.Environment = { Variables: { ...vars } };
@@ -222,18 +234,18 @@ export const lambdaService: SimService = {
     ListTags(input, ctx) {
       const rec = find(ctx, input.Resource);
       if (!String(input.Resource).startsWith("arn:")) ctx.fail("ValidationException", "1 validation error detected: Value at 'resource' failed to satisfy constraint: Member must be an ARN", 400);
-      return { Tags: { ...rec._tags } };
+      return { Tags: tagMap(rec) };
     },
 
     TagResource(input, ctx) {
       const rec = find(ctx, input.Resource);
-      Object.assign(rec._tags, input.Tags ?? {});
+      mergeTags(rec, fromMap(input.Tags));
       return {};
     },
 
     UntagResource(input, ctx) {
       const rec = find(ctx, input.Resource);
-      for (const k of input.TagKeys ?? []) delete rec._tags[k];
+      removeTags(rec, input.TagKeys);
       return {};
     },
 
@@ -244,7 +256,7 @@ export const lambdaService: SimService = {
       if (rec._policy.some((s: SimRecord) => s.Sid === input.StatementId)) {
         ctx.fail("ResourceConflictException", `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`, 409);
       }
-      const principal = /^\d{12}$/.test(input.Principal) ? { AWS: `arn:aws:iam::${input.Principal}:root` } : input.Principal === "*" ? "*" : { Service: input.Principal };
+      const principal = /^\d{12}$/.test(input.Principal!) ? { AWS: `arn:aws:iam::${input.Principal}:root` } : input.Principal === "*" ? "*" : { Service: input.Principal };
       const condition: SimRecord = {};
       if (input.SourceAccount) condition.StringEquals = { "AWS:SourceAccount": input.SourceAccount };
       if (input.SourceArn) condition.ArnLike = { "AWS:SourceArn": input.SourceArn };
@@ -268,4 +280,4 @@ export const lambdaService: SimService = {
       return {};
     },
   },
-};
+});

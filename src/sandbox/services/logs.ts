@@ -1,6 +1,7 @@
-import { CloudWatchLogsServiceException } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsServiceException, type CloudWatchLogs } from "@aws-sdk/client-cloudwatch-logs";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { fromMap, mergeTags, removeTags, tagMap, tagsOf } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated CloudWatch Logs (behaviour: logs.md beside this file). Log groups live in the
@@ -41,11 +42,11 @@ function checkName(ctx: HandlerContext, name: string | undefined): asserts name 
 }
 
 function setTags(rec: SimRecord, tags: Record<string, string> | undefined): void {
-  rec._tags = { ...(rec._tags ?? {}), ...(tags ?? {}) };
+  mergeTags(rec, fromMap(tags));
 }
 
 function untag(rec: SimRecord, keys: string[] | undefined): void {
-  for (const k of keys ?? []) delete rec._tags[k];
+  removeTags(rec, keys);
 }
 
 /** Log streams of a region, keyed `<group>\u0000<stream>`; events in `_events` (oldest first). */
@@ -99,7 +100,7 @@ function stream(ctx: HandlerContext, groupName: string | undefined, name: string
 }
 
 /** Simulated CloudWatchLogs (behaviour: logs.md beside this file). */
-export const logsService: SimService = {
+export const logsService: SimService = defineService<CloudWatchLogs>({
   clientName: "CloudWatchLogsClient",
   key: "logs",
   exception: CloudWatchLogsServiceException as any,
@@ -119,7 +120,7 @@ export const logsService: SimService = {
         storedBytes: 0,
         logGroupClass: input.logGroupClass ?? "STANDARD",
         logGroupArn: arn,
-        _tags: {},
+        _tags: [],
       });
       if (input.kmsKeyId) rec.kmsKeyId = input.kmsKeyId;
       setTags(rec, input.tags);
@@ -149,7 +150,7 @@ export const logsService: SimService = {
 
     PutRetentionPolicy(input, ctx) {
       const rec = group(ctx, input.logGroupName);
-      if (!RETENTION_DAYS.includes(input.retentionInDays)) {
+      if (!RETENTION_DAYS.includes(input.retentionInDays!)) {
         ctx.fail(
           "InvalidParameterException",
           `1 validation error detected: Value '${input.retentionInDays}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(", ")}]`,
@@ -232,19 +233,19 @@ export const logsService: SimService = {
     ListTagsForResource(input, ctx) {
       const rec = groupByArn(ctx, input.resourceArn);
       if (!ctx.visible(rec)) ctx.fail("ResourceNotFoundException", NOT_FOUND);
-      return { tags: { ...rec._tags } };
+      return { tags: tagMap(rec) };
     },
 
     ListTagsLogGroup(input, ctx) {
       const rec = group(ctx, input.logGroupName);
       if (!ctx.visible(rec)) ctx.fail("ResourceNotFoundException", NOT_FOUND);
-      return { tags: { ...rec._tags } };
+      return { tags: tagMap(rec) };
     },
 
     TagResource(input, ctx) {
       const rec = groupByArn(ctx, input.resourceArn);
       setTags(rec, input.tags);
-      if (Object.keys(rec._tags).length > 50) ctx.fail("TooManyTagsException", "A resource can have no more than 50 tags.");
+      if (tagsOf(rec).length > 50) ctx.fail("TooManyTagsException", "A resource can have no more than 50 tags.");
       return {};
     },
 
@@ -286,8 +287,8 @@ export const logsService: SimService = {
     DeleteResourcePolicy(input, ctx) {
       const table = ctx.table("resourcePolicies");
       if (!table[input.policyName ?? ""]) ctx.fail("ResourceNotFoundException", "Policy with name [" + input.policyName + "] does not exist");
-      delete table[input.policyName];
+      delete table[input.policyName!];
       return {};
     },
   },
-};
+});

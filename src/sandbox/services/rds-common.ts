@@ -41,18 +41,9 @@ export function page<T>(ctx: HandlerContext, items: T[], input: { MaxRecords?: n
   return { items: slice, Marker: end < items.length ? Buffer.from(String(end)).toString("base64url") : undefined };
 }
 
-/** A tag list copied from a request. */
+/** A tag list copied from a request (the stored `_tags` form). */
 export function tagList(tags: { Key?: string; Value?: string }[] | undefined): { Key: string; Value: string }[] {
   return (tags ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") }));
-}
-
-/** Adds or replaces tags in place. */
-export function mergeTags(list: { Key: string; Value: string }[], add: { Key?: string; Value?: string }[] | undefined): void {
-  for (const t of tagList(add)) {
-    const old = list.find((x) => x.Key === t.Key);
-    if (old) old.Value = t.Value;
-    else list.push(t);
-  }
 }
 
 /** Public copy of a record with the ISO date fields turned into Date objects (as the SDK returns them). */

@@ -1,7 +1,9 @@
 /** Simulated RDS DB instances, DB snapshots and the RDS-managed master user secret (behaviour: rds.md). */
 import { randomBytes, randomUUID } from "node:crypto";
 import type { Handler, HandlerContext, SimRecord } from "../types.js";
-import { INVALID_COMBINATION, INVALID_VALUE, fault, iso, lower, mergeTags, page, rdsArn, tagList, view } from "./rds-common.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { GONE, advance, type Step } from "../transitions.js";
+import { INVALID_COMBINATION, INVALID_VALUE, fault, iso, lower, page, rdsArn, tagList, view } from "./rds-common.js";
 import { DEFAULT_VERSION, engineVersion, majorOf } from "./rds-engine-versions.js";
 import { optionGroup, parameterGroup, subnetGroup, subnetGroupView } from "./rds-groups.js";
 
@@ -56,7 +58,7 @@ function createMasterSecret(ctx: HandlerContext, inst: SimRecord, kmsKeyId: stri
     RotationEnabled: true,
     RotationRules: { AutomaticallyAfterDays: 7 },
     OwningService: "rds",
-    Tags: [{ Key: "aws:rds:primaryDBInstanceArn", Value: inst.DBInstanceArn }],
+    _tags: [{ Key: "aws:rds:primaryDBInstanceArn", Value: inst.DBInstanceArn }],
     CreatedDate: now,
     LastChangedDate: now,
     _rotationSetAt: now,
@@ -66,54 +68,56 @@ function createMasterSecret(ctx: HandlerContext, inst: SimRecord, kmsKeyId: stri
   return rec;
 }
 
+/** One step of an instance's state machine, timed by `_nextAt` (which the step clears, then may set again). */
+function step(from: string, to: string | typeof GONE, then?: (i: SimRecord, at: number) => void): Step {
+  return {
+    from,
+    at: "_nextAt",
+    to,
+    then: (i, at) => {
+      delete i._nextAt;
+      then?.(i, at);
+    },
+  };
+}
+
+function instanceSteps(ctx: HandlerContext): Step[] {
+  return [
+    step("creating", "backing-up", (i) => (i._nextAt = i._createdAt + ctx.duration("rds.instance.create.multi-az"))),
+    step("backing-up", "available", (i, at) => {
+      // Since when connections succeed (database readiness: rds-readiness.ts).
+      i._availableSince = at;
+      i.InstanceCreateTime = iso(at);
+      i.LatestRestorableTime = iso(at);
+    }),
+    step("modifying", "available"),
+    step("stopping", "stopped", (i, at) => {
+      i._nextAt = at + AUTO_START_MS;
+      i.AutomaticRestartTime = iso(i._nextAt);
+    }),
+    // Seven days later AWS starts the instance by itself.
+    step("stopped", "starting", (i, at) => {
+      delete i.AutomaticRestartTime;
+      i._nextAt = at + ctx.duration("rds.instance.start");
+    }),
+    step("starting", "available", (i, at) => (i._availableSince = at)),
+    step("deleting", GONE),
+  ];
+}
+
 /** Moves an instance (and its final snapshot) along its state machine for the current simulated time. */
 function settle(ctx: HandlerContext, i: SimRecord): SimRecord | undefined {
   const now = ctx.now();
-  for (let guard = 0; guard < 8 && i._nextAt !== undefined && now >= i._nextAt; guard++) {
-    const at = i._nextAt as number;
-    delete i._nextAt;
-    switch (i.DBInstanceStatus) {
-      case "creating":
-        i.DBInstanceStatus = "backing-up";
-        i._nextAt = i._createdAt + ctx.duration("rds.instance.create.multi-az");
-        break;
-      case "backing-up":
-        i.DBInstanceStatus = "available";
-        // Since when connections succeed (database readiness: rds-readiness.ts).
-        i._availableSince = at;
-        i.InstanceCreateTime = iso(at);
-        i.LatestRestorableTime = iso(at);
-        break;
-      case "modifying":
-        i.DBInstanceStatus = "available";
-        break;
-      case "stopping":
-        i.DBInstanceStatus = "stopped";
-        i._nextAt = at + AUTO_START_MS;
-        i.AutomaticRestartTime = iso(i._nextAt);
-        break;
-      case "stopped":
-        // Seven days later AWS starts the instance by itself.
-        i.DBInstanceStatus = "starting";
-        delete i.AutomaticRestartTime;
-        i._nextAt = at + ctx.duration("rds.instance.start");
-        break;
-      case "starting":
-        i.DBInstanceStatus = "available";
-        i._availableSince = at;
-        break;
-      case "deleting": {
-        const snap = i._finalSnapshot ? ctx.table("snapshots")[i._finalSnapshot] : undefined;
-        if (snap) {
-          snap.Status = "available";
-          snap.PercentProgress = 100;
-        }
-        const secret = i.MasterUserSecret ? Object.values(secrets(ctx)).find((s) => s.ARN === i.MasterUserSecret.SecretArn) : undefined;
-        if (secret) delete secrets(ctx)[secret.Name];
-        delete ctx.table("instances")[i.DBInstanceIdentifier];
-        return undefined;
-      }
+  if (advance(i, now, "DBInstanceStatus", instanceSteps(ctx)) === "gone") {
+    const snap = i._finalSnapshot ? ctx.table("snapshots")[i._finalSnapshot] : undefined;
+    if (snap) {
+      snap.Status = "available";
+      snap.PercentProgress = 100;
     }
+    const secret = i.MasterUserSecret ? Object.values(secrets(ctx)).find((s) => s.ARN === i.MasterUserSecret.SecretArn) : undefined;
+    if (secret) delete secrets(ctx)[secret.Name];
+    delete ctx.table("instances")[i.DBInstanceIdentifier];
+    return undefined;
   }
   // Pending modifications are applied at the start of the maintenance window.
   if (i._pendingAt !== undefined && now >= i._pendingAt && i.DBInstanceStatus === "available") applyPending(i);
@@ -141,9 +145,15 @@ function instance(ctx: HandlerContext, id: unknown): SimRecord {
   return i;
 }
 
+/** DBSnapshot output shape. */
+function snapshotView(s: SimRecord): SimRecord {
+  return { ...view(s, SNAPSHOT_DATES), TagList: keyValueTags(s) };
+}
+
 /** DBInstance output shape. */
 function instanceView(ctx: HandlerContext, i: SimRecord): SimRecord {
   const out = view(i, DATE_FIELDS);
+  out.TagList = keyValueTags(i);
   const g = ctx.table("subnetGroups")[i._subnetGroup];
   if (g) out.DBSubnetGroup = subnetGroupView(ctx, g);
   // No endpoint while the instance is being created.
@@ -279,7 +289,7 @@ const CreateDBInstance: Handler = (input, ctx) => {
     EnabledCloudwatchLogsExports: logs.length ? [...logs] : undefined,
     DeletionProtection: Boolean(input.DeletionProtection),
     MaxAllocatedStorage: input.MaxAllocatedStorage,
-    TagList: tagList(input.Tags),
+    _tags: tagList(input.Tags),
     NetworkType: networkType,
     BackupTarget: "region",
     ActivityStreamStatus: "stopped",
@@ -455,7 +465,7 @@ const DeleteDBInstance: Handler = (input, ctx) => {
       IAMDatabaseAuthenticationEnabled: i.IAMDatabaseAuthenticationEnabled,
       DbiResourceId: i.DbiResourceId,
       // CopyTagsToSnapshot: the instance's tags go on its snapshots.
-      TagList: i.CopyTagsToSnapshot ? structuredClone(i.TagList) : [],
+      _tags: i.CopyTagsToSnapshot ? keyValueTags(i) : [],
       SnapshotTarget: "region",
       DedicatedLogVolume: false,
     });
@@ -505,7 +515,7 @@ const DescribeDBSnapshots: Handler = (input, ctx) => {
   if (input.SnapshotType) list = list.filter((s) => s.SnapshotType === input.SnapshotType);
   list.sort((a, b) => a.SnapshotCreateTime.localeCompare(b.SnapshotCreateTime) || a.DBSnapshotIdentifier.localeCompare(b.DBSnapshotIdentifier));
   const { items, Marker } = page(ctx, list, input);
-  return { DBSnapshots: items.map((s) => view(s, SNAPSHOT_DATES)), Marker };
+  return { DBSnapshots: items.map(snapshotView), Marker };
 };
 
 const DeleteDBSnapshot: Handler = (input, ctx) => {
@@ -514,46 +524,43 @@ const DeleteDBSnapshot: Handler = (input, ctx) => {
   if (!s) fault(ctx, "DBSnapshotNotFoundFault", `DBSnapshot ${String(input.DBSnapshotIdentifier)} not found.`);
   if (s.Status !== "available") fault(ctx, "InvalidDBSnapshotStateFault", `Cannot delete the snapshot because it is not in available state. Current state is ${s.Status}.`);
   delete ctx.table("snapshots")[key];
-  return { DBSnapshot: { ...view(s, SNAPSHOT_DATES), Status: "deleted" } };
+  return { DBSnapshot: { ...snapshotView(s), Status: "deleted" } };
 };
 
 // ---------------------------------------------------------------- tags
 
-/** The record an RDS ARN names and where its tags live. */
-function taggable(ctx: HandlerContext, arn: unknown): { tags: { Key: string; Value: string }[] } {
+/** The record an RDS ARN names (its tags are in `_tags`). */
+function taggable(ctx: HandlerContext, arn: unknown): SimRecord {
   const m = /^arn:aws:rds:[^:]+:\d+:(db|subgrp|pg|og|snapshot):(.+)$/.exec(String(arn ?? ""));
   if (!m) fault(ctx, INVALID_VALUE, `Invalid resource name: ${String(arn)}`);
   const [, type, name] = m;
   switch (type) {
     case "db": {
-      const i = instance(ctx, name);
-      return { tags: i.TagList };
+      return instance(ctx, name);
     }
     case "snapshot": {
       const s = snapshots(ctx).find((x) => x.DBSnapshotIdentifier === name);
       if (!s) fault(ctx, "DBSnapshotNotFoundFault", `DBSnapshot ${name} not found.`);
-      return { tags: s.TagList };
+      return s;
     }
     case "subgrp":
-      return { tags: (subnetGroup(ctx, name)._tags ??= []) };
+      return subnetGroup(ctx, name);
     case "pg":
-      return { tags: (parameterGroup(ctx, name)._tags ??= []) };
+      return parameterGroup(ctx, name);
     default:
-      return { tags: (optionGroup(ctx, name)._tags ??= []) };
+      return optionGroup(ctx, name);
   }
 }
 
-const ListTagsForResource: Handler = (input, ctx) => ({ TagList: structuredClone(taggable(ctx, input.ResourceName).tags) });
+const ListTagsForResource: Handler = (input, ctx) => ({ TagList: keyValueTags(taggable(ctx, input.ResourceName)) });
 
 const AddTagsToResource: Handler = (input, ctx) => {
-  mergeTags(taggable(ctx, input.ResourceName).tags, input.Tags);
+  mergeTags(taggable(ctx, input.ResourceName), tagList(input.Tags));
   return {};
 };
 
 const RemoveTagsFromResource: Handler = (input, ctx) => {
-  const t = taggable(ctx, input.ResourceName).tags;
-  const drop = new Set<string>(input.TagKeys ?? []);
-  t.splice(0, t.length, ...t.filter((x) => !drop.has(x.Key)));
+  removeTags(taggable(ctx, input.ResourceName), input.TagKeys);
   return {};
 };
 

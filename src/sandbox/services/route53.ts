@@ -1,7 +1,8 @@
-import { Route53ServiceException } from "@aws-sdk/client-route-53";
+import { Route53ServiceException, type Route53 } from "@aws-sdk/client-route-53";
 import { publicView } from "../filters.js";
 import type { Sandbox } from "../sandbox.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { mergeTags, removeTags } from "../tags.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated Route 53 (behaviour: route53.md beside this file).
@@ -411,14 +412,8 @@ const ListTagsForResource: Handler = (input, ctx) => {
 const ChangeTagsForResource: Handler = (input, ctx) => {
   const s = store(ctx);
   const z = taggedZone(ctx, s, input.ResourceType, input.ResourceId);
-  const tags: SimRecord[] = z._tags;
-  for (const t of input.AddTags ?? []) {
-    const old = tags.find((x) => x.Key === t.Key);
-    if (old) old.Value = String(t.Value ?? "");
-    else tags.push({ Key: String(t.Key), Value: String(t.Value ?? "") });
-  }
-  const remove = new Set<string>(input.RemoveTagKeys ?? []);
-  z._tags = tags.filter((t) => !remove.has(t.Key));
+  mergeTags(z, (input.AddTags ?? []).map((t: SimRecord) => ({ Key: String(t.Key), Value: String(t.Value ?? "") })));
+  removeTags(z, input.RemoveTagKeys);
   if (z._tags.length > 50) return ctx.fail("InvalidInput", "A resource can have at most 50 tags");
   return {};
 };
@@ -467,7 +462,7 @@ export function seedHostedZone(sandbox: Sandbox, domain: string): string {
 }
 
 /** Simulated Route53 (behaviour: route53.md beside this file). */
-export const route53Service: SimService = {
+export const route53Service: SimService = defineService<Route53>({
   clientName: "Route53Client",
   key: "route53",
   exception: Route53ServiceException as any,
@@ -484,4 +479,4 @@ export const route53Service: SimService = {
     ListTagsForResource,
     ChangeTagsForResource,
   },
-};
+});

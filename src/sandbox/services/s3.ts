@@ -1,17 +1,18 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { S3ServiceException } from "@aws-sdk/client-s3";
+import { S3ServiceException, type S3 } from "@aws-sdk/client-s3";
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { paginate } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, tagsOf } from "../tags.js";
+import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated S3 (behaviour: s3.md beside this file).
  *
  * Bucket names are global (one namespace per partition), so every bucket lives in ONE table,
  * ctx.tableOf("s3", "buckets", "global"), keyed by name, whatever region the client is in; the record
- * remembers its region. Public fields: Name, BucketRegion, CreationDate (ISO), Tags (the bucket's tag
- * set, kept as [{Key, Value}] so inventories see it). Private fields: _owner (account id), _location
+ * remembers its region. Public fields: Name, BucketRegion, CreationDate (ISO). Private fields: _tags
+ * (the bucket's tag set, the sandbox's one tag form: ../tags.ts), _owner (account id), _location
  * (the LocationConstraint as given, "" for us-east-1), _pab, _ownership, _encryption, _versioning,
  * _policy, _lifecycle, _objects (key -> versions, oldest first).
  */
@@ -46,16 +47,26 @@ interface Version {
 const buckets = (ctx: HandlerContext) => ctx.tableOf("s3", "buckets", GLOBAL);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The S3 rules for a general purpose bucket name (user guide, "General purpose bucket naming rules"). */
-export function bucketNameProblem(name: string): string | undefined {
-  if (name.length < 3 || name.length > 63) return "must be 3 to 63 characters long";
-  if (!/^[a-z0-9.-]+$/.test(name)) return "may contain only lowercase letters, digits, dots and hyphens";
-  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return "must begin and end with a letter or digit";
-  if (name.includes("..")) return "must not contain two adjacent dots";
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return "must not be formatted as an IP address";
-  for (const p of ["xn--", "sthree-", "amzn-s3-demo-"]) if (name.startsWith(p)) return `must not start with "${p}"`;
-  for (const s of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]) if (name.endsWith(s)) return `must not end with "${s}"`;
-  return undefined;
+/**
+ * AWS's rules for a general purpose bucket name, one per bullet of the S3 user guide page "General
+ * purpose bucket naming rules" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
+ * in the page's order. CreateBucket answers InvalidBucketName when a name breaks any of them; S3 does
+ * not say which, so neither does the sandbox. (opsctl's own check of a name it builds, with its
+ * message for the operator, is src/resources/bucket.ts: the sandbox never shares it.)
+ */
+const BUCKET_NAME_RULES: readonly ((name: string) => boolean)[] = [
+  (n) => n.length >= 3 && n.length <= 63, // between 3 (min) and 63 (max) characters long
+  (n) => /^[a-z0-9.-]*$/.test(n), // only lowercase letters, numbers, periods and hyphens
+  (n) => /^[a-z0-9]/.test(n) && /[a-z0-9]$/.test(n), // begin and end with a letter or number
+  (n) => !n.includes(".."), // no two adjacent periods
+  (n) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(n), // not formatted as an IP address (e.g. 192.168.5.4)
+  (n) => !["xn--", "sthree-", "amzn-s3-demo-"].some((p) => n.startsWith(p)), // reserved prefixes
+  (n) => !["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].some((x) => n.endsWith(x)), // reserved suffixes
+];
+
+/** True when `name` keeps every one of S3's general purpose bucket naming rules. */
+export function isValidBucketName(name: string): boolean {
+  return BUCKET_NAME_RULES.every((rule) => rule(name));
 }
 
 /** A bucket this account owns, for any bucket operation; errors as S3 answers them. */
@@ -250,8 +261,7 @@ const owner = (b: SimRecord) => ({ ID: createHash("sha256").update(String(b._own
 const handlers: Record<string, Handler> = {
   CreateBucket(input, ctx) {
     const name = String(input.Bucket ?? "");
-    const problem = bucketNameProblem(name);
-    if (problem) ctx.fail("InvalidBucketName", "The specified bucket is not valid.");
+    if (!isValidBucketName(name)) ctx.fail("InvalidBucketName", "The specified bucket is not valid.");
     const cfg = input.CreateBucketConfiguration ?? {};
     const lc: string | undefined = cfg.LocationConstraint || undefined;
     if (lc === "us-east-1" || (lc !== undefined && lc !== "EU" && !REGIONS.has(lc))) ctx.fail("InvalidLocationConstraint", "The specified location-constraint is not valid", 400);
@@ -282,7 +292,7 @@ const handlers: Record<string, Handler> = {
       Name: name,
       BucketRegion: region,
       CreationDate: iso(ctx.now()),
-      ...(tags?.length ? { Tags: tags } : {}),
+      ...(tags?.length ? { _tags: tags } : {}),
       _owner: ctx.accountId,
       _location: lc ?? "",
       // Since April 2023 new buckets have all four Block Public Access settings on and ACLs disabled.
@@ -422,18 +432,18 @@ const handlers: Record<string, Handler> = {
     const b = own(ctx, input.Bucket);
     if (!input.Tagging?.TagSet) ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
     const tags = validTags(ctx, input.Tagging.TagSet);
-    if (tags.length) b.Tags = tags;
-    else delete b.Tags;
+    if (tags.length) b._tags = tags;
+    else delete b._tags;
     return {};
   },
   GetBucketTagging(input, ctx) {
     const b = own(ctx, input.Bucket);
-    if (!b.Tags?.length) ctx.fail("NoSuchTagSet", "The TagSet does not exist", 404);
-    return { TagSet: b.Tags.map((t: SimRecord) => ({ ...t })) };
+    if (!tagsOf(b).length) ctx.fail("NoSuchTagSet", "The TagSet does not exist", 404);
+    return { TagSet: keyValueTags(b) };
   },
   DeleteBucketTagging(input, ctx) {
     const b = own(ctx, input.Bucket);
-    delete b.Tags;
+    delete b._tags;
     return {};
   },
 
@@ -618,10 +628,10 @@ const handlers: Record<string, Handler> = {
 };
 
 /** Simulated S3 (behaviour: s3.md beside this file). */
-export const s3Service: SimService = {
+export const s3Service: SimService = defineService<S3>({
   clientName: "S3Client",
   key: "s3",
   exception: S3ServiceException as any,
   throttlingCode: "SlowDown",
   handlers,
-};
+});

@@ -1,7 +1,8 @@
 import { randomInt, randomUUID } from "node:crypto";
-import { SecretsManagerServiceException } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerServiceException, type SecretsManager } from "@aws-sdk/client-secrets-manager";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags, tagsOf } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated Secrets Manager (behaviour: secretsmanager.md beside this file).
@@ -148,7 +149,7 @@ function describe(ctx: HandlerContext, rec: SimRecord): SimRecord {
   }
   const next = nextRotation(src);
   if (next) out.NextRotationDate = next;
-  if (!out.Tags?.length) delete out.Tags;
+  if (tagsOf(rec).length) out.Tags = keyValueTags(rec);
   return toDates(out);
 }
 
@@ -219,7 +220,7 @@ function addReplicas(ctx: HandlerContext, rec: SimRecord, regions: SimRecord[] |
         Name: rec.Name,
         Description: rec.Description,
         KmsKeyId: entry.KmsKeyId,
-        Tags: rec.Tags ? [...rec.Tags] : [],
+        _tags: keyValueTags(rec),
         CreatedDate: iso(ctx.now()),
         LastChangedDate: iso(ctx.now()),
         _versions: {},
@@ -267,7 +268,7 @@ function matchesFilter(rec: SimRecord, region: string, f: SimRecord): boolean {
   const key: string = f.Key;
   const values: string[] = f.Values ?? [];
   const fields = (): string[] => {
-    const tags: SimRecord[] = rec.Tags ?? [];
+    const tags = tagsOf(rec);
     switch (key) {
       case "description":
         return rec.Description ? [rec.Description] : [];
@@ -276,13 +277,13 @@ function matchesFilter(rec: SimRecord, region: string, f: SimRecord): boolean {
       case "tag-key":
         return tags.map((t) => t.Key);
       case "tag-value":
-        return tags.map((t) => t.Value);
+        return tags.map((t) => t.Value as string);
       case "primary-region":
         return [rec._primaryRegion ?? region];
       case "owning-service":
         return rec.OwningService ? [rec.OwningService] : [];
       default:
-        return [rec.Name, rec.Description ?? "", ...tags.map((t) => t.Key), ...tags.map((t) => t.Value)];
+        return [rec.Name, rec.Description ?? "", ...tags.map((t) => t.Key), ...tags.map((t) => t.Value as string)];
     }
   };
   const actual = fields();
@@ -351,7 +352,7 @@ function touchAccess(ctx: HandlerContext, rec: SimRecord, v: Version): void {
 }
 
 /** Simulated SecretsManager (behaviour: secretsmanager.md beside this file). */
-export const secretsmanagerService: SimService = {
+export const secretsmanagerService: SimService = defineService<SecretsManager>({
   clientName: "SecretsManagerClient",
   key: "secretsmanager",
   exception: SecretsManagerServiceException as any,
@@ -359,7 +360,7 @@ export const secretsmanagerService: SimService = {
   handlers: {
     CreateSecret(input, ctx) {
       checkOneValue(ctx, input);
-      const name: string = input.Name;
+      const name: string = input.Name!;
       if (!name || !/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
         ctx.fail("InvalidParameterException", "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!");
       }
@@ -386,7 +387,7 @@ export const secretsmanagerService: SimService = {
         Name: name,
         Description: input.Description,
         KmsKeyId: input.KmsKeyId,
-        Tags: (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value })),
+        _tags: (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value })),
         CreatedDate: now,
         LastChangedDate: now,
         _versions: {},
@@ -457,7 +458,7 @@ export const secretsmanagerService: SimService = {
     UpdateSecretVersionStage(input, ctx) {
       const rec = findWritable(ctx, input.SecretId);
       const versions = rec._versions as Record<string, Version>;
-      const stage: string = input.VersionStage;
+      const stage: string = input.VersionStage!;
       const holder = Object.entries(versions).find(([, v]) => v.stages.includes(stage))?.[0];
       if (input.MoveToVersionId && !versions[input.MoveToVersionId]) {
         ctx.fail("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for VersionId: ${input.MoveToVersionId}`);
@@ -557,20 +558,14 @@ export const secretsmanagerService: SimService = {
 
     TagResource(input, ctx) {
       const rec = findWritable(ctx, input.SecretId);
-      const tags: SimRecord[] = (rec.Tags ??= []);
-      for (const t of input.Tags ?? []) {
-        const old = tags.find((x) => x.Key === t.Key);
-        if (old) old.Value = t.Value;
-        else tags.push({ Key: t.Key, Value: t.Value });
-      }
+      mergeTags(rec, (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value })));
       rec.LastChangedDate = iso(ctx.now());
       return {};
     },
 
     UntagResource(input, ctx) {
       const rec = findWritable(ctx, input.SecretId);
-      const drop = new Set<string>(input.TagKeys ?? []);
-      rec.Tags = (rec.Tags ?? []).filter((t: SimRecord) => !drop.has(t.Key));
+      removeTags(rec, input.TagKeys);
       rec.LastChangedDate = iso(ctx.now());
       return {};
     },
@@ -680,4 +675,4 @@ export const secretsmanagerService: SimService = {
       return { RandomPassword: randomPassword(ctx, input) };
     },
   },
-};
+});

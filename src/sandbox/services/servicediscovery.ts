@@ -1,6 +1,8 @@
-import { ServiceDiscoveryServiceException } from "@aws-sdk/client-servicediscovery";
+import { ServiceDiscoveryServiceException, type ServiceDiscovery } from "@aws-sdk/client-servicediscovery";
 import { paginate, publicView } from "../filters.js";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { advance, type Step } from "../transitions.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated AWS Cloud Map (behaviour: servicediscovery.md beside this file). Tables of the region:
@@ -23,18 +25,19 @@ function tagList(ctx: Ctx, tags: any[] | undefined): { Key: string; Value: strin
 
 /** Completes the operations whose time has come: namespaces appear or go. */
 function settle(ctx: Ctx): void {
-  const now = ctx.now();
   const ns = ctx.table("namespaces");
-  for (const op of Object.values(ctx.table("operations"))) {
-    if (op.Status === "SUCCESS" || op.Status === "FAIL") continue;
-    if (now >= op._pendingAt && op.Status === "SUBMITTED") op.Status = "PENDING";
-    if (now < op._doneAt) continue;
-    op.Status = "SUCCESS";
-    op.UpdateDate = op._doneAt;
+  const done = (op: SimRecord, at: number) => {
+    op.UpdateDate = at;
     const target = ns[op.Targets.NAMESPACE];
     if (op.Type === "CREATE_NAMESPACE" && target) target._live = true;
     if (op.Type === "DELETE_NAMESPACE") delete ns[op.Targets.NAMESPACE];
-  }
+  };
+  // SUBMITTED → PENDING at _pendingAt; SUBMITTED or PENDING → SUCCESS at _doneAt (the namespace appears or goes).
+  const steps: Step[] = [
+    { from: ["SUBMITTED", "PENDING"], at: "_doneAt", to: "SUCCESS", then: done },
+    { from: "SUBMITTED", at: "_pendingAt", to: "PENDING" },
+  ];
+  for (const op of Object.values(ctx.table("operations"))) advance(op, ctx.now(), "Status", steps);
 }
 
 function view(rec: SimRecord): SimRecord {
@@ -110,7 +113,7 @@ function matches(value: string, f: SimRecord): boolean {
 }
 
 /** Simulated AWS Cloud Map (behaviour: servicediscovery.md beside this file). */
-export const servicediscoveryService: SimService = {
+export const servicediscoveryService: SimService = defineService<ServiceDiscovery>({
   clientName: "ServiceDiscoveryClient",
   key: "servicediscovery",
   exception: ServiceDiscoveryServiceException as any,
@@ -288,20 +291,16 @@ export const servicediscoveryService: SimService = {
       },
 
       ListTagsForResource(input: any, ctx: Ctx) {
-        return { Tags: byArn(ctx, input.ResourceARN)._tags.map((t: SimRecord) => ({ ...t })) };
+        return { Tags: keyValueTags(byArn(ctx, input.ResourceARN)) };
       },
 
       TagResource(input: any, ctx: Ctx) {
-        const rec = byArn(ctx, input.ResourceARN);
-        const m = new Map<string, string>(rec._tags.map((t: SimRecord) => [t.Key, t.Value]));
-        for (const t of tagList(ctx, input.Tags)) m.set(t.Key, t.Value);
-        rec._tags = [...m].map(([Key, Value]) => ({ Key, Value }));
+        mergeTags(byArn(ctx, input.ResourceARN), tagList(ctx, input.Tags));
         return {};
       },
 
       UntagResource(input: any, ctx: Ctx) {
-        const rec = byArn(ctx, input.ResourceARN);
-        rec._tags = rec._tags.filter((t: SimRecord) => !(input.TagKeys ?? []).includes(t.Key));
+        removeTags(byArn(ctx, input.ResourceARN), input.TagKeys);
         return {};
       },
     }).map(([name, h]) => [
@@ -312,4 +311,4 @@ export const servicediscoveryService: SimService = {
       },
     ]),
   ),
-};
+});

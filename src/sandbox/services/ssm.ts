@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { SSMServiceException } from "@aws-sdk/client-ssm";
-import type { HandlerContext, SimRecord, SimService } from "../types.js";
+import { SSMServiceException, type SSM } from "@aws-sdk/client-ssm";
+import { defineService, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated SSM Parameter Store (behaviour: ssm.md beside this file): the public Amazon Linux
@@ -62,7 +62,7 @@ function lookup(ctx: HandlerContext, ref: string, decrypt: boolean): SimRecord |
 }
 
 /** Simulated SSM (behaviour: ssm.md beside this file). */
-export const ssmService: SimService = {
+export const ssmService: SimService = defineService<SSM>({
   clientName: "SSMClient",
   key: "ssm",
   exception: SSMServiceException as any,
@@ -121,7 +121,7 @@ export const ssmService: SimService = {
       if (input.KeyId !== undefined) rec.KeyId = input.KeyId;
       rec.Version += 1;
       rec._modifiedAt = ctx.now();
-      if (!old) rec.Tags = input.Tags ?? [];
+      if (!old) rec._tags = (input.Tags ?? []).map((t: SimRecord) => ({ Key: t.Key, Value: t.Value }));
       table[name] = rec;
       return { Version: rec.Version, Tier: "Standard" };
     },
@@ -129,7 +129,7 @@ export const ssmService: SimService = {
     DeleteParameter(input, ctx) {
       const table = ctx.table("parameters");
       if (!table[input.Name ?? ""]) ctx.fail("ParameterNotFound", `Parameter ${input.Name} not found.`);
-      delete table[input.Name];
+      delete table[input.Name!];
       return {};
     },
 
@@ -146,4 +146,4 @@ export const ssmService: SimService = {
       return { DeletedParameters, InvalidParameters };
     },
   },
-};
+});

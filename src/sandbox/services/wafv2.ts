@@ -1,6 +1,7 @@
-import { WAFV2ServiceException } from "@aws-sdk/client-wafv2";
+import { WAFV2ServiceException, type WAFV2 } from "@aws-sdk/client-wafv2";
 import { paginate, publicView } from "../filters.js";
-import type { Handler, HandlerContext, SimRecord, SimService } from "../types.js";
+import { keyValueTags, mergeTags, removeTags } from "../tags.js";
+import { defineService, type HandlerContext, type SimRecord, type SimService, type Handlers } from "../types.js";
 
 /*
  * Simulated WAFV2 (behaviour: wafv2.md beside this file).
@@ -155,7 +156,7 @@ function tagged(ctx: HandlerContext, arn: unknown): SimRecord {
   return rec;
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<WAFV2> = {
   CreateWebACL(input, ctx) {
     const scope = checkScope(ctx, input.Scope);
     const name = String(input.Name ?? "");
@@ -211,27 +212,27 @@ const handlers: Record<string, Handler> = {
   },
   ListTagsForResource(input, ctx) {
     const rec = tagged(ctx, input.ResourceARN);
-    return { TagInfoForResource: { ResourceARN: rec.ARN, TagList: rec._tags.map((t: SimRecord) => ({ ...t })) } };
+    return { TagInfoForResource: { ResourceARN: rec.ARN, TagList: keyValueTags(rec) } };
   },
   TagResource(input, ctx) {
     const rec = tagged(ctx, input.ResourceARN);
     const add = checkTags(ctx, input.Tags ?? []);
-    rec._tags = [...(rec._tags as SimRecord[]).filter((t) => !add.some((a) => a.Key === t.Key)), ...add];
+    mergeTags(rec, add);
     return {};
   },
   UntagResource(input, ctx) {
     const rec = tagged(ctx, input.ResourceARN);
     const keys: string[] = input.TagKeys ?? [];
-    rec._tags = (rec._tags as SimRecord[]).filter((t) => !keys.includes(t.Key));
+    removeTags(rec, keys);
     return {};
   },
 };
 
 /** Simulated WAFV2 (behaviour: wafv2.md beside this file). */
-export const wafv2Service: SimService = {
+export const wafv2Service: SimService = defineService<WAFV2>({
   clientName: "WAFV2Client",
   key: "wafv2",
   exception: WAFV2ServiceException as any,
   throttlingCode: "ThrottlingException",
   handlers,
-};
+});
