@@ -52,6 +52,8 @@ export interface LifecycleOptions {
   driftDeletes?: boolean;
   /** Why there is no drift case (kinds with nothing to change out of band). */
   noDrift?: string;
+  /** What the first up does (default "create"; "update" for a node that takes over what AWS made, e.g. a VPC's default group). */
+  createAction?: "create" | "update";
   /** Whether the node is healthy once created (default true; a certificate alone is not ISSUED). */
   healthy?: boolean;
 }
@@ -94,7 +96,7 @@ export async function runLifecycle(env: KindEnv, nodeId: string, o: LifecycleOpt
   const first = await up(sub, opts());
   expect(first.ok, String(first.outcomes.find((x) => x.error)?.error)).toBe(true);
   const created = target(first.outcomes, nodeId);
-  expect(created.action).toBe("create");
+  expect(created.action).toBe(o.createAction ?? "create");
   expect(created.exists).toBe(true);
   if (o.healthy !== false) expect(created.description?.healthy).toBe(true);
 
