@@ -52,8 +52,8 @@ export interface LifecycleOptions {
   driftDeletes?: boolean;
   /** Why there is no drift case (kinds with nothing to change out of band). */
   noDrift?: string;
-  /** What the first up does (default "create"; "update" for a node that takes over what AWS made, e.g. a VPC's default group). */
-  createAction?: "create" | "update";
+  /** What the first up does (default "create"; "update" for a node that takes over what AWS made, e.g. a VPC's default group; "noop" for a wait). */
+  createAction?: "create" | "update" | "noop";
   /** Whether the node is healthy once created (default true; a certificate alone is not ISSUED). */
   healthy?: boolean;
 }
