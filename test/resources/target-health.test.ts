@@ -2,5 +2,7 @@
 import { lifecycle } from "../helpers/kind.js";
 
 lifecycle("target-health:api", {
+  // The first up only waits for the targets.
+  createAction: "noop",
   noDrift: "the node owns nothing: it waits for the service's targets to pass their health checks",
 });
