@@ -23,6 +23,7 @@ export type KindSession = ReturnType<typeof sandboxSession>;
 export interface KindEnv {
   s: KindSession;
   plan: Plan<ResourceContext>;
+  facts: Awaited<ReturnType<typeof gatherEnvironmentFacts>>;
   /** Fresh run options (a new context factory: no cached reads), as each CLI invocation has. */
   opts(): RunOptions<ResourceContext>;
   writes(): number;
@@ -37,7 +38,7 @@ export async function kindEnv(): Promise<KindEnv> {
     const fresh = contextFactory({ env: "demo", region: "eu-west-1", aws: s.aws, clock: s.clock, facts, flags: { deleteData: false } });
     return { clock: s.clock, makeContext: (n: PlanNode<ResourceContext>) => fresh(n.id), emit: () => {} };
   };
-  return { s, plan, opts, writes: () => effectiveWrites(s.sandbox) };
+  return { s, plan, facts, opts, writes: () => effectiveWrites(s.sandbox) };
 }
 
 /** What a drift seed gets: the session, the node's id as up reported it, and the id of any node of the sub-plan. */
@@ -58,7 +59,7 @@ export interface LifecycleOptions {
   healthy?: boolean;
 }
 
-const target = (outcomes: NodeOutcome[], nodeId: string): NodeOutcome => {
+export const target = (outcomes: NodeOutcome[], nodeId: string): NodeOutcome => {
   const o = outcomes.find((x) => x.node === nodeId);
   if (!o) throw new Error(`no outcome for ${nodeId}`);
   return o;
