@@ -1,3 +1,8 @@
+/**
+ * Resource kind `secret-fields`.
+ * Tests: test/resources/secret-fields.test.ts.
+ * Sandbox: src/sandbox/services/secretsmanager.ts.
+ */
 import { createHash } from "node:crypto";
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { ResourceKind } from "../engine/resource.js";
