@@ -9,3 +9,6 @@ lifecycle("certificate:api", {
   drift: async (s, id) => (await s.aws.get("acm")).send(new DeleteCertificateCommand({ CertificateArn: id })),
   driftDeletes: true,
 });
+
+// The CloudFront certificate (us-east-1) modules.test.ts covered: create, rerun, delete.
+lifecycle("certificate:site", { healthy: false });

@@ -298,3 +298,6 @@ lifecycle("kms-key:smtp", {
   drift: async (s, id) => (await s.aws.get("kms")).send(new DisableKeyRotationCommand({ KeyId: id })),
   expectDriftFields: ["KeyRotationEnabled"],
 });
+
+// The replica-region key modules.test.ts covered (created in the secondary region): create, rerun, delete.
+lifecycle("kms-key:smtp-replica");
