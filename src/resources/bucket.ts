@@ -1,3 +1,8 @@
+/**
+ * Resource kind `bucket`.
+ * Tests: test/resources/bucket.test.ts.
+ * Sandbox: src/sandbox/services/s3.ts.
+ */
 import {
   CreateBucketCommand,
   DeleteBucketCommand,

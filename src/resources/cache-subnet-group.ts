@@ -1,3 +1,8 @@
+/**
+ * Resource kind `cache-subnet-group`.
+ * Tests: test/resources/cache-subnet-group.test.ts.
+ * Sandbox: src/sandbox/services/elasticache.ts.
+ */
 import {
   CreateCacheSubnetGroupCommand,
   DeleteCacheSubnetGroupCommand,

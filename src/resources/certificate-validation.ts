@@ -1,3 +1,8 @@
+/**
+ * Resource kind `certificate-validation`.
+ * Tests: test/resources/certificate-validation.test.ts.
+ * Sandbox: src/sandbox/services/acm.ts, src/sandbox/services/route53.ts.
+ */
 import type { ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";
 import { hasUnknown } from "../engine/plan.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `certificate`.
+ * Tests: test/resources/certificate.test.ts.
+ * Sandbox: src/sandbox/services/acm.ts.
+ */
 import {
   DeleteCertificateCommand,
   DescribeCertificateCommand,

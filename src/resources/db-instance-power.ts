@@ -1,3 +1,8 @@
+/**
+ * Resource kind `db-instance-power`.
+ * Tests: test/resources/db-instance-power.test.ts.
+ * Sandbox: src/sandbox/services/rds.ts, src/sandbox/services/rds-instances.ts.
+ */
 import { DescribeDBInstancesCommand, StartDBInstanceCommand, StopDBInstanceCommand, type DBInstance } from "@aws-sdk/client-rds";
 import type { ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `db-instance`.
+ * Tests: test/resources/db-instance.test.ts.
+ * Sandbox: src/sandbox/services/rds.ts, src/sandbox/services/rds-instances.ts.
+ */
 import {
   CreateDBInstanceCommand,
   DeleteDBInstanceCommand,

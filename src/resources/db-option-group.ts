@@ -1,3 +1,8 @@
+/**
+ * Resource kind `db-option-group`.
+ * Tests: test/resources/db-option-group.test.ts.
+ * Sandbox: src/sandbox/services/rds.ts, src/sandbox/services/rds-groups.ts.
+ */
 import {
   CreateOptionGroupCommand,
   DeleteOptionGroupCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `db-parameter-group`.
+ * Tests: test/resources/db-parameter-group.test.ts.
+ * Sandbox: src/sandbox/services/rds.ts, src/sandbox/services/rds-groups.ts.
+ */
 import {
   CreateDBParameterGroupCommand,
   DeleteDBParameterGroupCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `db-subnet-group`.
+ * Tests: test/resources/db-subnet-group.test.ts.
+ * Sandbox: src/sandbox/services/rds.ts, src/sandbox/services/rds-groups.ts.
+ */
 import {
   CreateDBSubnetGroupCommand,
   DeleteDBSubnetGroupCommand,

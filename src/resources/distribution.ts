@@ -1,3 +1,8 @@
+/**
+ * Resource kind `distribution`.
+ * Tests: test/resources/distribution.test.ts.
+ * Sandbox: src/sandbox/services/cloudfront.ts.
+ */
 import {
   CreateDistributionWithTagsCommand,
   DeleteDistributionCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `dns-record`.
+ * Tests: test/resources/dns-record.test.ts.
+ * Sandbox: src/sandbox/services/route53.ts.
+ */
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,

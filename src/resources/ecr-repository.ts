@@ -1,3 +1,8 @@
+/**
+ * Resource kind `ecr-repository`.
+ * Tests: test/resources/ecr-repository.test.ts.
+ * Sandbox: src/sandbox/services/ecr.ts.
+ */
 import {
   CreateRepositoryCommand,
   DeleteRepositoryCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `ecs-cluster`.
+ * Tests: test/resources/ecs-cluster.test.ts.
+ * Sandbox: src/sandbox/services/ecs.ts.
+ */
 import { CreateClusterCommand, DeleteClusterCommand, DescribeClustersCommand, UpdateClusterSettingsCommand, paginateListClusters, type Cluster } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";

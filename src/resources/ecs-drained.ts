@@ -1,3 +1,8 @@
+/**
+ * Resource kind `ecs-drained`.
+ * Tests: test/resources/ecs-drained.test.ts.
+ * Sandbox: src/sandbox/services/ecs.ts, src/sandbox/services/ecs-tasks.ts.
+ */
 import { DescribeTasksCommand, ListTasksCommand, type Task } from "@aws-sdk/client-ecs";
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";

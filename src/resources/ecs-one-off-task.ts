@@ -1,3 +1,8 @@
+/**
+ * Resource kind `ecs-one-off-task`.
+ * Tests: test/resources/ecs-one-off-task.test.ts.
+ * Sandbox: src/sandbox/services/ecs.ts, src/sandbox/services/ecs-tasks.ts.
+ */
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ListTasksCommand, RunTaskCommand, TagResourceCommand, type Task } from "@aws-sdk/client-ecs";
 import { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import type { ResourceKind } from "../engine/resource.js";

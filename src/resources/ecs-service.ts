@@ -1,3 +1,8 @@
+/**
+ * Resource kind `ecs-service`.
+ * Tests: test/resources/ecs-service.test.ts.
+ * Sandbox: src/sandbox/services/ecs.ts, src/sandbox/services/ecs-services.ts.
+ */
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, UpdateServiceCommand, paginateListServices, type Service } from "@aws-sdk/client-ecs";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";

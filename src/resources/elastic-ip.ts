@@ -1,3 +1,8 @@
+/**
+ * Resource kind `elastic-ip`.
+ * Tests: test/resources/elastic-ip.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-gateways.ts.
+ */
 import { AllocateAddressCommand, DescribeAddressesCommand, ReleaseAddressCommand, type Address } from "@aws-sdk/client-ec2";
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `flow-log`.
+ * Tests: test/resources/flow-log.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-compute.ts.
+ */
 import { CreateFlowLogsCommand, DeleteFlowLogsCommand, DescribeFlowLogsCommand, type FlowLog, paginateDescribeFlowLogs } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `iam-role`.
+ * Tests: test/resources/iam-role.test.ts.
+ * Sandbox: src/sandbox/services/iam.ts.
+ */
 import {
   CreateRoleCommand,
   DeleteRoleCommand,

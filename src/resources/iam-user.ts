@@ -1,3 +1,8 @@
+/**
+ * Resource kind `iam-user`.
+ * Tests: test/resources/iam-user.test.ts.
+ * Sandbox: src/sandbox/services/iam.ts.
+ */
 import {
   CreateUserCommand,
   DeleteAccessKeyCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `instance-power`.
+ * Tests: test/resources/instance-power.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-compute.ts.
+ */
 import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand, type Instance } from "@aws-sdk/client-ec2";
 import type { ResourceKind } from "../engine/resource.js";
 import { OpsError, TryAgainLater } from "../engine/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `instance-profile`.
+ * Tests: test/resources/instance-profile.test.ts.
+ * Sandbox: src/sandbox/services/iam.ts.
+ */
 import {
   AddRoleToInstanceProfileCommand,
   CreateInstanceProfileCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `instance`.
+ * Tests: test/resources/instance.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-compute.ts.
+ */
 import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,

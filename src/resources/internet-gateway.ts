@@ -1,3 +1,8 @@
+/**
+ * Resource kind `internet-gateway`.
+ * Tests: test/resources/internet-gateway.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-gateways.ts.
+ */
 import {
   AttachInternetGatewayCommand,
   CreateInternetGatewayCommand,

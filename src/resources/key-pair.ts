@@ -1,3 +1,8 @@
+/**
+ * Resource kind `key-pair`.
+ * Tests: test/resources/key-pair.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-keys.ts.
+ */
 import { DeleteKeyPairCommand, DescribeKeyPairsCommand, ImportKeyPairCommand, type KeyPairInfo } from "@aws-sdk/client-ec2";
 import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { ResourceKind } from "../engine/resource.js";

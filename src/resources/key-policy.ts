@@ -1,3 +1,8 @@
+/**
+ * Resource kind `key-policy`.
+ * Tests: test/resources/key-policy.test.ts.
+ * Sandbox: src/sandbox/services/kms.ts.
+ */
 import { GetKeyPolicyCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `kms-key`.
+ * Tests: test/resources/kms-key.test.ts.
+ * Sandbox: src/sandbox/services/kms.ts.
+ */
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kinds `lambda-function`, `lambda-permission`.
+ * Tests: test/resources/lambda-function.test.ts, test/resources/lambda-permission.test.ts.
+ * Sandbox: src/sandbox/services/lambda.ts.
+ */
 import { createHash } from "node:crypto";
 import {
   AddPermissionCommand,

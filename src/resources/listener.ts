@@ -1,3 +1,8 @@
+/**
+ * Resource kind `listener`.
+ * Tests: test/resources/listener.test.ts.
+ * Sandbox: src/sandbox/services/elbv2.ts.
+ */
 import {
   CreateListenerCommand,
   DeleteListenerCommand,

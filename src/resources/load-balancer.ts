@@ -1,3 +1,8 @@
+/**
+ * Resource kind `load-balancer`.
+ * Tests: test/resources/load-balancer.test.ts.
+ * Sandbox: src/sandbox/services/elbv2.ts.
+ */
 import {
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,

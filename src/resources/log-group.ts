@@ -1,3 +1,8 @@
+/**
+ * Resource kind `log-group`.
+ * Tests: test/resources/log-group.test.ts.
+ * Sandbox: src/sandbox/services/logs.ts.
+ */
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,

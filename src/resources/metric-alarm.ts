@@ -1,3 +1,8 @@
+/**
+ * Resource kind `metric-alarm`.
+ * Tests: test/resources/metric-alarm.test.ts.
+ * Sandbox: src/sandbox/services/cloudwatch.ts.
+ */
 import { DeleteAlarmsCommand, DescribeAlarmsCommand, ListTagsForResourceCommand, PutMetricAlarmCommand, paginateDescribeAlarms, type ComparisonOperator, type MetricAlarm, type Statistic } from "@aws-sdk/client-cloudwatch";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { isCode } from "../aws/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `nat-gateway`.
+ * Tests: test/resources/nat-gateway.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-gateways.ts.
+ */
 import { CreateNatGatewayCommand, DeleteNatGatewayCommand, DescribeNatGatewaysCommand, type NatGateway, paginateDescribeNatGateways } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { slowMs, typicalMs } from "../aws/durations.js";

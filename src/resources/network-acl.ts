@@ -1,3 +1,8 @@
+/**
+ * Resource kind `network-acl`.
+ * Tests: test/resources/network-acl.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-acls.ts.
+ */
 import {
   CreateNetworkAclCommand,
   CreateNetworkAclEntryCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `origin-access-control`.
+ * Tests: test/resources/origin-access-control.test.ts.
+ * Sandbox: src/sandbox/services/cloudfront.ts.
+ */
 import {
   CreateOriginAccessControlCommand,
   DeleteOriginAccessControlCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `replication-group`.
+ * Tests: test/resources/replication-group.test.ts.
+ * Sandbox: src/sandbox/services/elasticache.ts, src/sandbox/services/elasticache-state.ts.
+ */
 import { randomInt } from "node:crypto";
 import {
   CreateReplicationGroupCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `route-table`.
+ * Tests: test/resources/route-table.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-routes.ts.
+ */
 import {
   AssociateRouteTableCommand,
   CreateRouteCommand,

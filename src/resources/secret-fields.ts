@@ -1,3 +1,8 @@
+/**
+ * Resource kind `secret-fields`.
+ * Tests: test/resources/secret-fields.test.ts.
+ * Sandbox: src/sandbox/services/secretsmanager.ts.
+ */
 import { createHash } from "node:crypto";
 import { GetSecretValueCommand, PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import type { ResourceKind } from "../engine/resource.js";
@@ -49,8 +54,10 @@ export const secretFields: ResourceKind<SecretFieldsSpec, SecretFieldsActual, Re
     const sm = await ctx.aws.get("secrets");
     const current = await sm.send(new GetSecretValueCommand({ SecretId: spec.secretArn }));
     const value = JSON.stringify({ ...(JSON.parse(current.SecretString ?? "{}") as object), ...spec.fields });
-    // The token is derived from the new value: a retried write after a crash is the same version.
-    const token = createHash("sha256").update(ctx.env + ctx.node + value).digest("hex").slice(0, 64);
+    // The token is derived from the version it replaces and the new value: a retried write after a
+    // crash is the same version, and a value put back after an out-of-band change is a new one (the
+    // same token and value as an older version would make PutSecretValue do nothing, leaving the drift).
+    const token = createHash("sha256").update(ctx.env + ctx.node + (current.VersionId ?? "") + value).digest("hex").slice(0, 64);
     await sm.send(new PutSecretValueCommand({ SecretId: spec.secretArn, SecretString: value, ClientRequestToken: token }));
     return (await read(ctx, spec.secretArn, Object.keys(spec.fields))) ?? a;
   },

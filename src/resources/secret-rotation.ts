@@ -1,3 +1,8 @@
+/**
+ * Resource kind `secret-rotation`.
+ * Tests: test/resources/secret-rotation.test.ts.
+ * Sandbox: src/sandbox/services/secretsmanager.ts.
+ */
 import { CancelRotateSecretCommand, DescribeSecretCommand, RotateSecretCommand, paginateListSecrets, type DescribeSecretResponse } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { TryAgainLater } from "../engine/errors.js";

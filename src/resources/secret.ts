@@ -1,3 +1,8 @@
+/**
+ * Resource kind `secret`.
+ * Tests: test/resources/secret.test.ts.
+ * Sandbox: src/sandbox/services/secretsmanager.ts.
+ */
 import {
   CreateSecretCommand,
   DeleteSecretCommand,

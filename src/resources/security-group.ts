@@ -1,3 +1,8 @@
+/**
+ * Resource kinds `security-group`, `security-group-rule`, `default-security-group`.
+ * Tests: test/resources/security-group.test.ts, test/resources/security-group-rule.test.ts, test/resources/default-security-group.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-compute.ts.
+ */
 import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,

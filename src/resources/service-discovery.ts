@@ -1,3 +1,8 @@
+/**
+ * Resource kinds `service-discovery-namespace`, `service-discovery-service`.
+ * Tests: test/resources/service-discovery-namespace.test.ts, test/resources/service-discovery-service.test.ts.
+ * Sandbox: src/sandbox/services/servicediscovery.ts.
+ */
 import {
   CreatePrivateDnsNamespaceCommand,
   CreateServiceCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `signing-key-rotation`.
+ * Tests: test/resources/signing-key-rotation.test.ts.
+ * Sandbox: src/sandbox/services/secretsmanager.ts.
+ */
 import { createHash } from "node:crypto";
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `subnet`.
+ * Tests: test/resources/subnet.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-vpcs.ts.
+ */
 import {
   AssociateSubnetCidrBlockCommand,
   CreateSubnetCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `target-group`.
+ * Tests: test/resources/target-group.test.ts.
+ * Sandbox: src/sandbox/services/elbv2.ts.
+ */
 import {
   CreateTargetGroupCommand,
   DeleteTargetGroupCommand,

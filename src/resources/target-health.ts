@@ -1,3 +1,8 @@
+/**
+ * Resource kind `target-health`.
+ * Tests: test/resources/target-health.test.ts.
+ * Sandbox: src/sandbox/services/elbv2.ts, src/sandbox/services/ecs.ts.
+ */
 import { DescribeTargetHealthCommand, type TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ResourceKind } from "../engine/resource.js";
 import { slowMs } from "../aws/durations.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `task-definition`.
+ * Tests: test/resources/task-definition.test.ts.
+ * Sandbox: src/sandbox/services/ecs.ts, src/sandbox/services/ecs-task-definitions.ts.
+ */
 import {
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `trail`.
+ * Tests: test/resources/trail.test.ts.
+ * Sandbox: src/sandbox/services/cloudtrail.ts.
+ */
 import {
   CreateTrailCommand,
   DeleteTrailCommand,

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `vpc-endpoint`.
+ * Tests: test/resources/vpc-endpoint.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-endpoints.ts.
+ */
 import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, ModifyVpcEndpointCommand, type VpcEndpoint, paginateDescribeVpcEndpoints } from "@aws-sdk/client-ec2";
 import type { FieldChange, ResourceKind } from "../engine/resource.js";
 import { OpsError } from "../engine/errors.js";

@@ -1,3 +1,8 @@
+/**
+ * Resource kind `vpc`.
+ * Tests: test/resources/vpc.test.ts.
+ * Sandbox: src/sandbox/services/ec2.ts, src/sandbox/services/ec2-vpcs.ts.
+ */
 import {
   CreateVpcCommand,
   DeleteVpcCommand,

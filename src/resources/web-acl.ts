@@ -1,3 +1,8 @@
+/**
+ * Resource kind `web-acl`.
+ * Tests: test/resources/web-acl.test.ts.
+ * Sandbox: src/sandbox/services/wafv2.ts.
+ */
 import {
   CreateWebACLCommand,
   DeleteWebACLCommand,

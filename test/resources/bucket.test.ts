@@ -1,3 +1,4 @@
+/** bucket (src/resources/bucket.ts) against the sandbox (src/sandbox/services/s3.ts): find, create, rerun, drift, delete, and the bucket's own rules. */
 import { gatherEnvironmentFacts } from "../../src/operations/environment.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -30,6 +31,7 @@ import { networkNodes } from "../../plans/network.js";
 const environmentPlan = (config: Parameters<typeof networkNodes>[0], facts: Parameters<typeof networkNodes>[1]) => ({ name: "network", nodes: networkNodes(config, facts) });
 import { newSandbox } from "../helpers/sandbox.js";
 import { sandboxSession, effectiveWrites } from "../helpers/env.js";
+import { lifecycle } from "../helpers/kind.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 import type { AwsClients } from "../../src/aws/clients.js";
 
@@ -368,4 +370,9 @@ describe("bucket policies that land in the sandbox", () => {
     const all = await bucket.findAll!(contextFactory({ env: "demo", region: REGION, aws, clock: sandbox.clock, facts: FACTS, flags: { deleteData: false } })("bucket:logs"));
     expect(all.map((a) => a.name)).toEqual([logsName]);
   });
+});
+
+lifecycle("bucket:app", {
+  drift: async (s, id) => (await s.aws.get("s3")).send(new PutBucketVersioningCommand({ Bucket: id, VersioningConfiguration: { Status: "Suspended" } })),
+  expectDriftFields: ["Versioning"],
 });

@@ -1,3 +1,4 @@
+/** kms-key (src/resources/kms-key.ts) against the sandbox (src/sandbox/services/kms.ts): find, create, rerun, drift, delete, and the key's own rules. */
 import { describe, expect, it } from "vitest";
 import { DisableKeyRotationCommand, GetKeyRotationStatusCommand, ListAliasesCommand, ListKeysCommand, ListResourceTagsCommand, PutKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { down, preview, up } from "../../src/engine/reconcile.js";
@@ -9,6 +10,7 @@ import { CreateRoleCommand } from "@aws-sdk/client-iam";
 import { newSandbox } from "../helpers/sandbox.js";
 import { AwsClients } from "../../src/aws/clients.js";
 import { taggedInventory } from "../helpers/env.js";
+import { lifecycle } from "../helpers/kind.js";
 import type { Faults } from "../../src/sandbox/types.js";
 import type { Sandbox } from "../../src/sandbox/sandbox.js";
 
@@ -290,3 +292,12 @@ describe("keyPolicy (KMS-01)", () => {
     expect(r.ok).toBe(true);
   });
 });
+
+lifecycle("kms-key:smtp", {
+  // KMS-01: rotation off.
+  drift: async (s, id) => (await s.aws.get("kms")).send(new DisableKeyRotationCommand({ KeyId: id })),
+  expectDriftFields: ["KeyRotationEnabled"],
+});
+
+// The replica-region key modules.test.ts covered (created in the secondary region): create, rerun, delete.
+lifecycle("kms-key:smtp-replica");

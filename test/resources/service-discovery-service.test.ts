@@ -1,9 +1,11 @@
+/** service-discovery-service (src/resources/service-discovery.ts) against the sandbox (src/sandbox/services/servicediscovery.ts): find, create, rerun, drift, delete. */
 import { describe, expect, it } from "vitest";
-import { CreatePrivateDnsNamespaceCommand, CreateServiceCommand, GetOperationCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
+import { CreatePrivateDnsNamespaceCommand, CreateServiceCommand, DeleteServiceCommand, GetOperationCommand, ListServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { CreateVpcCommand } from "@aws-sdk/client-ec2";
 import { contextFactory, type Facts } from "../../src/resources/context.js";
 import { serviceDiscoveryService } from "../../src/resources/service-discovery.js";
 import { newSandbox } from "../helpers/sandbox.js";
+import { lifecycle } from "../helpers/kind.js";
 
 const FACTS: Facts = { accountId: "123456789012", region: "eu-west-1", azs: ["eu-west-1a", "eu-west-1b"], bastionAmi: "ami-0123456789abcdef0" };
 
@@ -50,4 +52,9 @@ describe("service-discovery-service: found through the NAMESPACE_ID filter of Li
     await serviceDiscoveryService.create(make("service-discovery-service:api"), { name: "api", namespaceId: ns[0] });
     expect(await serviceDiscoveryService.find(make("service-discovery-service:api"), { name: "api", namespaceId: ns[1] })).toBeUndefined();
   });
+});
+
+lifecycle("service-discovery-service:api", {
+  drift: async (s, id) => (await s.aws.get("servicediscovery")).send(new DeleteServiceCommand({ Id: id })),
+  driftDeletes: true,
 });

@@ -1,3 +1,4 @@
+/** signing-key-rotation (src/resources/signing-key-rotation.ts), the rotate-keys runbook (SM-04), against the sandbox (src/sandbox/services/secretsmanager.ts). Was rotate-keys.test.ts. */
 import { describe, expect, it } from "vitest";
 import { CreateSecretCommand, GetSecretValueCommand, ListSecretVersionIdsCommand } from "@aws-sdk/client-secrets-manager";
 import { Keyring, SecretKeyLoader, TOKEN_LIFETIME_MS } from "../../api/src/keys/keyring.js";
