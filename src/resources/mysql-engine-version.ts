@@ -3,19 +3,12 @@ import { isNotFound } from "../aws/errors.js";
 import { InputError } from "../engine/errors.js";
 import type { ResourceContext } from "./context.js";
 
+/** Numeric comparison of dotted versions (`8.4.10` > `8.4.9`, which string order gets wrong). */
+export { compareVersions } from "compare-versions";
+import { compareVersions } from "compare-versions";
+
 /** What the engine-version lookups need: an SDK client factory. */
 export type EngineVersionContext = Pick<ResourceContext, "aws">;
-
-/** Numeric comparison of dotted versions (`8.4.10` > `8.4.9`, which string order gets wrong). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(".").map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
-}
 
 /** Every MySQL engine version RDS offers in the region, every page (small pages: RDS's minimum is 20). */
 async function mysqlVersions(ctx: EngineVersionContext): Promise<DBEngineVersion[]> {

@@ -55,6 +55,11 @@ export interface LifecycleOptions {
   noDrift?: string;
   /** What the first up does (default "create"; "update" for a node that takes over what AWS made, e.g. a VPC's default group; "noop" for a wait). */
   createAction?: "create" | "update" | "noop";
+  /**
+   * Other nodes the sub-plan takes along besides the node's dependencies: the api service's tasks pass
+   * their health checks only once the bootstrap task has run, which `up` runs beside the service.
+   */
+  with?: string[];
   /** Whether the node is healthy once created (default true; a certificate alone is not ISSUED). */
   healthy?: boolean;
 }
@@ -84,7 +89,8 @@ export function lifecycle(nodeId: string, o: LifecycleOptions = {}): void {
 /** The steps of {@link lifecycle} on an environment (for files that share one). */
 export async function runLifecycle(env: KindEnv, nodeId: string, o: LifecycleOptions = {}): Promise<void> {
   const { s, opts, writes } = env;
-  const sub = subplan(env.plan, nodeId);
+  const ids = new Set([nodeId, ...(o.with ?? [])].flatMap((id) => subplan(env.plan, id).nodes.map((n) => n.id)));
+  const sub = { name: nodeId, nodes: env.plan.nodes.filter((n) => ids.has(n.id)) };
 
   // Find: nothing yet, and looking writes nothing.
   let w = writes();

@@ -16,7 +16,8 @@ const ID = "ecs-drained:api";
 describe(`${ID}: scaled in → waits until every task is STOPPED (0 writes) → rerun (0 writes) → delete (0 writes)`, () => {
   it("lives its whole life against the sandbox", async () => {
     const { s, plan, opts, writes } = await kindEnv();
-    const service = await up(subplan(plan, "ecs-service:api"), opts());
+    // Up to healthy targets: the service and the bootstrap task its tasks' health checks need.
+    const service = await up(subplan(plan, "target-health:api"), opts());
     expect(service.ok).toBe(true);
     const cluster = target(service.outcomes, "ecs-cluster:main").id!;
     const drained = { name: "pause", nodes: [node(ecsDrained, ID, () => ({ cluster, serviceName: "api" }), ["ECS-03"])] };

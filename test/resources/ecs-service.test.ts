@@ -6,4 +6,5 @@ lifecycle("ecs-service:api", {
   // Scaled in by hand.
   drift: async (s, id, idOf) => (await s.aws.get("ecs")).send(new UpdateServiceCommand({ cluster: idOf("ecs-cluster:main"), service: id, desiredCount: 1 })),
   expectDriftFields: ["desiredCount"],
+  with: ["ecs-one-off-task:db-bootstrap"],
 });

@@ -268,7 +268,7 @@ describe("db-instance: every RDS control", () => {
       },
     });
     expect(String(d.description!.details!.endpoint)).toMatch(/^demo-main\..+:3306$/);
-    expect(secret.Tags).toContainEqual({ Key: "aws:rds:primaryDBInstanceArn", Value: "arn:aws:rds:eu-west-1:123456789012:db:demo-main" });
+    expect(secret._tags).toContainEqual({ Key: "aws:rds:primaryDBInstanceArn", Value: "arn:aws:rds:eu-west-1:123456789012:db:demo-main" });
     const pgOut = st.outcomes.find((o) => o.node === "db-parameter-group:mysql")!;
     expect(pgOut.description!.details).toMatchObject({ require_secure_transport: "1", general_log: "1", slow_query_log: "1", log_output: "FILE" });
     expect(st.outcomes.find((o) => o.node === "db-subnet-group:db")!.description!.details).toMatchObject({ networkTypes: ["IPV4", "DUAL"] });

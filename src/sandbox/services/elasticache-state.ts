@@ -86,17 +86,6 @@ export function engineVersion(engine: string, version: string | undefined): (typ
   return list.find((v) => v.EngineVersion === version || v.EngineVersion.split(".").slice(0, 2).join(".") === version);
 }
 
-/** Compares dotted versions numerically. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
-}
-
 /** `eu-west-1` → `euw1`, as in ElastiCache endpoint host names (first letter of the direction). */
 function regionShort(region: string): string {
   const [geo, dir = "", n = ""] = region.split("-");

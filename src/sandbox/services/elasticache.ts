@@ -1,10 +1,11 @@
+import { compareVersions } from "compare-versions";
 import { ElastiCacheServiceException, type ElastiCache } from "@aws-sdk/client-elasticache";
 import { paginate, publicView } from "../filters.js";
 import { removeTags } from "../tags.js";
 import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import {
   ENGINE_VERSIONS, MODIFY_MS, SNAPSHOT_MS, arn, checkAuthToken, checkGroupId, checkSubnetGroupName, checkTags, clusterViews,
-  compareVersions, engineVersion, findGroup, findSubnetGroup, groupView, memberIds, replicationGroups, required, settle,
+  engineVersion, findGroup, findSubnetGroup, groupView, memberIds, replicationGroups, required, settle,
   snapshots, subnetGroups, tagList,
 } from "./elasticache-state.js";
 

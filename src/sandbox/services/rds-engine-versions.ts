@@ -1,3 +1,4 @@
+import { compareVersions } from "compare-versions";
 /** Simulated RDS engine versions and MySQL parameter defaults (behaviour: rds.md). */
 import type { Handler, HandlerContext, SimRecord } from "../types.js";
 import { INVALID_VALUE, fault, page } from "./rds-common.js";
@@ -55,17 +56,6 @@ export function engineVersions(ctx: HandlerContext): Record<string, SimRecord> {
     }
   }
   return table;
-}
-
-/** Numeric comparison of dotted versions. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
 }
 
 /** The engine version record, or undefined. */
