@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ACMServiceException, type ACM } from "@aws-sdk/client-acm";
 import { paginate, publicView } from "../filters.js";
 import { mergeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import { fqdn, resolveRecord } from "./route53.js";
 
 /*
@@ -141,7 +141,7 @@ function checkTags(ctx: HandlerContext, tags: SimRecord[] | undefined): { Key: s
 
 const DOMAIN = /^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$/;
 
-const RequestCertificate: Handler = (input, ctx) => {
+const RequestCertificate = handler<ACM, "RequestCertificate">((input, ctx) => {
   const domain = String(input.DomainName ?? "").toLowerCase();
   if (!DOMAIN.test(domain) || domain.length > 253) return ctx.fail("ValidationException", `1 validation error detected: Value '${domain}' at 'domainName' failed to satisfy constraint: Member must satisfy regular expression pattern`);
   const token = input.IdempotencyToken as string | undefined;
@@ -188,11 +188,11 @@ const RequestCertificate: Handler = (input, ctx) => {
   certificates(ctx)[arn] = c;
   if (token) tokens[token] = { arn, at: now };
   return { CertificateArn: arn };
-};
+});
 
-const DescribeCertificate: Handler = (input, ctx) => ({ Certificate: detail(ctx, get(ctx, input.CertificateArn)) });
+const DescribeCertificate = handler<ACM, "DescribeCertificate">((input, ctx) => ({ Certificate: detail(ctx, get(ctx, input.CertificateArn)) }));
 
-const ListCertificates: Handler = (input, ctx) => {
+const ListCertificates = handler<ACM, "ListCertificates">((input, ctx) => {
   const statuses: string[] | undefined = input.CertificateStatuses?.length ? input.CertificateStatuses : undefined;
   const keyTypes: string[] = input.Includes?.keyTypes?.length ? input.Includes.keyTypes : DEFAULT_KEY_TYPES;
   const all = Object.values(certificates(ctx)).filter((c) => ctx.visible(c));
@@ -227,33 +227,33 @@ const ListCertificates: Handler = (input, ctx) => {
     }),
     NextToken: next,
   };
-};
+});
 
-const ListTagsForCertificate: Handler = (input, ctx) => ({ Tags: publicView({ t: get(ctx, input.CertificateArn)._tags }).t });
+const ListTagsForCertificate = handler<ACM, "ListTagsForCertificate">((input, ctx) => ({ Tags: publicView({ t: get(ctx, input.CertificateArn)._tags }).t }));
 
-const AddTagsToCertificate: Handler = (input, ctx) => {
+const AddTagsToCertificate = handler<ACM, "AddTagsToCertificate">((input, ctx) => {
   const c = get(ctx, input.CertificateArn);
   const add = checkTags(ctx, input.Tags);
   if (!add.length) return ctx.fail("ValidationException", "Tags must not be empty");
   if (c._tags.length + add.filter((t) => !c._tags.some((x: SimRecord) => x.Key === t.Key)).length > 50) return ctx.fail("TooManyTagsException", "the request contains too many tags");
   mergeTags(c, add);
   return {};
-};
+});
 
-const RemoveTagsFromCertificate: Handler = (input, ctx) => {
+const RemoveTagsFromCertificate = handler<ACM, "RemoveTagsFromCertificate">((input, ctx) => {
   const c = get(ctx, input.CertificateArn);
   // A tag given with a value is removed only when the value matches (RemoveTagsFromCertificate).
   for (const t of checkTags(ctx, input.Tags)) c._tags = c._tags.filter((x: SimRecord) => !(x.Key === t.Key && (t.Value === undefined || x.Value === t.Value)));
   return {};
-};
+});
 
-const DeleteCertificate: Handler = (input, ctx) => {
+const DeleteCertificate = handler<ACM, "DeleteCertificate">((input, ctx) => {
   const c = get(ctx, input.CertificateArn);
   const users = inUseBy(ctx, c.CertificateArn, ctx.region);
   if (users.length) return ctx.fail("ResourceInUseException", `Certificate ${c.CertificateArn} in account ${ctx.accountId} is in use by ${users.join(", ")}.`);
   delete certificates(ctx)[c.CertificateArn];
   return {};
-};
+});
 
 /** Simulated ACM (behaviour: acm.md beside this file). */
 export const acmService: SimService = defineService<ACM>({
