@@ -2,7 +2,7 @@ import { Route53ServiceException, type Route53 } from "@aws-sdk/client-route-53"
 import { publicView } from "../filters.js";
 import type { Sandbox } from "../sandbox.js";
 import { mergeTags, removeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated Route 53 (behaviour: route53.md beside this file).
@@ -149,7 +149,7 @@ function maxItems(ctx: HandlerContext, v: unknown, dflt: number, max: number): n
 
 // ---------------------------------------------------------------- hosted zones
 
-const CreateHostedZone: Handler = (input, ctx) => {
+const CreateHostedZone = handler<Route53, "CreateHostedZone">((input, ctx) => {
   const s = store(ctx);
   const ref = String(input.CallerReference ?? "");
   if (!ref) return ctx.fail("InvalidInput", "CallerReference is required");
@@ -165,20 +165,20 @@ const CreateHostedZone: Handler = (input, ctx) => {
     DelegationSet: { NameServers: zone._nameServers },
     Location: `https://route53.amazonaws.com/2013-04-01${zone.Id}`,
   };
-};
+});
 
-const GetHostedZone: Handler = (input, ctx) => {
+const GetHostedZone = handler<Route53, "GetHostedZone">((input, ctx) => {
   const s = store(ctx);
   const z = getZone(ctx, s, input.Id);
   return { HostedZone: zoneView(s, z), DelegationSet: { NameServers: z._nameServers } };
-};
+});
 
 /** Zones in the order of their creation (ListHostedZones) — the sandbox's stand-in for Route 53's internal order. */
 function allZones(s: Store): SimRecord[] {
   return Object.values(s.zones).sort((a, b) => a._createdAt - b._createdAt || (a.Id < b.Id ? -1 : 1));
 }
 
-const ListHostedZones: Handler = (input, ctx) => {
+const ListHostedZones = handler<Route53, "ListHostedZones">((input, ctx) => {
   const s = store(ctx);
   const size = maxItems(ctx, input.MaxItems, 100, 100);
   const zones = allZones(s);
@@ -196,9 +196,9 @@ const ListHostedZones: Handler = (input, ctx) => {
     NextMarker: next ? bareId(next.Id) : undefined,
     MaxItems: size,
   };
-};
+});
 
-const ListHostedZonesByName: Handler = (input, ctx) => {
+const ListHostedZonesByName = handler<Route53, "ListHostedZonesByName">((input, ctx) => {
   const s = store(ctx);
   const size = maxItems(ctx, input.MaxItems, 100, 100);
   if (input.HostedZoneId && !input.DNSName) return ctx.fail("InvalidInput", "HostedZoneId requires DNSName");
@@ -228,9 +228,9 @@ const ListHostedZonesByName: Handler = (input, ctx) => {
     NextHostedZoneId: next ? bareId(next.Id) : undefined,
     MaxItems: size,
   };
-};
+});
 
-const DeleteHostedZone: Handler = (input, ctx) => {
+const DeleteHostedZone = handler<Route53, "DeleteHostedZone">((input, ctx) => {
   const s = store(ctx);
   const z = getZone(ctx, s, input.Id);
   const id = bareId(z.Id);
@@ -239,7 +239,7 @@ const DeleteHostedZone: Handler = (input, ctx) => {
   for (const r of zoneRecords(s, id)) delete s.recordSets[rrKey(id, r.Name, r.Type)];
   delete s.zones[id];
   return { ChangeInfo: changeView(newChange(ctx, s)) };
-};
+});
 
 // ---------------------------------------------------------------- record sets
 
@@ -293,7 +293,7 @@ function recordProblem(ctx: HandlerContext, s: Store, zone: SimRecord, rr: SimRe
   return undefined;
 }
 
-const ChangeResourceRecordSets: Handler = (input, ctx) => {
+const ChangeResourceRecordSets = handler<Route53, "ChangeResourceRecordSets">((input, ctx) => {
   const s = store(ctx);
   const zone = getZone(ctx, s, input.HostedZoneId);
   const zoneId = bareId(zone.Id);
@@ -361,17 +361,17 @@ const ChangeResourceRecordSets: Handler = (input, ctx) => {
     s.recordSets[key] = { ...rr, _zoneId: zoneId, _liveAt: same ? prev._liveAt : change._insyncAt };
   }
   return { ChangeInfo: changeView(change) };
-};
+});
 
-const GetChange: Handler = (input, ctx) => {
+const GetChange = handler<Route53, "GetChange">((input, ctx) => {
   const s = store(ctx);
   settleChanges(s);
-  const c = s.changes[bareId(input.Id)];
-  if (!c) return ctx.fail("NoSuchChange", `Could not find resource with ID: ${bareId(input.Id)}`, 404);
+  const c = s.changes[bareId(input.Id!)];
+  if (!c) return ctx.fail("NoSuchChange", `Could not find resource with ID: ${bareId(input.Id!)}`, 404);
   return { ChangeInfo: changeView(c) };
-};
+});
 
-const ListResourceRecordSets: Handler = (input, ctx) => {
+const ListResourceRecordSets = handler<Route53, "ListResourceRecordSets">((input, ctx) => {
   const s = store(ctx);
   const zone = getZone(ctx, s, input.HostedZoneId);
   const size = maxItems(ctx, input.MaxItems, 300, 300);
@@ -394,7 +394,7 @@ const ListResourceRecordSets: Handler = (input, ctx) => {
     NextRecordType: next?.Type,
     MaxItems: size,
   };
-};
+});
 
 // ---------------------------------------------------------------- tags
 
@@ -403,20 +403,20 @@ function taggedZone(ctx: HandlerContext, s: Store, type: string, id: string): Si
   return getZone(ctx, s, id);
 }
 
-const ListTagsForResource: Handler = (input, ctx) => {
+const ListTagsForResource = handler<Route53, "ListTagsForResource">((input, ctx) => {
   const s = store(ctx);
-  const z = taggedZone(ctx, s, input.ResourceType, input.ResourceId);
+  const z = taggedZone(ctx, s, input.ResourceType!, input.ResourceId!);
   return { ResourceTagSet: { ResourceType: input.ResourceType, ResourceId: bareId(z.Id), Tags: publicView({ t: z._tags }).t } };
-};
+});
 
-const ChangeTagsForResource: Handler = (input, ctx) => {
+const ChangeTagsForResource = handler<Route53, "ChangeTagsForResource">((input, ctx) => {
   const s = store(ctx);
-  const z = taggedZone(ctx, s, input.ResourceType, input.ResourceId);
+  const z = taggedZone(ctx, s, input.ResourceType!, input.ResourceId!);
   mergeTags(z, (input.AddTags ?? []).map((t: SimRecord) => ({ Key: String(t.Key), Value: String(t.Value ?? "") })));
   removeTags(z, input.RemoveTagKeys);
   if (z._tags.length > 50) return ctx.fail("InvalidInput", "A resource can have at most 50 tags");
   return {};
-};
+});
 
 // ---------------------------------------------------------------- for other services and the demo
 
