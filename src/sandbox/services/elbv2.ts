@@ -2,7 +2,7 @@ import { ElasticLoadBalancingV2ServiceException, type ElasticLoadBalancingV2 } f
 import { paginate, publicView } from "../filters.js";
 import { keyValueTags, mergeTags, removeTags } from "../tags.js";
 import { advance } from "../transitions.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import { certificateForUse } from "./acm.js";
 import { newEni } from "./ec2-core.js";
 import { contains4, parse4 } from "./ec2-util.js";
@@ -243,7 +243,7 @@ function lbSettings(input: SimRecord, subnets: string[], groups: string[]): stri
   return JSON.stringify([input.Scheme ?? "internet-facing", input.Type ?? "application", input.IpAddressType ?? "ipv4", [...subnets].sort(), [...groups].sort()]);
 }
 
-const CreateLoadBalancer: Handler = (input, ctx) => {
+const CreateLoadBalancer = handler<ElasticLoadBalancingV2, "CreateLoadBalancer">((input, ctx) => {
   settle(ctx);
   const name = String(input.Name ?? "");
   if (!NAME.test(name)) fail(ctx, "ValidationError", `The load balancer name '${name}' is invalid: at most 32 alphanumeric characters or hyphens, not beginning or ending with a hyphen, not beginning with 'internal-'`);
@@ -293,9 +293,9 @@ const CreateLoadBalancer: Handler = (input, ctx) => {
   lbs(ctx)[arn] = lb;
   placeEnis(ctx, lb, subnets, groups);
   return { LoadBalancers: [lbView(ctx, lb)] };
-};
+});
 
-const DescribeLoadBalancers: Handler = (input, ctx) => {
+const DescribeLoadBalancers = handler<ElasticLoadBalancingV2, "DescribeLoadBalancers">((input, ctx) => {
   settle(ctx);
   if (input.LoadBalancerArns?.length && input.Names?.length) fail(ctx, "ValidationError", "Load balancer names and load balancer ARNs cannot be specified at the same time");
   let list: SimRecord[];
@@ -314,14 +314,14 @@ const DescribeLoadBalancers: Handler = (input, ctx) => {
   list.sort((a, b) => (a.LoadBalancerName < b.LoadBalancerName ? -1 : a.LoadBalancerName > b.LoadBalancerName ? 1 : 0));
   const { items, NextMarker } = page(ctx, list, input);
   return { LoadBalancers: items.map((lb) => lbView(ctx, lb)), NextMarker };
-};
+});
 
 const attributeList = (m: Record<string, string>) => Object.entries(m).map(([Key, Value]) => ({ Key, Value }));
 
-const DescribeLoadBalancerAttributes: Handler = (input, ctx) => {
+const DescribeLoadBalancerAttributes = handler<ElasticLoadBalancingV2, "DescribeLoadBalancerAttributes">((input, ctx) => {
   settle(ctx);
   return { Attributes: attributeList(getLb(ctx, input.LoadBalancerArn)._attributes) };
-};
+});
 
 function checkLogBucket(ctx: HandlerContext, bucket: string): void {
   const b = ctx.tableOf("s3", "buckets", "global")[bucket];
@@ -333,7 +333,7 @@ function checkLogBucket(ctx: HandlerContext, bucket: string): void {
   if (!policy.includes("s3:PutObject") || !(policy.includes(LOG_DELIVERY_PRINCIPAL) || (account && policy.includes(account)))) return denied();
 }
 
-const ModifyLoadBalancerAttributes: Handler = (input, ctx) => {
+const ModifyLoadBalancerAttributes = handler<ElasticLoadBalancingV2, "ModifyLoadBalancerAttributes">((input, ctx) => {
   settle(ctx);
   const lb = getLb(ctx, input.LoadBalancerArn);
   const next = { ...lb._attributes };
@@ -353,9 +353,9 @@ const ModifyLoadBalancerAttributes: Handler = (input, ctx) => {
   }
   lb._attributes = next;
   return { Attributes: attributeList(next) };
-};
+});
 
-const DeleteLoadBalancer: Handler = (input, ctx) => {
+const DeleteLoadBalancer = handler<ElasticLoadBalancingV2, "DeleteLoadBalancer">((input, ctx) => {
   settle(ctx);
   const lb = lbs(ctx)[String(input.LoadBalancerArn ?? "")];
   // "If the load balancer does not exist or has already been deleted, the call succeeds." (DeleteLoadBalancer)
@@ -366,9 +366,9 @@ const DeleteLoadBalancer: Handler = (input, ctx) => {
   lb._goneAt = ctx.now() + ctx.duration("elbv2.load-balancer.delete");
   lb._deletedAt = ctx.now();
   return {};
-};
+});
 
-const SetSecurityGroups: Handler = (input, ctx) => {
+const SetSecurityGroups = handler<ElasticLoadBalancingV2, "SetSecurityGroups">((input, ctx) => {
   settle(ctx);
   const lb = getLb(ctx, input.LoadBalancerArn);
   const groups = groupsFor(ctx, input.SecurityGroups, lb.VpcId);
@@ -376,9 +376,9 @@ const SetSecurityGroups: Handler = (input, ctx) => {
   for (const e of Object.values(ec2(ctx, "networkInterfaces"))) if (e._elb === lb.LoadBalancerArn) e.Groups = groups.map((g) => ({ GroupId: g.GroupId, GroupName: g.GroupName }));
   lb._settings = lbSettings(lb, lb.AvailabilityZones.map((z: SimRecord) => z.SubnetId), lb.SecurityGroups);
   return { SecurityGroupIds: lb.SecurityGroups };
-};
+});
 
-const SetSubnets: Handler = (input, ctx) => {
+const SetSubnets = handler<ElasticLoadBalancingV2, "SetSubnets">((input, ctx) => {
   settle(ctx);
   const lb = getLb(ctx, input.LoadBalancerArn);
   const { subnets, vpcId } = subnetsFor(ctx, input.Subnets ?? [], input.IpAddressType ?? lb.IpAddressType);
@@ -392,9 +392,9 @@ const SetSubnets: Handler = (input, ctx) => {
   lb.AvailabilityZones = subnets.map((s) => ({ ZoneName: s.AvailabilityZone, SubnetId: s.SubnetId, LoadBalancerAddresses: [] }));
   lb._settings = lbSettings(lb, lb.AvailabilityZones.map((z: SimRecord) => z.SubnetId), lb.SecurityGroups);
   return { AvailabilityZones: publicView({ z: lb.AvailabilityZones }).z, IpAddressType: lb.IpAddressType };
-};
+});
 
-const SetIpAddressType: Handler = (input, ctx) => {
+const SetIpAddressType = handler<ElasticLoadBalancingV2, "SetIpAddressType">((input, ctx) => {
   settle(ctx);
   const lb = getLb(ctx, input.LoadBalancerArn);
   const t = String(input.IpAddressType ?? "");
@@ -403,7 +403,7 @@ const SetIpAddressType: Handler = (input, ctx) => {
   lb.IpAddressType = t;
   lb._settings = lbSettings(lb, lb.AvailabilityZones.map((z: SimRecord) => z.SubnetId), lb.SecurityGroups);
   return { IpAddressType: t };
-};
+});
 
 // ---------------------------------------------------------------- target groups
 
@@ -438,7 +438,7 @@ function applyHealthCheck(ctx: HandlerContext, tg: SimRecord, input: SimRecord):
   if (tg.HealthCheckTimeoutSeconds >= tg.HealthCheckIntervalSeconds) fail(ctx, "ValidationError", "Health check timeout must be smaller than the interval");
 }
 
-const CreateTargetGroup: Handler = (input, ctx) => {
+const CreateTargetGroup = handler<ElasticLoadBalancingV2, "CreateTargetGroup">((input, ctx) => {
   settle(ctx);
   const name = String(input.Name ?? "");
   if (!/^(?!-)[A-Za-z0-9-]{1,32}(?<!-)$/.test(name)) fail(ctx, "ValidationError", `Target group name '${name}' must be at most 32 alphanumeric characters or hyphens, not beginning or ending with a hyphen`);
@@ -487,9 +487,9 @@ const CreateTargetGroup: Handler = (input, ctx) => {
   applyHealthCheck(ctx, tg, input);
   tgs(ctx)[arn] = tg;
   return { TargetGroups: [tgView(ctx, tg)] };
-};
+});
 
-const DescribeTargetGroups: Handler = (input, ctx) => {
+const DescribeTargetGroups = handler<ElasticLoadBalancingV2, "DescribeTargetGroups">((input, ctx) => {
   settle(ctx);
   let list = Object.values(tgs(ctx)).filter((t) => ctx.visible(t));
   if (input.TargetGroupArns?.length) {
@@ -501,25 +501,25 @@ const DescribeTargetGroups: Handler = (input, ctx) => {
   }
   if (input.LoadBalancerArn) {
     getLb(ctx, input.LoadBalancerArn);
-    list = list.filter((t) => tgLoadBalancers(ctx, t.TargetGroupArn).includes(input.LoadBalancerArn));
+    list = list.filter((t) => tgLoadBalancers(ctx, t.TargetGroupArn).includes(input.LoadBalancerArn!));
   }
   list.sort((a, b) => (a.TargetGroupName < b.TargetGroupName ? -1 : a.TargetGroupName > b.TargetGroupName ? 1 : 0));
   const { items, NextMarker } = page(ctx, list, input);
   return { TargetGroups: items.map((t) => tgView(ctx, t)), NextMarker };
-};
+});
 
-const ModifyTargetGroup: Handler = (input, ctx) => {
+const ModifyTargetGroup = handler<ElasticLoadBalancingV2, "ModifyTargetGroup">((input, ctx) => {
   settle(ctx);
   const tg = getTg(ctx, input.TargetGroupArn);
   const copy = { ...tg };
   applyHealthCheck(ctx, copy, input);
   Object.assign(tg, copy);
   return { TargetGroups: [tgView(ctx, tg)] };
-};
+});
 
-const DescribeTargetGroupAttributes: Handler = (input, ctx) => ({ Attributes: attributeList(getTg(ctx, input.TargetGroupArn)._attributes) });
+const DescribeTargetGroupAttributes = handler<ElasticLoadBalancingV2, "DescribeTargetGroupAttributes">((input, ctx) => ({ Attributes: attributeList(getTg(ctx, input.TargetGroupArn)._attributes) }));
 
-const ModifyTargetGroupAttributes: Handler = (input, ctx) => {
+const ModifyTargetGroupAttributes = handler<ElasticLoadBalancingV2, "ModifyTargetGroupAttributes">((input, ctx) => {
   const tg = getTg(ctx, input.TargetGroupArn);
   const next = { ...tg._attributes };
   for (const a of input.Attributes ?? []) {
@@ -533,9 +533,9 @@ const ModifyTargetGroupAttributes: Handler = (input, ctx) => {
   }
   tg._attributes = next;
   return { Attributes: attributeList(next) };
-};
+});
 
-const DeleteTargetGroup: Handler = (input, ctx) => {
+const DeleteTargetGroup = handler<ElasticLoadBalancingV2, "DeleteTargetGroup">((input, ctx) => {
   settle(ctx);
   const tg = tgs(ctx)[String(input.TargetGroupArn ?? "")];
   if (!tg) return {};
@@ -544,7 +544,7 @@ const DeleteTargetGroup: Handler = (input, ctx) => {
   for (const [k, row] of Object.entries(t)) if (row.TargetGroupArn === tg.TargetGroupArn) delete t[k];
   delete tgs(ctx)[tg.TargetGroupArn];
   return {};
-};
+});
 
 // ---------------------------------------------------------------- targets
 
@@ -555,7 +555,7 @@ function normTargets(ctx: HandlerContext, tg: SimRecord, list: SimRecord[] | und
   return list.map((t) => ({ Id: String(t.Id), Port: t.Port === undefined ? tg.Port : Number(t.Port), AvailabilityZone: t.AvailabilityZone }));
 }
 
-const RegisterTargets: Handler = (input, ctx) => {
+const RegisterTargets = handler<ElasticLoadBalancingV2, "RegisterTargets">((input, ctx) => {
   settle(ctx);
   const tg = getTg(ctx, input.TargetGroupArn);
   const list = normTargets(ctx, tg, input.Targets);
@@ -586,9 +586,9 @@ const RegisterTargets: Handler = (input, ctx) => {
     };
   }
   return {};
-};
+});
 
-const DeregisterTargets: Handler = (input, ctx) => {
+const DeregisterTargets = handler<ElasticLoadBalancingV2, "DeregisterTargets">((input, ctx) => {
   settle(ctx);
   const tg = getTg(ctx, input.TargetGroupArn);
   const list = normTargets(ctx, tg, input.Targets);
@@ -609,7 +609,7 @@ const DeregisterTargets: Handler = (input, ctx) => {
     rows[key]._goneAt = ctx.now() + delay;
   }
   return {};
-};
+});
 
 const HEALTH_REASON: Record<string, [string, string] | undefined> = {
   initial: ["Elb.RegistrationInProgress", "Target registration is in progress"],
@@ -618,7 +618,7 @@ const HEALTH_REASON: Record<string, [string, string] | undefined> = {
   healthy: undefined,
 };
 
-const DescribeTargetHealth: Handler = (input, ctx) => {
+const DescribeTargetHealth = handler<ElasticLoadBalancingV2, "DescribeTargetHealth">((input, ctx) => {
   settle(ctx);
   const tg = getTg(ctx, input.TargetGroupArn);
   const rows = Object.values(targets(ctx)).filter((r) => r.TargetGroupArn === tg.TargetGroupArn);
@@ -646,7 +646,7 @@ const DescribeTargetHealth: Handler = (input, ctx) => {
       return { Target: { Id: t.Id, Port: t.Port }, HealthCheckPort: port(t.Port), TargetHealth: { State: "unused", Reason: "Target.NotRegistered", Description: "Target is not registered to the target group" } };
     }),
   };
-};
+});
 
 // ---------------------------------------------------------------- listeners
 
@@ -710,7 +710,7 @@ function checkTls(ctx: HandlerContext, protocol: string, certificates: SimRecord
 
 const listenerSettings = (l: SimRecord) => JSON.stringify([l.Protocol, l.Certificates ?? [], l.SslPolicy ?? null, l.DefaultActions]);
 
-const CreateListener: Handler = (input, ctx) => {
+const CreateListener = handler<ElasticLoadBalancingV2, "CreateListener">((input, ctx) => {
   settle(ctx);
   const lb = getLb(ctx, input.LoadBalancerArn);
   if (lb._goneAt !== undefined) fail(ctx, "LoadBalancerNotFoundException", `Load balancer '${lb.LoadBalancerArn}' not found`);
@@ -734,9 +734,9 @@ const CreateListener: Handler = (input, ctx) => {
   const l: SimRecord = ctx.born({ ListenerArn: arn, LoadBalancerArn: lb.LoadBalancerArn, Port: port, ...draft, _tags: tags });
   listeners(ctx)[arn] = l;
   return { Listeners: [publicView(l)] };
-};
+});
 
-const DescribeListeners: Handler = (input, ctx) => {
+const DescribeListeners = handler<ElasticLoadBalancingV2, "DescribeListeners">((input, ctx) => {
   settle(ctx);
   let list: SimRecord[];
   if (input.ListenerArns?.length) {
@@ -750,9 +750,9 @@ const DescribeListeners: Handler = (input, ctx) => {
   list.sort((a, b) => a.Port - b.Port);
   const { items, NextMarker } = page(ctx, list, input);
   return { Listeners: items.map((l) => publicView(l)), NextMarker };
-};
+});
 
-const ModifyListener: Handler = (input, ctx) => {
+const ModifyListener = handler<ElasticLoadBalancingV2, "ModifyListener">((input, ctx) => {
   settle(ctx);
   const l = getListener(ctx, input.ListenerArn);
   const lb = getLb(ctx, l.LoadBalancerArn);
@@ -771,15 +771,15 @@ const ModifyListener: Handler = (input, ctx) => {
   delete l.SslPolicy;
   Object.assign(l, { Port: port, Protocol: protocol, ...tls, DefaultActions: actions });
   return { Listeners: [publicView(l)] };
-};
+});
 
-const DeleteListener: Handler = (input, ctx) => {
+const DeleteListener = handler<ElasticLoadBalancingV2, "DeleteListener">((input, ctx) => {
   const l = getListener(ctx, input.ListenerArn);
   delete listeners(ctx)[l.ListenerArn];
   return {};
-};
+});
 
-const DescribeSSLPolicies: Handler = (input, ctx) => {
+const DescribeSSLPolicies = handler<ElasticLoadBalancingV2, "DescribeSSLPolicies">((input, ctx) => {
   const names: string[] = input.Names?.length ? input.Names : Object.keys(SSL_POLICIES);
   const missing = names.filter((n) => !SSL_POLICIES[n]);
   if (missing.length) fail(ctx, "SSLPolicyNotFoundException", `One or more SSL policies not found: ${missing.join(", ")}`);
@@ -793,7 +793,7 @@ const DescribeSSLPolicies: Handler = (input, ctx) => {
     })),
     NextMarker,
   };
-};
+});
 
 // ---------------------------------------------------------------- tags
 
@@ -804,14 +804,14 @@ function tagged(ctx: HandlerContext, arn: string): SimRecord {
   return fail(ctx, "ValidationError", `'${arn}' is not a valid load balancer, target group or listener ARN`);
 }
 
-const DescribeTags: Handler = (input, ctx) => {
+const DescribeTags = handler<ElasticLoadBalancingV2, "DescribeTags">((input, ctx) => {
   settle(ctx);
   const arns: string[] = input.ResourceArns ?? [];
   if (!arns.length || arns.length > 20) fail(ctx, "ValidationError", "ResourceArns must hold between 1 and 20 ARNs");
   return { TagDescriptions: arns.map((a) => ({ ResourceArn: a, Tags: publicView({ t: tagged(ctx, a)._tags }).t })) };
-};
+});
 
-const AddTags: Handler = (input, ctx) => {
+const AddTags = handler<ElasticLoadBalancingV2, "AddTags">((input, ctx) => {
   settle(ctx);
   const add = tagList(ctx, input.Tags);
   for (const arn of (input.ResourceArns ?? []) as string[]) {
@@ -821,9 +821,9 @@ const AddTags: Handler = (input, ctx) => {
     r._tags = next;
   }
   return {};
-};
+});
 
-const RemoveTags: Handler = (input, ctx) => {
+const RemoveTags = handler<ElasticLoadBalancingV2, "RemoveTags">((input, ctx) => {
   settle(ctx);
   const keys = new Set<string>(input.TagKeys ?? []);
   for (const arn of (input.ResourceArns ?? []) as string[]) {
@@ -831,7 +831,7 @@ const RemoveTags: Handler = (input, ctx) => {
     removeTags(r, [...keys]);
   }
   return {};
-};
+});
 
 /** Simulated ElasticLoadBalancingV2 (behaviour: elbv2.md beside this file). */
 export const elbv2Service: SimService = defineService<ElasticLoadBalancingV2>({
