@@ -2,7 +2,7 @@ import { compareVersions } from "compare-versions";
 import { ElastiCacheServiceException, type ElastiCache } from "@aws-sdk/client-elasticache";
 import { paginate, publicView } from "../filters.js";
 import { removeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
 import {
   ENGINE_VERSIONS, MODIFY_MS, SNAPSHOT_MS, arn, checkAuthToken, checkGroupId, checkSubnetGroupName, checkTags, clusterViews,
   engineVersion, findGroup, findSubnetGroup, groupView, memberIds, replicationGroups, required, settle,
@@ -50,7 +50,7 @@ function networkTypes(entries: SimRecord[]): string[] {
   return entries.every((e) => e.SupportedNetworkTypes.includes("dual_stack")) ? ["ipv4", "dual_stack"] : ["ipv4"];
 }
 
-const CreateCacheSubnetGroup: Handler = (input, ctx) => {
+const CreateCacheSubnetGroup = handler<ElastiCache, "CreateCacheSubnetGroup">((input, ctx) => {
   const name = checkSubnetGroupName(ctx, required(ctx, input, "CacheSubnetGroupName"));
   const description = required<string>(ctx, input, "CacheSubnetGroupDescription");
   if (subnetGroups(ctx)[name]) ctx.fail("CacheSubnetGroupAlreadyExistsFault", `Cache subnet group ${name} already exists.`);
@@ -67,16 +67,16 @@ const CreateCacheSubnetGroup: Handler = (input, ctx) => {
   });
   subnetGroups(ctx)[name] = rec;
   return { CacheSubnetGroup: publicView(rec) };
-};
+});
 
-const DescribeCacheSubnetGroups: Handler = (input, ctx) => {
+const DescribeCacheSubnetGroups = handler<ElastiCache, "DescribeCacheSubnetGroups">((input, ctx) => {
   if (input.CacheSubnetGroupName) return { CacheSubnetGroups: [publicView(findSubnetGroup(ctx, input.CacheSubnetGroupName))] };
   const all = Object.values(subnetGroups(ctx)).filter((g) => ctx.visible(g)).sort((a, b) => a.CacheSubnetGroupName.localeCompare(b.CacheSubnetGroupName));
   const { page, next } = pageOf(ctx, all, input);
   return { CacheSubnetGroups: page.map((g) => publicView(g)), Marker: next };
-};
+});
 
-const ModifyCacheSubnetGroup: Handler = (input, ctx) => {
+const ModifyCacheSubnetGroup = handler<ElastiCache, "ModifyCacheSubnetGroup">((input, ctx) => {
   settle(ctx);
   const g = findSubnetGroup(ctx, required(ctx, input, "CacheSubnetGroupName"));
   if (input.CacheSubnetGroupDescription !== undefined) g.CacheSubnetGroupDescription = input.CacheSubnetGroupDescription;
@@ -87,23 +87,23 @@ const ModifyCacheSubnetGroup: Handler = (input, ctx) => {
     const azs = new Set(subnets.map((s) => s.AvailabilityZone));
     for (const rg of Object.values(replicationGroups(ctx))) {
       if (rg._subnetGroup !== g.CacheSubnetGroupName) continue;
-      const lost = g.Subnets.find((e: SimRecord) => !input.SubnetIds.includes(e.SubnetIdentifier) && rg._azs.includes(e.SubnetAvailabilityZone.Name) && !azs.has(e.SubnetAvailabilityZone.Name));
+      const lost = g.Subnets.find((e: SimRecord) => !input.SubnetIds!.includes(e.SubnetIdentifier) && rg._azs.includes(e.SubnetAvailabilityZone.Name) && !azs.has(e.SubnetAvailabilityZone.Name));
       if (lost) ctx.fail("SubnetInUse", `The subnet ${lost.SubnetIdentifier} is in use by replication group ${rg.ReplicationGroupId}.`);
     }
     g.Subnets = subnetEntries(subnets);
     g.SupportedNetworkTypes = networkTypes(g.Subnets);
   }
   return { CacheSubnetGroup: publicView(g) };
-};
+});
 
-const DeleteCacheSubnetGroup: Handler = (input, ctx) => {
+const DeleteCacheSubnetGroup = handler<ElastiCache, "DeleteCacheSubnetGroup">((input, ctx) => {
   settle(ctx);
   const g = findSubnetGroup(ctx, required(ctx, input, "CacheSubnetGroupName"));
   const user = Object.values(replicationGroups(ctx)).find((rg) => rg._subnetGroup === g.CacheSubnetGroupName);
   if (user) ctx.fail("CacheSubnetGroupInUse", `Cache subnet group ${g.CacheSubnetGroupName} is currently in use by a cache cluster (${user.ReplicationGroupId}, ${user.Status}).`);
   delete subnetGroups(ctx)[g.CacheSubnetGroupName];
   return {};
-};
+});
 
 // ---------------------------------------------------------------- replication groups
 
@@ -125,7 +125,7 @@ function checkNodeType(ctx: HandlerContext, t: string): void {
 /** T1 nodes have no backup support (the reference: snapshots are not supported on cache.t1.micro). */
 const noSnapshots = (nodeType: string) => nodeType.startsWith("cache.t1.");
 
-const CreateReplicationGroup: Handler = (input, ctx) => {
+const CreateReplicationGroup = handler<ElastiCache, "CreateReplicationGroup">((input, ctx) => {
   settle(ctx);
   const id = checkGroupId(ctx, required(ctx, input, "ReplicationGroupId"));
   const description = required<string>(ctx, input, "ReplicationGroupDescription");
@@ -214,17 +214,17 @@ const CreateReplicationGroup: Handler = (input, ctx) => {
   if (input.AuthToken !== undefined) rg._authTokenModifiedAt = now;
   replicationGroups(ctx)[id] = rg;
   return { ReplicationGroup: groupView(ctx, rg) };
-};
+});
 
-const DescribeReplicationGroups: Handler = (input, ctx) => {
+const DescribeReplicationGroups = handler<ElastiCache, "DescribeReplicationGroups">((input, ctx) => {
   if (input.ReplicationGroupId) return { ReplicationGroups: [groupView(ctx, findGroup(ctx, input.ReplicationGroupId))] };
   settle(ctx);
   const all = Object.values(replicationGroups(ctx)).filter((g) => ctx.visible(g)).sort((a, b) => a.ReplicationGroupId.localeCompare(b.ReplicationGroupId));
   const { page, next } = pageOf(ctx, all, input);
   return { ReplicationGroups: page.map((g) => groupView(ctx, g)), Marker: next };
-};
+});
 
-const ModifyReplicationGroup: Handler = (input, ctx) => {
+const ModifyReplicationGroup = handler<ElastiCache, "ModifyReplicationGroup">((input, ctx) => {
   const rg = findGroup(ctx, required(ctx, input, "ReplicationGroupId"));
   if (rg.Status !== "available") ctx.fail("InvalidReplicationGroupStateFault", `Replication group ${rg.ReplicationGroupId} is not in available state (${rg.Status}).`);
   const n = memberIds(rg).length;
@@ -280,7 +280,7 @@ const ModifyReplicationGroup: Handler = (input, ctx) => {
     }
     if (strategy !== "ROTATE" && strategy !== "SET") ctx.fail("InvalidParameterValueException", `Invalid AuthTokenUpdateStrategy: ${strategy}`);
     if (input.AuthToken === undefined) ctx.fail("InvalidParameterCombinationException", "AuthTokenUpdateStrategy requires AuthToken.");
-    checkAuthToken(ctx, input.AuthToken, "modify");
+    checkAuthToken(ctx, input.AuthToken!, "modify");
     if (strategy === "SET" && rg._lastTokenStrategy !== "ROTATE") ctx.fail("InvalidParameterCombinationException", "The SET strategy is allowed only after a ROTATE.");
     tokens = strategy === "ROTATE" ? [...rg._authTokens.slice(-1), input.AuthToken] : [input.AuthToken];
     tokenStatus = strategy === "ROTATE" ? "ROTATING" : "SETTING";
@@ -319,9 +319,9 @@ const ModifyReplicationGroup: Handler = (input, ctx) => {
   rg.Status = "modifying";
   rg._readyAt = ctx.now() + MODIFY_MS;
   return { ReplicationGroup: groupView(ctx, rg) };
-};
+});
 
-const DeleteReplicationGroup: Handler = (input, ctx) => {
+const DeleteReplicationGroup = handler<ElastiCache, "DeleteReplicationGroup">((input, ctx) => {
   const rg = findGroup(ctx, required(ctx, input, "ReplicationGroupId"));
   if (rg.Status !== "available" && rg.Status !== "create-failed") {
     ctx.fail("InvalidReplicationGroupStateFault", `Replication group ${rg.ReplicationGroupId} has status ${rg.Status} which is not valid for deletion.`);
@@ -357,9 +357,9 @@ const DeleteReplicationGroup: Handler = (input, ctx) => {
   rg.Status = "deleting";
   rg._goneAt = goneAt;
   return { ReplicationGroup: groupView(ctx, rg) };
-};
+});
 
-const DescribeCacheClusters: Handler = (input, ctx) => {
+const DescribeCacheClusters = handler<ElastiCache, "DescribeCacheClusters">((input, ctx) => {
   settle(ctx);
   const all = Object.values(replicationGroups(ctx))
     .filter((g) => ctx.visible(g))
@@ -372,9 +372,9 @@ const DescribeCacheClusters: Handler = (input, ctx) => {
   }
   const { page, next } = pageOf(ctx, all, input);
   return { CacheClusters: page, Marker: next };
-};
+});
 
-const DescribeSnapshots: Handler = (input, ctx) => {
+const DescribeSnapshots = handler<ElastiCache, "DescribeSnapshots">((input, ctx) => {
   settle(ctx);
   let all = Object.values(snapshots(ctx));
   if (input.SnapshotName) all = all.filter((s) => s.SnapshotName === input.SnapshotName);
@@ -383,18 +383,18 @@ const DescribeSnapshots: Handler = (input, ctx) => {
   all.sort((a, b) => a.SnapshotName.localeCompare(b.SnapshotName));
   const { page, next } = paginate(all, input.MaxRecords, input.Marker, 50);
   return { Snapshots: page.map((s) => ({ ...publicView(s), NodeSnapshots: s.NodeSnapshots.map((n: SimRecord) => ({ ...n, SnapshotCreateTime: new Date(n.SnapshotCreateTime) })) })), Marker: next };
-};
+});
 
-const DeleteSnapshot: Handler = (input, ctx) => {
+const DeleteSnapshot = handler<ElastiCache, "DeleteSnapshot">((input, ctx) => {
   settle(ctx);
   const s = snapshots(ctx)[required<string>(ctx, input, "SnapshotName")];
   if (!s) ctx.fail("SnapshotNotFoundFault", `Snapshot ${input.SnapshotName} not found.`, 404);
   if (s.SnapshotStatus !== "available") ctx.fail("InvalidSnapshotStateFault", `Snapshot ${s.SnapshotName} is ${s.SnapshotStatus}.`);
   delete snapshots(ctx)[s.SnapshotName];
   return { Snapshot: publicView({ ...s, SnapshotStatus: "deleting" }) };
-};
+});
 
-const DescribeCacheEngineVersions: Handler = (input, ctx) => {
+const DescribeCacheEngineVersions = handler<ElastiCache, "DescribeCacheEngineVersions">((input, ctx) => {
   let all = ENGINE_VERSIONS.map((v) => ({ ...v, CacheEngineDescription: v.Engine === "redis" ? "Redis" : "Valkey", CacheEngineVersionDescription: `${v.Engine === "redis" ? "Redis" : "Valkey"} ${v.EngineVersion}` }));
   if (input.Engine) all = all.filter((v) => v.Engine === input.Engine);
   if (input.EngineVersion) all = all.filter((v) => v.EngineVersion === input.EngineVersion || v.EngineVersion.startsWith(`${input.EngineVersion}.`));
@@ -402,7 +402,7 @@ const DescribeCacheEngineVersions: Handler = (input, ctx) => {
   if (input.DefaultOnly) all = all.filter((v) => v === all.filter((x) => x.Engine === v.Engine).at(-1));
   const { page, next } = pageOf(ctx, all, input);
   return { CacheEngineVersions: page, Marker: next };
-};
+});
 
 // ---------------------------------------------------------------- tags
 
@@ -425,22 +425,22 @@ function taggable(ctx: HandlerContext, resource: string | undefined): SimRecord 
   return rg;
 }
 
-const ListTagsForResource: Handler = (input, ctx) => ({ TagList: tagList(taggable(ctx, required(ctx, input, "ResourceName"))) });
+const ListTagsForResource = handler<ElastiCache, "ListTagsForResource">((input, ctx) => ({ TagList: tagList(taggable(ctx, required(ctx, input, "ResourceName"))) }));
 
-const AddTagsToResource: Handler = (input, ctx) => {
+const AddTagsToResource = handler<ElastiCache, "AddTagsToResource">((input, ctx) => {
   const rec = taggable(ctx, required(ctx, input, "ResourceName"));
   rec._tags = checkTags(ctx, required(ctx, input, "Tags"), rec._tags ?? []);
   return { TagList: tagList(rec) };
-};
+});
 
-const RemoveTagsFromResource: Handler = (input, ctx) => {
+const RemoveTagsFromResource = handler<ElastiCache, "RemoveTagsFromResource">((input, ctx) => {
   const rec = taggable(ctx, required(ctx, input, "ResourceName"));
   const keys: string[] = required(ctx, input, "TagKeys");
   const missing = keys.find((k) => !(rec._tags ?? []).some((t: SimRecord) => t.Key === k));
   if (missing) ctx.fail("TagNotFoundFault", `The tag ${missing} was not found on the resource.`, 404);
   removeTags(rec, keys);
   return { TagList: tagList(rec) };
-};
+});
 
 /** Simulated ElastiCache (behaviour: elasticache.md beside this file). */
 export const elasticacheService: SimService = defineService<ElastiCache>({
