@@ -1,6 +1,7 @@
 import { compareVersions } from "compare-versions";
 /** Simulated RDS engine versions and MySQL parameter defaults (behaviour: rds.md). */
-import type { Handler, HandlerContext, SimRecord } from "../types.js";
+import type { RDS } from "@aws-sdk/client-rds";
+import { handler, type HandlerContext, type SimRecord } from "../types.js";
 import { INVALID_VALUE, fault, page } from "./rds-common.js";
 
 /** Log types RDS for MySQL can export to CloudWatch Logs. */
@@ -69,7 +70,7 @@ export function families(ctx: HandlerContext): string[] {
 }
 
 /** DescribeDBEngineVersions: Engine, EngineVersion (exact or major prefix), DBParameterGroupFamily, DefaultOnly, IncludeAll, Filters (engine, engine-version, status), paging. */
-export const DescribeDBEngineVersions: Handler = (input, ctx) => {
+export const DescribeDBEngineVersions = handler<RDS, "DescribeDBEngineVersions">((input, ctx) => {
   let list = Object.values(engineVersions(ctx)).sort((a, b) => compareVersions(a.EngineVersion, b.EngineVersion));
   if (input.Engine) list = list.filter((v) => v.Engine === input.Engine);
   if (input.EngineVersion) list = list.filter((v) => v.EngineVersion === input.EngineVersion || v.MajorEngineVersion === input.EngineVersion);
@@ -77,8 +78,8 @@ export const DescribeDBEngineVersions: Handler = (input, ctx) => {
   const statusFilter = (input.Filters ?? []).find((f: SimRecord) => f.Name === "status");
   for (const f of input.Filters ?? []) {
     const get: Record<string, (v: SimRecord) => string> = { engine: (v) => v.Engine, "engine-version": (v) => v.EngineVersion, status: (v) => v.Status, "engine-mode": () => "provisioned" };
-    if (!get[f.Name]) fault(ctx, INVALID_VALUE, `Unrecognized filter name: ${f.Name}`);
-    list = list.filter((v) => (f.Values ?? []).includes(get[f.Name](v)));
+    if (!get[f.Name!]) fault(ctx, INVALID_VALUE, `Unrecognized filter name: ${f.Name}`);
+    list = list.filter((v) => (f.Values ?? []).includes(get[f.Name!](v)));
   }
   // "IncludeAll: Specifies whether to also list the engine versions that aren't available. The default is to list only available engine versions."
   if (!input.IncludeAll && !statusFilter) list = list.filter((v) => v.Status === "available");
@@ -88,7 +89,7 @@ export const DescribeDBEngineVersions: Handler = (input, ctx) => {
   }
   const { items, Marker } = page(ctx, list, input);
   return { DBEngineVersions: items.map((v) => structuredClone(v)), Marker };
-};
+});
 
 /** One MySQL parameter as DescribeDBParameters lists it (engine default). */
 export interface ParamDef {

@@ -1,5 +1,6 @@
 /** Simulated RDS DB subnet groups, DB parameter groups and option groups (behaviour: rds.md). */
-import type { Handler, HandlerContext, SimRecord } from "../types.js";
+import type { RDS } from "@aws-sdk/client-rds";
+import { handler, type HandlerContext, type Handlers, type SimRecord } from "../types.js";
 import { INVALID_COMBINATION, INVALID_VALUE, fault, lower, page, rdsArn, tagList, view } from "./rds-common.js";
 import { MYSQL_OPTIONS, MYSQL_PARAMETERS, families } from "./rds-engine-versions.js";
 
@@ -52,7 +53,7 @@ function instancesUsing(ctx: HandlerContext, field: (i: SimRecord) => string | u
   return Object.values(ctx.table("instances")).filter((i) => field(i) === name);
 }
 
-const CreateDBSubnetGroup: Handler = (input, ctx) => {
+const CreateDBSubnetGroup = handler<RDS, "CreateDBSubnetGroup">((input, ctx) => {
   const name = lower(ctx, input.DBSubnetGroupName, "DBSubnetGroupName");
   if (name === "default") fault(ctx, INVALID_VALUE, "DBSubnetGroupName must not be default.");
   if (!input.DBSubnetGroupDescription) fault(ctx, INVALID_VALUE, "The parameter DBSubnetGroupDescription must be provided and must not be blank.");
@@ -70,17 +71,17 @@ const CreateDBSubnetGroup: Handler = (input, ctx) => {
   });
   table[name] = g;
   return { DBSubnetGroup: subnetGroupView(ctx, g) };
-};
+});
 
-const DescribeDBSubnetGroups: Handler = (input, ctx) => {
+const DescribeDBSubnetGroups = handler<RDS, "DescribeDBSubnetGroups">((input, ctx) => {
   const list = input.DBSubnetGroupName
     ? [subnetGroup(ctx, input.DBSubnetGroupName)]
     : Object.values(ctx.table("subnetGroups")).filter((g) => ctx.visible(g)).sort((a, b) => a.DBSubnetGroupName.localeCompare(b.DBSubnetGroupName));
   const { items, Marker } = page(ctx, list, input);
   return { DBSubnetGroups: items.map((g) => subnetGroupView(ctx, g)), Marker };
-};
+});
 
-const ModifyDBSubnetGroup: Handler = (input, ctx) => {
+const ModifyDBSubnetGroup = handler<RDS, "ModifyDBSubnetGroup">((input, ctx) => {
   const g = subnetGroup(ctx, input.DBSubnetGroupName);
   const subnets = subnetsOf(ctx, input.SubnetIds);
   if (subnets[0].VpcId !== g.VpcId) fault(ctx, "InvalidSubnet", "The new subnets are not in the same VPC as the DB subnet group.");
@@ -91,16 +92,16 @@ const ModifyDBSubnetGroup: Handler = (input, ctx) => {
   g.Subnets = subnetEntries(subnets);
   if (input.DBSubnetGroupDescription !== undefined) g.DBSubnetGroupDescription = input.DBSubnetGroupDescription;
   return { DBSubnetGroup: subnetGroupView(ctx, g) };
-};
+});
 
-const DeleteDBSubnetGroup: Handler = (input, ctx) => {
+const DeleteDBSubnetGroup = handler<RDS, "DeleteDBSubnetGroup">((input, ctx) => {
   const g = subnetGroup(ctx, input.DBSubnetGroupName);
   if (instancesUsing(ctx, (i) => i._subnetGroup, g.DBSubnetGroupName).length) {
     fault(ctx, "InvalidDBSubnetGroupStateFault", `Cannot delete the subnet group '${g.DBSubnetGroupName}' because at least one database instance: ${instancesUsing(ctx, (i) => i._subnetGroup, g.DBSubnetGroupName)[0].DBInstanceIdentifier} is still using it.`);
   }
   delete ctx.table("subnetGroups")[g.DBSubnetGroupName];
   return {};
-};
+});
 
 // ---------------------------------------------------------------- DB parameter groups
 
@@ -112,10 +113,10 @@ export function parameterGroup(ctx: HandlerContext, name: unknown): SimRecord {
   return g;
 }
 
-const CreateDBParameterGroup: Handler = (input, ctx) => {
+const CreateDBParameterGroup = handler<RDS, "CreateDBParameterGroup">((input, ctx) => {
   const name = lower(ctx, input.DBParameterGroupName, "DBParameterGroupName");
   if (!input.Description) fault(ctx, INVALID_VALUE, "The parameter Description must be provided and must not be blank.");
-  if (!families(ctx).includes(input.DBParameterGroupFamily)) {
+  if (!families(ctx).includes(input.DBParameterGroupFamily!)) {
     fault(ctx, INVALID_VALUE, `ParameterGroupFamily ${String(input.DBParameterGroupFamily)} is not a valid parameter group family`);
   }
   const table = ctx.table("parameterGroups");
@@ -129,17 +130,17 @@ const CreateDBParameterGroup: Handler = (input, ctx) => {
     _tags: tagList(input.Tags),
   });
   return { DBParameterGroup: view(table[name], []) };
-};
+});
 
-const DescribeDBParameterGroups: Handler = (input, ctx) => {
+const DescribeDBParameterGroups = handler<RDS, "DescribeDBParameterGroups">((input, ctx) => {
   const list = input.DBParameterGroupName
     ? [parameterGroup(ctx, input.DBParameterGroupName)]
     : Object.values(ctx.table("parameterGroups")).filter((g) => ctx.visible(g)).sort((a, b) => a.DBParameterGroupName.localeCompare(b.DBParameterGroupName));
   const { items, Marker } = page(ctx, list, input);
   return { DBParameterGroups: items.map((g) => view(g, [])), Marker };
-};
+});
 
-const ModifyDBParameterGroup: Handler = (input, ctx) => {
+const ModifyDBParameterGroup = handler<RDS, "ModifyDBParameterGroup">((input, ctx) => {
   const g = parameterGroup(ctx, input.DBParameterGroupName);
   const params: SimRecord[] = input.Parameters ?? [];
   if (params.length === 0 || params.length > 20) fault(ctx, INVALID_VALUE, "You must specify between 1 and 20 parameters.");
@@ -160,9 +161,9 @@ const ModifyDBParameterGroup: Handler = (input, ctx) => {
     if (params.some((p) => p.ApplyMethod === "pending-reboot")) i.DBParameterGroups[0].ParameterApplyStatus = "pending-reboot";
   }
   return { DBParameterGroupName: g.DBParameterGroupName };
-};
+});
 
-const DescribeDBParameters: Handler = (input, ctx) => {
+const DescribeDBParameters = handler<RDS, "DescribeDBParameters">((input, ctx) => {
   const g = parameterGroup(ctx, input.DBParameterGroupName);
   if (input.Source !== undefined && !["user", "system", "engine-default"].includes(input.Source)) fault(ctx, INVALID_VALUE, `Invalid source: ${String(input.Source)}`);
   const all = MYSQL_PARAMETERS.map((d) => {
@@ -174,16 +175,16 @@ const DescribeDBParameters: Handler = (input, ctx) => {
   const list = input.Source ? all.filter((p) => p.Source === input.Source) : all;
   const { items, Marker } = page(ctx, list, input);
   return { Parameters: items, Marker };
-};
+});
 
-const DeleteDBParameterGroup: Handler = (input, ctx) => {
+const DeleteDBParameterGroup = handler<RDS, "DeleteDBParameterGroup">((input, ctx) => {
   const g = parameterGroup(ctx, input.DBParameterGroupName);
   if (instancesUsing(ctx, (i) => i.DBParameterGroups?.[0]?.DBParameterGroupName, g.DBParameterGroupName).length) {
     fault(ctx, "InvalidDBParameterGroupStateFault", `One or more database instances are still members of this parameter group ${g.DBParameterGroupName}, so the group cannot be deleted`);
   }
   delete ctx.table("parameterGroups")[g.DBParameterGroupName];
   return {};
-};
+});
 
 // ---------------------------------------------------------------- option groups
 
@@ -195,10 +196,10 @@ export function optionGroup(ctx: HandlerContext, name: unknown): SimRecord {
   return g;
 }
 
-const CreateOptionGroup: Handler = (input, ctx) => {
+const CreateOptionGroup = handler<RDS, "CreateOptionGroup">((input, ctx) => {
   const name = lower(ctx, input.OptionGroupName, "OptionGroupName");
   if (input.EngineName !== "mysql") fault(ctx, INVALID_VALUE, `Invalid DB engine: ${String(input.EngineName)}`);
-  if (!["8.0", "8.4"].includes(input.MajorEngineVersion)) fault(ctx, INVALID_VALUE, `Cannot find major version ${String(input.MajorEngineVersion)} for ${input.EngineName}`);
+  if (!["8.0", "8.4"].includes(input.MajorEngineVersion!)) fault(ctx, INVALID_VALUE, `Cannot find major version ${String(input.MajorEngineVersion)} for ${input.EngineName}`);
   if (!input.OptionGroupDescription) fault(ctx, INVALID_VALUE, "The parameter OptionGroupDescription must be provided and must not be blank.");
   const table = ctx.table("optionGroups");
   if (table[name]) fault(ctx, "OptionGroupAlreadyExistsFault", `Option Group ${name} already exists.`);
@@ -213,19 +214,19 @@ const CreateOptionGroup: Handler = (input, ctx) => {
     _tags: tagList(input.Tags),
   });
   return { OptionGroup: optionGroupView(table[name]) };
-};
+});
 
-const ModifyOptionGroup: Handler = (input, ctx) => {
+const ModifyOptionGroup = handler<RDS, "ModifyOptionGroup">((input, ctx) => {
   const g = optionGroup(ctx, input.OptionGroupName);
   for (const o of input.OptionsToInclude ?? []) {
-    const def = MYSQL_OPTIONS[o.OptionName];
+    const def = MYSQL_OPTIONS[o.OptionName!];
     if (!def || !def.majors.includes(g.MajorEngineVersion)) {
       fault(ctx, INVALID_VALUE, `Option ${String(o.OptionName)} is not available for engine ${g.EngineName} ${g.MajorEngineVersion}`);
     }
     const settings = { ...def.settings };
     for (const s of o.OptionSettings ?? []) {
-      if (!(s.Name in settings)) fault(ctx, INVALID_VALUE, `Invalid option setting ${String(s.Name)} for option ${o.OptionName}`);
-      settings[s.Name] = String(s.Value);
+      if (!(s.Name! in settings)) fault(ctx, INVALID_VALUE, `Invalid option setting ${String(s.Name)} for option ${o.OptionName}`);
+      settings[s.Name!] = String(s.Value);
     }
     const entry = {
       OptionName: o.OptionName,
@@ -241,9 +242,9 @@ const ModifyOptionGroup: Handler = (input, ctx) => {
   const remove = new Set<string>(input.OptionsToRemove ?? []);
   g.Options = (g.Options as SimRecord[]).filter((x) => !remove.has(x.OptionName));
   return { OptionGroup: optionGroupView(g) };
-};
+});
 
-const DescribeOptionGroups: Handler = (input, ctx) => {
+const DescribeOptionGroups = handler<RDS, "DescribeOptionGroups">((input, ctx) => {
   let list = input.OptionGroupName
     ? [optionGroup(ctx, input.OptionGroupName)]
     : Object.values(ctx.table("optionGroups")).filter((g) => ctx.visible(g)).sort((a, b) => a.OptionGroupName.localeCompare(b.OptionGroupName));
@@ -251,9 +252,9 @@ const DescribeOptionGroups: Handler = (input, ctx) => {
   if (input.MajorEngineVersion) list = list.filter((g) => g.MajorEngineVersion === input.MajorEngineVersion);
   const { items, Marker } = page(ctx, list, input);
   return { OptionGroupsList: items.map((g) => optionGroupView(g)), Marker };
-};
+});
 
-const DeleteOptionGroup: Handler = (input, ctx) => {
+const DeleteOptionGroup = handler<RDS, "DeleteOptionGroup">((input, ctx) => {
   const g = optionGroup(ctx, input.OptionGroupName);
   // A DB snapshot keeps its option group: the group cannot be deleted while a snapshot uses it.
   const bySnapshot = Object.values(ctx.table("snapshots")).some((s) => s.OptionGroupName === g.OptionGroupName);
@@ -262,10 +263,10 @@ const DeleteOptionGroup: Handler = (input, ctx) => {
   }
   delete ctx.table("optionGroups")[g.OptionGroupName];
   return {};
-};
+});
 
 /** The group handlers. */
-export const groupHandlers: Record<string, Handler> = {
+export const groupHandlers: Handlers<RDS> = {
   CreateDBSubnetGroup, DescribeDBSubnetGroups, ModifyDBSubnetGroup, DeleteDBSubnetGroup,
   CreateDBParameterGroup, DescribeDBParameterGroups, ModifyDBParameterGroup, DescribeDBParameters, DeleteDBParameterGroup,
   CreateOptionGroup, ModifyOptionGroup, DescribeOptionGroups, DeleteOptionGroup,

@@ -1,6 +1,7 @@
 /** Simulated RDS DB instances, DB snapshots and the RDS-managed master user secret (behaviour: rds.md). */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { Handler, HandlerContext, SimRecord } from "../types.js";
+import type { ModifyDBInstanceMessage, RDS } from "@aws-sdk/client-rds";
+import { handler, type HandlerContext, type Handlers, type SimRecord } from "../types.js";
 import { keyValueTags, mergeTags, removeTags } from "../tags.js";
 import { GONE, advance, type Step } from "../transitions.js";
 import { INVALID_COMBINATION, INVALID_VALUE, fault, iso, lower, page, rdsArn, tagList, view } from "./rds-common.js";
@@ -21,7 +22,7 @@ const SNAPSHOT_DATES = ["SnapshotCreateTime", "InstanceCreateTime", "OriginalSna
 const MAINTENANCE_WINDOW = "sun:05:00-sun:05:30";
 
 /** Fields that ModifyDBInstance queues in PendingModifiedValues unless ApplyImmediately (ModifyDBInstance reference / "Settings for DB instances"). */
-const PENDING_FIELDS: [input: string, pending: string, apply: (i: SimRecord, v: any) => void][] = [
+const PENDING_FIELDS: [input: keyof ModifyDBInstanceMessage, pending: string, apply: (i: SimRecord, v: any) => void][] = [
   ["DBInstanceClass", "DBInstanceClass", (i, v) => (i.DBInstanceClass = v)],
   ["AllocatedStorage", "AllocatedStorage", (i, v) => (i.AllocatedStorage = v)],
   ["EngineVersion", "EngineVersion", (i, v) => (i.EngineVersion = v)],
@@ -191,7 +192,7 @@ function checkSecurityGroups(ctx: HandlerContext, ids: string[], vpcId: string):
   });
 }
 
-const CreateDBInstance: Handler = (input, ctx) => {
+const CreateDBInstance = handler<RDS, "CreateDBInstance">((input, ctx) => {
   const id = lower(ctx, input.DBInstanceIdentifier, "DBInstanceIdentifier");
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(id) || id.endsWith("-") || id.includes("--")) fault(ctx, INVALID_VALUE, `The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`);
   const table = ctx.table("instances");
@@ -208,7 +209,7 @@ const CreateDBInstance: Handler = (input, ctx) => {
   if (!input.ManageMasterUserPassword && input.MasterUserSecretKmsKeyId !== undefined) fault(ctx, INVALID_COMBINATION, "You can't specify MasterUserSecretKmsKeyId unless ManageMasterUserPassword is enabled.");
   if (!input.ManageMasterUserPassword && !input.MasterUserPassword) fault(ctx, INVALID_VALUE, "The parameter MasterUserPassword must be provided and must not be blank.");
   if (!input.MasterUsername) fault(ctx, INVALID_VALUE, "The parameter MasterUsername must be provided and must not be blank.");
-  const storage = input.AllocatedStorage;
+  const storage = input.AllocatedStorage!;
   if (!Number.isInteger(storage) || storage < 20 || storage > 65536) fault(ctx, INVALID_VALUE, `Invalid storage size for engine name mysql and storage type gp3: ${String(storage)}`);
   if (input.MaxAllocatedStorage !== undefined && input.MaxAllocatedStorage < storage) fault(ctx, INVALID_VALUE, "Max storage size must be greater than storage size");
   const retention = input.BackupRetentionPeriod ?? 1;
@@ -305,9 +306,9 @@ const CreateDBInstance: Handler = (input, ctx) => {
   }
   table[id] = i;
   return { DBInstance: instanceView(ctx, i) };
-};
+});
 
-const DescribeDBInstances: Handler = (input, ctx) => {
+const DescribeDBInstances = handler<RDS, "DescribeDBInstances">((input, ctx) => {
   let list = input.DBInstanceIdentifier ? [instance(ctx, input.DBInstanceIdentifier)] : instances(ctx).sort((a, b) => a.DBInstanceIdentifier.localeCompare(b.DBInstanceIdentifier));
   const fields: Record<string, (i: SimRecord) => string[]> = {
     "db-instance-id": (i) => [i.DBInstanceIdentifier, i.DBInstanceArn],
@@ -317,15 +318,15 @@ const DescribeDBInstances: Handler = (input, ctx) => {
     domain: () => [],
   };
   for (const f of input.Filters ?? []) {
-    const get = fields[f.Name];
+    const get = fields[f.Name!];
     if (!get) fault(ctx, INVALID_VALUE, `Unrecognized filter name: ${String(f.Name)}`);
     list = list.filter((i) => get(i).some((v) => (f.Values ?? []).includes(v)));
   }
   const { items, Marker } = page(ctx, list, input);
   return { DBInstances: items.map((i) => instanceView(ctx, i)), Marker };
-};
+});
 
-const ModifyDBInstance: Handler = (input, ctx) => {
+const ModifyDBInstance = handler<RDS, "ModifyDBInstance">((input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
   // "You can't modify a stopped DB instance" (RDS User Guide, USER_StopInstance, Limitations).
   if (i.DBInstanceStatus === "stopped") fault(ctx, "InvalidDBInstanceStateFault", "You can't modify a stopped DB instance. Start the DB instance, and then modify it.");
@@ -427,9 +428,9 @@ const ModifyDBInstance: Handler = (input, ctx) => {
     i._nextAt = now + MODIFY_MS;
   }
   return { DBInstance: instanceView(ctx, i) };
-};
+});
 
-const DeleteDBInstance: Handler = (input, ctx) => {
+const DeleteDBInstance = handler<RDS, "DeleteDBInstance">((input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
   if (i.DBInstanceStatus === "deleting") fault(ctx, "InvalidDBInstanceStateFault", `Instance ${i.DBInstanceIdentifier} is already being deleted.`);
   // The code and message AWS answers for a protected instance (seen in AWS provider sweeper logs).
@@ -478,24 +479,24 @@ const DeleteDBInstance: Handler = (input, ctx) => {
   i._nextAt = ctx.now() + ctx.duration("rds.instance.delete");
   delete i._pendingAt;
   return { DBInstance: instanceView(ctx, i) };
-};
+});
 
-const StopDBInstance: Handler = (input, ctx) => {
+const StopDBInstance = handler<RDS, "StopDBInstance">((input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
   if (i.DBInstanceStatus !== "available") fault(ctx, "InvalidDBInstanceStateFault", `Instance ${i.DBInstanceIdentifier} is not in available state.`);
   i.DBInstanceStatus = "stopping";
   i._nextAt = ctx.now() + ctx.duration("rds.instance.stop");
   return { DBInstance: instanceView(ctx, i) };
-};
+});
 
-const StartDBInstance: Handler = (input, ctx) => {
+const StartDBInstance = handler<RDS, "StartDBInstance">((input, ctx) => {
   const i = instance(ctx, input.DBInstanceIdentifier);
   if (i.DBInstanceStatus !== "stopped") fault(ctx, "InvalidDBInstanceStateFault", `Instance ${i.DBInstanceIdentifier} cannot be started as it is not in stopped state.`);
   i.DBInstanceStatus = "starting";
   delete i.AutomaticRestartTime;
   i._nextAt = ctx.now() + ctx.duration("rds.instance.start");
   return { DBInstance: instanceView(ctx, i) };
-};
+});
 
 // ---------------------------------------------------------------- snapshots
 
@@ -504,7 +505,7 @@ function snapshots(ctx: HandlerContext): SimRecord[] {
   return Object.values(ctx.table("snapshots")).filter((s) => ctx.visible(s));
 }
 
-const DescribeDBSnapshots: Handler = (input, ctx) => {
+const DescribeDBSnapshots = handler<RDS, "DescribeDBSnapshots">((input, ctx) => {
   let list = snapshots(ctx);
   if (input.DBSnapshotIdentifier) {
     const key = String(input.DBSnapshotIdentifier).toLowerCase();
@@ -516,16 +517,16 @@ const DescribeDBSnapshots: Handler = (input, ctx) => {
   list.sort((a, b) => a.SnapshotCreateTime.localeCompare(b.SnapshotCreateTime) || a.DBSnapshotIdentifier.localeCompare(b.DBSnapshotIdentifier));
   const { items, Marker } = page(ctx, list, input);
   return { DBSnapshots: items.map(snapshotView), Marker };
-};
+});
 
-const DeleteDBSnapshot: Handler = (input, ctx) => {
+const DeleteDBSnapshot = handler<RDS, "DeleteDBSnapshot">((input, ctx) => {
   const key = String(input.DBSnapshotIdentifier ?? "").toLowerCase();
   const s = snapshots(ctx).find((x) => x.DBSnapshotIdentifier === key);
   if (!s) fault(ctx, "DBSnapshotNotFoundFault", `DBSnapshot ${String(input.DBSnapshotIdentifier)} not found.`);
   if (s.Status !== "available") fault(ctx, "InvalidDBSnapshotStateFault", `Cannot delete the snapshot because it is not in available state. Current state is ${s.Status}.`);
   delete ctx.table("snapshots")[key];
   return { DBSnapshot: { ...snapshotView(s), Status: "deleted" } };
-};
+});
 
 // ---------------------------------------------------------------- tags
 
@@ -552,20 +553,20 @@ function taggable(ctx: HandlerContext, arn: unknown): SimRecord {
   }
 }
 
-const ListTagsForResource: Handler = (input, ctx) => ({ TagList: keyValueTags(taggable(ctx, input.ResourceName)) });
+const ListTagsForResource = handler<RDS, "ListTagsForResource">((input, ctx) => ({ TagList: keyValueTags(taggable(ctx, input.ResourceName)) }));
 
-const AddTagsToResource: Handler = (input, ctx) => {
+const AddTagsToResource = handler<RDS, "AddTagsToResource">((input, ctx) => {
   mergeTags(taggable(ctx, input.ResourceName), tagList(input.Tags));
   return {};
-};
+});
 
-const RemoveTagsFromResource: Handler = (input, ctx) => {
+const RemoveTagsFromResource = handler<RDS, "RemoveTagsFromResource">((input, ctx) => {
   removeTags(taggable(ctx, input.ResourceName), input.TagKeys);
   return {};
-};
+});
 
 /** The instance, snapshot and tag handlers. */
-export const instanceHandlers: Record<string, Handler> = {
+export const instanceHandlers: Handlers<RDS> = {
   CreateDBInstance, DescribeDBInstances, ModifyDBInstance, DeleteDBInstance, StopDBInstance, StartDBInstance,
   DescribeDBSnapshots, DeleteDBSnapshot, ListTagsForResource, AddTagsToResource, RemoveTagsFromResource,
 };
