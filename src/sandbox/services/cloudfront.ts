@@ -1,7 +1,7 @@
 import { CloudFrontServiceException, type CloudFront } from "@aws-sdk/client-cloudfront";
 import { publicView } from "../filters.js";
 import { keyValueTags, mergeTags, removeTags } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, type HandlerContext, type Handlers, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated CloudFront (behaviour: cloudfront.md beside this file).
@@ -345,7 +345,7 @@ function invalidationOut(ctx: HandlerContext, i: SimRecord): SimRecord {
   return out;
 }
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<CloudFront> = {
   CreateOriginAccessControl(input, ctx) {
     const cfg = oacConfig(ctx, input.OriginAccessControlConfig);
     if (nameTaken(ctx, cfg.Name)) ctx.fail("OriginAccessControlAlreadyExists", "An origin access control with the same name already exists.", 409);
@@ -390,7 +390,7 @@ const handlers: Record<string, Handler> = {
   },
   CreateDistributionWithTags(input, ctx) {
     const w = input.DistributionConfigWithTags;
-    if (!w) ctx.fail("MissingBody", "This operation requires a body. Ensure that the body is present and the Content-Type header is set.");
+    if (!w) return ctx.fail("MissingBody", "This operation requires a body. Ensure that the body is present and the Content-Type header is set.");
     return createDistribution(ctx, w.DistributionConfig, w.Tags?.Items ?? []);
   },
   GetDistribution(input, ctx) {
@@ -453,7 +453,7 @@ const handlers: Record<string, Handler> = {
   CreateInvalidation(input, ctx) {
     const d = distOf(ctx, input.DistributionId);
     const batch = input.InvalidationBatch;
-    if (!batch?.CallerReference) ctx.fail("InvalidArgument", "The parameter CallerReference is required.");
+    if (!batch?.CallerReference) return ctx.fail("InvalidArgument", "The parameter CallerReference is required.");
     const paths = quantityList(ctx, batch.Paths, "Paths").map(String);
     if (paths.length === 0 || paths.some((p) => !p.startsWith("/"))) ctx.fail("InvalidArgument", "Every invalidation path must start with /.");
     const table = invalidations(ctx);
