@@ -4,7 +4,7 @@ import { S3ServiceException, type S3 } from "@aws-sdk/client-s3";
 import { sdkStreamMixin } from "@smithy/core/serde";
 import { paginate } from "../filters.js";
 import { keyValueTags, tagsOf } from "../tags.js";
-import { defineService, type Handler, type HandlerContext, type SimRecord, type SimService } from "../types.js";
+import { defineService, type HandlerContext, type Handlers, type SimRecord, type SimService } from "../types.js";
 
 /*
  * Simulated S3 (behaviour: s3.md beside this file).
@@ -258,7 +258,7 @@ function deleteOne(ctx: HandlerContext, b: SimRecord, key: string, versionId: st
 
 const owner = (b: SimRecord) => ({ ID: createHash("sha256").update(String(b._owner)).digest("hex") });
 
-const handlers: Record<string, Handler> = {
+const handlers: Handlers<S3> = {
   CreateBucket(input, ctx) {
     const name = String(input.Bucket ?? "");
     if (!isValidBucketName(name)) ctx.fail("InvalidBucketName", "The specified bucket is not valid.");
@@ -283,7 +283,7 @@ const handlers: Record<string, Handler> = {
     }
     const ownership = input.ObjectOwnership ?? "BucketOwnerEnforced";
     if (!["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"].includes(ownership)) ctx.fail("InvalidArgument", "Invalid x-amz-object-ownership header");
-    const acl = input.ACL;
+    const acl: string | undefined = input.ACL;
     if (ownership === "BucketOwnerEnforced" && ((acl && acl !== "private" && acl !== "bucket-owner-full-control") || input.GrantRead || input.GrantWrite || input.GrantFullControl || input.GrantReadACP || input.GrantWriteACP)) {
       ctx.fail("InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting");
     }
@@ -344,7 +344,7 @@ const handlers: Record<string, Handler> = {
   PutPublicAccessBlock(input, ctx) {
     const b = own(ctx, input.Bucket);
     const c = input.PublicAccessBlockConfiguration;
-    if (!c) ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!c) return ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
     b._pab = { BlockPublicAcls: !!c.BlockPublicAcls, IgnorePublicAcls: !!c.IgnorePublicAcls, BlockPublicPolicy: !!c.BlockPublicPolicy, RestrictPublicBuckets: !!c.RestrictPublicBuckets };
     return {};
   },
@@ -430,7 +430,7 @@ const handlers: Record<string, Handler> = {
 
   PutBucketTagging(input, ctx) {
     const b = own(ctx, input.Bucket);
-    if (!input.Tagging?.TagSet) ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+    if (!input.Tagging?.TagSet) return ctx.fail("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
     const tags = validTags(ctx, input.Tagging.TagSet);
     if (tags.length) b._tags = tags;
     else delete b._tags;
@@ -505,7 +505,7 @@ const handlers: Record<string, Handler> = {
     const bytes = bodyBytes(ctx, input.Body);
     // Content-MD5 is checked against the body (PutObject reference: BadDigest).
     if (input.ContentMD5 !== undefined && input.ContentMD5 !== createHash("md5").update(bytes).digest("base64")) ctx.fail("BadDigest", "The Content-MD5 you specified did not match what we received.");
-    const v = addVersion(ctx, b, input.Key, {
+    const v = addVersion(ctx, b, input.Key!, {
       DeleteMarker: false,
       LastModified: iso(ctx.now()),
       body: bytes.toString("base64"),
@@ -531,7 +531,7 @@ const handlers: Record<string, Handler> = {
   },
   DeleteObject(input, ctx) {
     const b = own(ctx, input.Bucket);
-    return deleteOne(ctx, b, input.Key, input.VersionId);
+    return deleteOne(ctx, b, input.Key!, input.VersionId);
   },
   DeleteObjects(input, ctx) {
     const b = own(ctx, input.Bucket);
@@ -568,7 +568,7 @@ const handlers: Record<string, Handler> = {
         break;
       }
       const i = input.Delimiter ? k.indexOf(input.Delimiter, prefix.length) : -1;
-      if (i >= 0) prefixes.add(k.slice(0, i + input.Delimiter.length));
+      if (i >= 0) prefixes.add(k.slice(0, i + input.Delimiter!.length));
       else {
         const v = latest(b._objects[k])!;
         contents.push({ Key: k, LastModified: new Date(v.LastModified), ETag: v.ETag, Size: v.Size, StorageClass: "STANDARD" });
@@ -603,8 +603,8 @@ const handlers: Record<string, Handler> = {
     if (input.KeyMarker !== undefined) {
       if (input.VersionIdMarker !== undefined) {
         const i = all.findIndex((e) => e.key === input.KeyMarker && e.v.VersionId === input.VersionIdMarker);
-        start = i >= 0 ? i + 1 : all.findIndex((e) => e.key > input.KeyMarker);
-      } else start = all.findIndex((e) => e.key > input.KeyMarker);
+        start = i >= 0 ? i + 1 : all.findIndex((e) => e.key > input.KeyMarker!);
+      } else start = all.findIndex((e) => e.key > input.KeyMarker!);
       if (start < 0) start = all.length;
     }
     const page = all.slice(start, start + max);
