@@ -1,6 +1,6 @@
 /** Simulated EC2: security groups, key pairs, instances, volumes, flow logs (behaviour: ec2.md). */
 import type { EC2 } from "@aws-sdk/client-ec2";
-import { handler, type Handler, type Handlers, type SimRecord } from "../types.js";
+import { handler, type Handler, type Handlers, type Inputs, type SimRecord } from "../types.js";
 import {
   type Ctx, addSgRule, describe, find, get, idempotent, list, newEni, newPublicIp, newSecurityGroup, normProto, privateDnsName,
   publicDnsName, required, setEniAssociation, setInstanceState, sgView,
@@ -79,7 +79,7 @@ const DescribeSecurityGroupRules = handler<EC2, "DescribeSecurityGroupRules">((i
 });
 
 /** Expands IpPermissions into one rule per peer (AWS's SecurityGroupRule granularity), validated. */
-function expandPermissions(ctx: Ctx, sg: SimRecord, perms: any[], egress: boolean): SimRecord[] {
+function expandPermissions(ctx: Ctx, sg: SimRecord, perms: any[] | undefined, egress: boolean): SimRecord[] {
   const rules: SimRecord[] = [];
   for (const p of perms ?? []) {
     const proto = normProto(p.IpProtocol);
@@ -130,7 +130,7 @@ function ruleLabel(r: SimRecord): string {
   return `peer: ${peer}, ${r.IpProtocol.toUpperCase()}, from port: ${r.FromPort}, to port: ${r.ToPort}, ALLOW`;
 }
 
-function authorize(egress: boolean): Handler {
+function authorize(egress: boolean): Handler<Inputs<EC2>["AuthorizeSecurityGroupIngress"] | Inputs<EC2>["AuthorizeSecurityGroupEgress"]> {
   return (input, ctx) => {
     const sg = get(ctx, "securityGroups", required(ctx, input, "GroupId"));
     const wanted = expandPermissions(ctx, sg, input.IpPermissions, egress);
@@ -167,7 +167,7 @@ function revokedView(r: SimRecord): SimRecord {
   };
 }
 
-function revoke(egress: boolean): Handler {
+function revoke(egress: boolean): Handler<Inputs<EC2>["RevokeSecurityGroupIngress"] | Inputs<EC2>["RevokeSecurityGroupEgress"]> {
   return (input, ctx) => {
     const sg = get(ctx, "securityGroups", required(ctx, input, "GroupId"));
     const table = ctx.table("securityGroupRules");
