@@ -118,197 +118,190 @@ export const servicediscoveryService: SimService = defineService<ServiceDiscover
   key: "servicediscovery",
   exception: ServiceDiscoveryServiceException as any,
   throttlingCode: "ThrottlingException",
-  handlers: Object.fromEntries(
-    Object.entries({
-      CreatePrivateDnsNamespace(input: any, ctx: Ctx) {
-        const name: string = input.Name ?? "";
-        if (!/^[!-~]{1,253}$/.test(name)) ctx.fail("InvalidInput", "Name must be 1-253 characters.");
-        if (!input.Vpc) ctx.fail("InvalidInput", "Vpc is required for a private DNS namespace.");
-        if (!ctx.tableOf("ec2", "vpcs")[input.Vpc]) ctx.fail("InvalidInput", `The VPC ${input.Vpc} does not exist.`);
-        const ops = Object.values(ctx.table("operations"));
-        if (input.CreatorRequestId) {
-          // Same CreatorRequestId → the same operation (the request is not run twice).
-          const prev = ops.find((o) => o.Type === "CREATE_NAMESPACE" && o._creatorRequestId === input.CreatorRequestId);
-          if (prev) return { OperationId: prev.Id };
+  before: settle,
+  handlers: {
+    CreatePrivateDnsNamespace(input, ctx) {
+      const name: string = input.Name ?? "";
+      if (!/^[!-~]{1,253}$/.test(name)) ctx.fail("InvalidInput", "Name must be 1-253 characters.");
+      if (!input.Vpc) return ctx.fail("InvalidInput", "Vpc is required for a private DNS namespace.");
+      if (!ctx.tableOf("ec2", "vpcs")[input.Vpc]) ctx.fail("InvalidInput", `The VPC ${input.Vpc} does not exist.`);
+      const ops = Object.values(ctx.table("operations"));
+      if (input.CreatorRequestId) {
+        // Same CreatorRequestId → the same operation (the request is not run twice).
+        const prev = ops.find((o) => o.Type === "CREATE_NAMESPACE" && o._creatorRequestId === input.CreatorRequestId);
+        if (prev) return { OperationId: prev.Id };
+      }
+      const clash = Object.values(ctx.table("namespaces")).find((n) => n.Name === name && n.Type === "DNS_PRIVATE" && n._vpc === input.Vpc);
+      if (clash) {
+        ctx.fail("NamespaceAlreadyExists", `Namespace with name ${name} already exists for VPC ${input.Vpc}.`);
+      }
+      const nsId = id(ctx, "ns");
+      const ns: SimRecord = ctx.born({
+        Id: nsId,
+        Arn: `arn:aws:servicediscovery:${ctx.region}:${ctx.accountId}:namespace/${nsId}`,
+        Name: name,
+        Type: "DNS_PRIVATE",
+        Description: input.Description,
+        ServiceCount: 0,
+        Properties: { DnsProperties: { HostedZoneId: `Z${ctx.newId("", 20).toUpperCase()}`, SOA: { TTL: input.Properties?.DnsProperties?.SOA?.TTL ?? 15 } }, HttpProperties: { HttpName: name } },
+        CreateDate: ctx.now(),
+        CreatorRequestId: input.CreatorRequestId,
+        _vpc: input.Vpc,
+        _tags: tagList(ctx, input.Tags),
+        _live: false,
+      });
+      ctx.table("namespaces")[nsId] = ns;
+      return { OperationId: newOperation(ctx, "CREATE_NAMESPACE", nsId, input.CreatorRequestId).Id };
+    },
+
+    GetOperation(input, ctx) {
+      const op = ctx.table("operations")[input.OperationId ?? ""];
+      if (!op) ctx.fail("OperationNotFound", `Operation not found: ${input.OperationId}`);
+      return { Operation: view(op) };
+    },
+
+    ListOperations(input, ctx) {
+      const list = Object.values(ctx.table("operations")).sort((a, b) => a.CreateDate - b.CreateDate);
+      const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
+      return { Operations: page.map((o) => ({ Id: o.Id, Status: o.Status })), NextToken: next };
+    },
+
+    GetNamespace(input, ctx) {
+      const ns = namespace(ctx, input.Id);
+      return { Namespace: view({ ...ns, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === ns.Id).length }) };
+    },
+
+    ListNamespaces(input, ctx) {
+      const list = Object.values(ctx.table("namespaces"))
+        .filter((n) => n._live && ctx.visible(n))
+        .filter((n) =>
+          (input.Filters ?? []).every((f: SimRecord) => {
+            if (f.Name === "TYPE") return matches(n.Type, f);
+            if (f.Name === "NAME") return matches(n.Name, f);
+            if (f.Name === "HTTP_NAME") return matches(n.Properties.HttpProperties.HttpName, f);
+            return ctx.fail("InvalidInput", `Unknown filter ${f.Name}`);
+          }),
+        )
+        .sort((a, b) => a.CreateDate - b.CreateDate);
+      const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
+      return { Namespaces: page.map((n) => pick(view({ ...n, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === n.Id).length }), NAMESPACE_SUMMARY)), NextToken: next };
+    },
+
+    DeleteNamespace(input, ctx) {
+      const ns = namespace(ctx, input.Id);
+      if (Object.values(ctx.table("services")).some((s) => s.NamespaceId === ns.Id)) ctx.fail("ResourceInUse", `Namespace ${ns.Id} has associated services`);
+      const pending = Object.values(ctx.table("operations")).find((o) => o.Type === "DELETE_NAMESPACE" && o.Targets.NAMESPACE === ns.Id);
+      if (pending) return { OperationId: pending.Id };
+      return { OperationId: newOperation(ctx, "DELETE_NAMESPACE", ns.Id).Id };
+    },
+
+    CreateService(input, ctx) {
+      const name: string = input.Name ?? "";
+      if (!/^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\.$)$/.test(name)) {
+        ctx.fail("InvalidInput", "Service name is invalid.");
+      }
+      const nsId = input.NamespaceId ?? input.DnsConfig?.NamespaceId;
+      const ns = namespace(ctx, nsId);
+      const existing = Object.values(ctx.table("services")).find((s) => s.NamespaceId === ns.Id && s.Name === name);
+      if (existing) {
+        // A retry with the same CreatorRequestId answers the service it created.
+        if (input.CreatorRequestId && existing.CreatorRequestId === input.CreatorRequestId) return { Service: view(existing) };
+        ctx.fail("ServiceAlreadyExists", `Service ${name} already exists in namespace ${ns.Id}`);
+      }
+      if (input.HealthCheckConfig && input.HealthCheckCustomConfig) ctx.fail("InvalidInput", "HealthCheckConfig and HealthCheckCustomConfig cannot both be specified.");
+      const dns = input.DnsConfig;
+      if (dns) {
+        if (!dns.DnsRecords?.length) return ctx.fail("InvalidInput", "DnsRecords must contain at least one record.");
+        for (const r of dns.DnsRecords) {
+          if (!["A", "AAAA", "SRV", "CNAME"].includes(r.Type!)) ctx.fail("InvalidInput", `Invalid DNS record type ${r.Type}`);
+          if (!(r.TTL! >= 0 && r.TTL! <= 2147483647)) ctx.fail("InvalidInput", "TTL must be between 0 and 2147483647.");
         }
-        const clash = Object.values(ctx.table("namespaces")).find((n) => n.Name === name && n.Type === "DNS_PRIVATE" && n._vpc === input.Vpc);
-        if (clash) {
-          ctx.fail("NamespaceAlreadyExists", `Namespace with name ${name} already exists for VPC ${input.Vpc}.`);
-        }
-        const nsId = id(ctx, "ns");
-        const ns: SimRecord = ctx.born({
-          Id: nsId,
-          Arn: `arn:aws:servicediscovery:${ctx.region}:${ctx.accountId}:namespace/${nsId}`,
-          Name: name,
-          Type: "DNS_PRIVATE",
-          Description: input.Description,
-          ServiceCount: 0,
-          Properties: { DnsProperties: { HostedZoneId: `Z${ctx.newId("", 20).toUpperCase()}`, SOA: { TTL: input.Properties?.DnsProperties?.SOA?.TTL ?? 15 } }, HttpProperties: { HttpName: name } },
-          CreateDate: ctx.now(),
-          CreatorRequestId: input.CreatorRequestId,
-          _vpc: input.Vpc,
-          _tags: tagList(ctx, input.Tags),
-          _live: false,
-        });
-        ctx.table("namespaces")[nsId] = ns;
-        return { OperationId: newOperation(ctx, "CREATE_NAMESPACE", nsId, input.CreatorRequestId).Id };
-      },
+        if (dns.RoutingPolicy && !["MULTIVALUE", "WEIGHTED"].includes(dns.RoutingPolicy)) ctx.fail("InvalidInput", `Invalid routing policy ${dns.RoutingPolicy}`);
+      }
+      const srvId = id(ctx, "srv");
+      const rec: SimRecord = ctx.born({
+        Id: srvId,
+        Arn: `arn:aws:servicediscovery:${ctx.region}:${ctx.accountId}:service/${srvId}`,
+        Name: name,
+        NamespaceId: ns.Id,
+        Description: input.Description,
+        DnsConfig: dns ? { NamespaceId: ns.Id, RoutingPolicy: dns.RoutingPolicy ?? "MULTIVALUE", DnsRecords: dns.DnsRecords!.map((r: SimRecord) => ({ Type: r.Type, TTL: r.TTL })) } : undefined,
+        Type: dns ? "DNS_HTTP" : "HTTP",
+        HealthCheckConfig: input.HealthCheckConfig,
+        HealthCheckCustomConfig: input.HealthCheckCustomConfig ? { FailureThreshold: 1 } : undefined,
+        CreateDate: ctx.now(),
+        CreatorRequestId: input.CreatorRequestId,
+        _tags: tagList(ctx, input.Tags),
+      });
+      ctx.table("services")[srvId] = rec;
+      return { Service: view(rec) };
+    },
 
-      GetOperation(input: any, ctx: Ctx) {
-        const op = ctx.table("operations")[input.OperationId ?? ""];
-        if (!op) ctx.fail("OperationNotFound", `Operation not found: ${input.OperationId}`);
-        return { Operation: view(op) };
-      },
+    GetService(input, ctx) {
+      const s = service(ctx, input.Id);
+      return { Service: view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length }) };
+    },
 
-      ListOperations(input: any, ctx: Ctx) {
-        const list = Object.values(ctx.table("operations")).sort((a, b) => a.CreateDate - b.CreateDate);
-        const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
-        return { Operations: page.map((o) => ({ Id: o.Id, Status: o.Status })), NextToken: next };
-      },
+    ListServices(input, ctx) {
+      const list = Object.values(ctx.table("services"))
+        .filter((s) => ctx.visible(s))
+        .filter((s) =>
+          (input.Filters ?? []).every((f: SimRecord) => {
+            if (f.Name === "NAMESPACE_ID") return (f.Condition ?? "EQ") === "IN" ? f.Values.includes(s.NamespaceId) : f.Values?.[0] === s.NamespaceId;
+            return ctx.fail("InvalidInput", `Unknown filter ${f.Name}`);
+          }),
+        )
+        .sort((a, b) => a.CreateDate - b.CreateDate);
+      const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
+      return { Services: page.map((s) => pick(view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length }), SERVICE_SUMMARY)), NextToken: next };
+    },
 
-      GetNamespace(input: any, ctx: Ctx) {
-        const ns = namespace(ctx, input.Id);
-        return { Namespace: view({ ...ns, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === ns.Id).length }) };
-      },
+    DeleteService(input, ctx) {
+      const s = service(ctx, input.Id);
+      if (instancesOf(ctx, s.Id).length) ctx.fail("ResourceInUse", `Service ${s.Id} has registered instances`);
+      delete ctx.table("services")[s.Id];
+      return {};
+    },
 
-      ListNamespaces(input: any, ctx: Ctx) {
-        const list = Object.values(ctx.table("namespaces"))
-          .filter((n) => n._live && ctx.visible(n))
-          .filter((n) =>
-            (input.Filters ?? []).every((f: SimRecord) => {
-              if (f.Name === "TYPE") return matches(n.Type, f);
-              if (f.Name === "NAME") return matches(n.Name, f);
-              if (f.Name === "HTTP_NAME") return matches(n.Properties.HttpProperties.HttpName, f);
-              return ctx.fail("InvalidInput", `Unknown filter ${f.Name}`);
-            }),
-          )
-          .sort((a, b) => a.CreateDate - b.CreateDate);
-        const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
-        return { Namespaces: page.map((n) => pick(view({ ...n, ServiceCount: Object.values(ctx.table("services")).filter((s) => s.NamespaceId === n.Id).length }), NAMESPACE_SUMMARY)), NextToken: next };
-      },
+    RegisterInstance(input, ctx) {
+      const s = service(ctx, input.ServiceId);
+      if (!input.InstanceId) ctx.fail("InvalidInput", "InstanceId is required.");
+      ctx.table("instances")[`${s.Id}|${input.InstanceId}`] = { Id: input.InstanceId, ServiceId: s.Id, Attributes: { ...(input.Attributes ?? {}) } };
+      const op = newOperation(ctx, "REGISTER_INSTANCE", s.NamespaceId);
+      op._doneAt = ctx.now();
+      op.Targets = { SERVICE: s.Id, INSTANCE: input.InstanceId };
+      return { OperationId: op.Id };
+    },
 
-      DeleteNamespace(input: any, ctx: Ctx) {
-        const ns = namespace(ctx, input.Id);
-        if (Object.values(ctx.table("services")).some((s) => s.NamespaceId === ns.Id)) ctx.fail("ResourceInUse", `Namespace ${ns.Id} has associated services`);
-        const pending = Object.values(ctx.table("operations")).find((o) => o.Type === "DELETE_NAMESPACE" && o.Targets.NAMESPACE === ns.Id);
-        if (pending) return { OperationId: pending.Id };
-        return { OperationId: newOperation(ctx, "DELETE_NAMESPACE", ns.Id).Id };
-      },
+    DeregisterInstance(input, ctx) {
+      const s = service(ctx, input.ServiceId);
+      const key = `${s.Id}|${input.InstanceId}`;
+      if (!ctx.table("instances")[key]) ctx.fail("InstanceNotFound", `Instance not found: ${input.InstanceId}`);
+      delete ctx.table("instances")[key];
+      const op = newOperation(ctx, "DEREGISTER_INSTANCE", s.NamespaceId);
+      op._doneAt = ctx.now();
+      op.Targets = { SERVICE: s.Id, INSTANCE: input.InstanceId };
+      return { OperationId: op.Id };
+    },
 
-      CreateService(input: any, ctx: Ctx) {
-        const name: string = input.Name ?? "";
-        if (!/^((?=^.{1,127}$)^([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9])(\.([a-zA-Z0-9_][a-zA-Z0-9-_]{0,61}[a-zA-Z0-9_]|[a-zA-Z0-9]))*$)|(^\.$)$/.test(name)) {
-          ctx.fail("InvalidInput", "Service name is invalid.");
-        }
-        const nsId = input.NamespaceId ?? input.DnsConfig?.NamespaceId;
-        const ns = namespace(ctx, nsId);
-        const existing = Object.values(ctx.table("services")).find((s) => s.NamespaceId === ns.Id && s.Name === name);
-        if (existing) {
-          // A retry with the same CreatorRequestId answers the service it created.
-          if (input.CreatorRequestId && existing.CreatorRequestId === input.CreatorRequestId) return { Service: view(existing) };
-          ctx.fail("ServiceAlreadyExists", `Service ${name} already exists in namespace ${ns.Id}`);
-        }
-        if (input.HealthCheckConfig && input.HealthCheckCustomConfig) ctx.fail("InvalidInput", "HealthCheckConfig and HealthCheckCustomConfig cannot both be specified.");
-        const dns = input.DnsConfig;
-        if (dns) {
-          if (!dns.DnsRecords?.length) ctx.fail("InvalidInput", "DnsRecords must contain at least one record.");
-          for (const r of dns.DnsRecords) {
-            if (!["A", "AAAA", "SRV", "CNAME"].includes(r.Type)) ctx.fail("InvalidInput", `Invalid DNS record type ${r.Type}`);
-            if (!(r.TTL >= 0 && r.TTL <= 2147483647)) ctx.fail("InvalidInput", "TTL must be between 0 and 2147483647.");
-          }
-          if (dns.RoutingPolicy && !["MULTIVALUE", "WEIGHTED"].includes(dns.RoutingPolicy)) ctx.fail("InvalidInput", `Invalid routing policy ${dns.RoutingPolicy}`);
-        }
-        const srvId = id(ctx, "srv");
-        const rec: SimRecord = ctx.born({
-          Id: srvId,
-          Arn: `arn:aws:servicediscovery:${ctx.region}:${ctx.accountId}:service/${srvId}`,
-          Name: name,
-          NamespaceId: ns.Id,
-          Description: input.Description,
-          DnsConfig: dns ? { NamespaceId: ns.Id, RoutingPolicy: dns.RoutingPolicy ?? "MULTIVALUE", DnsRecords: dns.DnsRecords.map((r: SimRecord) => ({ Type: r.Type, TTL: r.TTL })) } : undefined,
-          Type: dns ? "DNS_HTTP" : "HTTP",
-          HealthCheckConfig: input.HealthCheckConfig,
-          HealthCheckCustomConfig: input.HealthCheckCustomConfig ? { FailureThreshold: 1 } : undefined,
-          CreateDate: ctx.now(),
-          CreatorRequestId: input.CreatorRequestId,
-          _tags: tagList(ctx, input.Tags),
-        });
-        ctx.table("services")[srvId] = rec;
-        return { Service: view(rec) };
-      },
+    ListInstances(input, ctx) {
+      const s = service(ctx, input.ServiceId);
+      const { page, next } = paginate(instancesOf(ctx, s.Id), input.MaxResults, input.NextToken, 100);
+      return { Instances: page.map((i) => ({ Id: i.Id, Attributes: { ...i.Attributes } })), NextToken: next };
+    },
 
-      GetService(input: any, ctx: Ctx) {
-        const s = service(ctx, input.Id);
-        return { Service: view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length }) };
-      },
+    ListTagsForResource(input, ctx) {
+      return { Tags: keyValueTags(byArn(ctx, input.ResourceARN)) };
+    },
 
-      ListServices(input: any, ctx: Ctx) {
-        const list = Object.values(ctx.table("services"))
-          .filter((s) => ctx.visible(s))
-          .filter((s) =>
-            (input.Filters ?? []).every((f: SimRecord) => {
-              if (f.Name === "NAMESPACE_ID") return (f.Condition ?? "EQ") === "IN" ? f.Values.includes(s.NamespaceId) : f.Values?.[0] === s.NamespaceId;
-              return ctx.fail("InvalidInput", `Unknown filter ${f.Name}`);
-            }),
-          )
-          .sort((a, b) => a.CreateDate - b.CreateDate);
-        const { page, next } = paginate(list, input.MaxResults, input.NextToken, 100);
-        return { Services: page.map((s) => pick(view({ ...s, InstanceCount: instancesOf(ctx, s.Id).length }), SERVICE_SUMMARY)), NextToken: next };
-      },
+    TagResource(input, ctx) {
+      mergeTags(byArn(ctx, input.ResourceARN), tagList(ctx, input.Tags));
+      return {};
+    },
 
-      DeleteService(input: any, ctx: Ctx) {
-        const s = service(ctx, input.Id);
-        if (instancesOf(ctx, s.Id).length) ctx.fail("ResourceInUse", `Service ${s.Id} has registered instances`);
-        delete ctx.table("services")[s.Id];
-        return {};
-      },
-
-      RegisterInstance(input: any, ctx: Ctx) {
-        const s = service(ctx, input.ServiceId);
-        if (!input.InstanceId) ctx.fail("InvalidInput", "InstanceId is required.");
-        ctx.table("instances")[`${s.Id}|${input.InstanceId}`] = { Id: input.InstanceId, ServiceId: s.Id, Attributes: { ...(input.Attributes ?? {}) } };
-        const op = newOperation(ctx, "REGISTER_INSTANCE", s.NamespaceId);
-        op._doneAt = ctx.now();
-        op.Targets = { SERVICE: s.Id, INSTANCE: input.InstanceId };
-        return { OperationId: op.Id };
-      },
-
-      DeregisterInstance(input: any, ctx: Ctx) {
-        const s = service(ctx, input.ServiceId);
-        const key = `${s.Id}|${input.InstanceId}`;
-        if (!ctx.table("instances")[key]) ctx.fail("InstanceNotFound", `Instance not found: ${input.InstanceId}`);
-        delete ctx.table("instances")[key];
-        const op = newOperation(ctx, "DEREGISTER_INSTANCE", s.NamespaceId);
-        op._doneAt = ctx.now();
-        op.Targets = { SERVICE: s.Id, INSTANCE: input.InstanceId };
-        return { OperationId: op.Id };
-      },
-
-      ListInstances(input: any, ctx: Ctx) {
-        const s = service(ctx, input.ServiceId);
-        const { page, next } = paginate(instancesOf(ctx, s.Id), input.MaxResults, input.NextToken, 100);
-        return { Instances: page.map((i) => ({ Id: i.Id, Attributes: { ...i.Attributes } })), NextToken: next };
-      },
-
-      ListTagsForResource(input: any, ctx: Ctx) {
-        return { Tags: keyValueTags(byArn(ctx, input.ResourceARN)) };
-      },
-
-      TagResource(input: any, ctx: Ctx) {
-        mergeTags(byArn(ctx, input.ResourceARN), tagList(ctx, input.Tags));
-        return {};
-      },
-
-      UntagResource(input: any, ctx: Ctx) {
-        removeTags(byArn(ctx, input.ResourceARN), input.TagKeys);
-        return {};
-      },
-    }).map(([name, h]) => [
-      name,
-      (input: any, ctx: Ctx) => {
-        settle(ctx);
-        return h(input, ctx);
-      },
-    ]),
-  ),
+    UntagResource(input, ctx) {
+      removeTags(byArn(ctx, input.ResourceARN), input.TagKeys);
+      return {};
+    },
+  },
 });
