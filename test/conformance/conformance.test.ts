@@ -9,11 +9,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fixCounts, startShim } from "./shim.js";
+import { fixCounts, startMoto, startShim } from "./shim.js";
 
 const BIN = resolve("bin/opsctl.js");
 const ENV = "conf";
@@ -39,17 +38,6 @@ let motoUrl = "";
 let shim: Awaited<ReturnType<typeof startShim>> | undefined;
 let dir = "";
 const timings: { step: string; seconds: number; result: string }[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-}
 
 /** Runs the built CLI against the shim (asynchronously: the shim answers from this process). */
 function opsctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; seconds: number }> {
@@ -86,21 +74,9 @@ const envFilter = ["--filters", `Name=tag:opsctl:env,Values=${ENV}`];
 
 describe.skipIf(!available)("conformance against moto_server (real code path, --endpoint-url)", () => {
   beforeAll(async () => {
-    const port = await freePort();
-    motoUrl = `http://127.0.0.1:${port}`;
-    moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
-      stdio: "ignore",
-      // moto's own switches (MOTO-GAPS.md, "moto settings"): AWS managed policies loaded, ACM
-      // validation done at once, ECS services report their desired count running.
-      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true", MOTO_ACM_VALIDATION_WAIT: "0", MOTO_ECS_SERVICE_RUNNING: "2" },
-    });
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`${motoUrl}/moto-api/data.json`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 120) throw new Error(`moto_server did not answer on ${motoUrl}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    await fetch(`${motoUrl}/moto-api/reset`, { method: "POST" });
+    // moto's own switches (MOTO-GAPS.md, "moto settings"): AWS managed policies loaded, ACM
+    // validation done at once, ECS services report their desired count running.
+    ({ url: motoUrl, process: moto } = await startMoto({ MOTO_IAM_LOAD_MANAGED_POLICIES: "true", MOTO_ACM_VALIDATION_WAIT: "0", MOTO_ECS_SERVICE_RUNNING: "2" }));
     shim = await startShim(motoUrl);
     dir = mkdtempSync(join(tmpdir(), "opsctl-conformance-"));
     aws("route53", "create-hosted-zone", "--name", DOMAIN, "--caller-reference", `conformance-${Date.now()}`);

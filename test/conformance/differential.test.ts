@@ -11,10 +11,9 @@
  * reason — sandbox fixed (no entry then), or moto's gap (its MOTO-GAPS.md entry) — nothing else passes,
  * and an entry that no longer shows is stale and fails too. Skipped, with a visible line, without moto.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startShim } from "./shim.js";
+import { startMoto, startShim } from "./shim.js";
 import { sandboxSession, TEST_CONFIG } from "../helpers/env.js";
 import { runWith } from "../../src/operations/environment.js";
 import { environmentPlan } from "../../plans/environment.js";
@@ -148,17 +147,6 @@ interface Recorded {
   error?: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.on("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => done(port));
-    });
-  });
-}
-
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 
 /** The members of an object (`$metadata` and undefined left out). */
@@ -277,15 +265,7 @@ describe.skipIf(!available)("differential check sandbox ↔ moto: network and da
   let motoUrl = "";
 
   beforeAll(async () => {
-    const port = await freePort();
-    motoUrl = `http://127.0.0.1:${port}`;
-    moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: "true" } });
-    for (let i = 0; ; i++) {
-      if (await fetch(`${motoUrl}/moto-api/data.json`).then((r) => r.ok, () => false)) break;
-      if (i > 120) throw new Error(`moto_server did not answer on ${motoUrl}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    await fetch(`${motoUrl}/moto-api/reset`, { method: "POST" });
+    ({ url: motoUrl, process: moto } = await startMoto({ MOTO_IAM_LOAD_MANAGED_POLICIES: "true" }));
     shim = await startShim(motoUrl);
   }, 60_000);
 

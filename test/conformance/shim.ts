@@ -4,7 +4,9 @@
  * 5.2.1 departs from the AWS API reference (a gap listed in MOTO-GAPS.md, by its id).
  * Nothing here changes what opsctl sends; it only makes moto answer as AWS documents.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer as createTcpServer } from "node:net";
 
 /** One request as the shim sees it. */
 export interface ShimRequest {
@@ -610,4 +612,36 @@ export async function startShim(motoUrl: string, log?: (line: string) => void): 
 if (process.argv[1]?.endsWith("shim.ts") && process.argv[2]) {
   const s = await startShim(process.argv[2], (l) => process.stderr.write(`${l}\n`));
   process.stdout.write(`${s.url}\n`);
+}
+
+/** A free loopback TCP port. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createTcpServer();
+    s.on("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * Starts moto_server on a free loopback port with moto's own switches in `env` (MOTO-GAPS.md, "moto
+ * settings"), waits until it answers, and resets it.
+ */
+export async function startMoto(env: Record<string, string>): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore", env: { ...process.env, ...env } });
+  for (let i = 0; ; i++) {
+    if (await fetch(`${url}/moto-api/data.json`).then((r) => r.ok, () => false)) break;
+    if (i > 120) {
+      child.kill();
+      throw new Error(`moto_server did not answer on ${url}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await fetch(`${url}/moto-api/reset`, { method: "POST" });
+  return { url, process: child };
 }
