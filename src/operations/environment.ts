@@ -8,6 +8,7 @@ import { findHostedZone } from "../resources/hosted-zone-lookup.js";
 import { isTransient } from "../aws/errors.js";
 import { environmentPlan, type EnvironmentFacts } from "../../plans/environment.js";
 import { finalSnapshotId } from "../resources/db-instance.js";
+import { KEY_PENDING_WINDOW_DAYS } from "../resources/kms-key.js";
 import { rotateKeysPlan } from "../../plans/rotate-keys.js";
 import { PURPOSES } from "../resources/signing-keys.js";
 import type { Session } from "./session.js";
@@ -168,7 +169,7 @@ export async function downSummary(session: Session, deleteData: boolean): Promis
     if (buckets) kept.push(`${buckets} bucket${buckets === 1 ? "" : "s"} with the objects they hold (an empty bucket is deleted)`);
   }
   // AWS deletes a KMS key only after a waiting period, --delete-data or not (ScheduleKeyDeletion).
-  if (keys) kept.push(`${keys} KMS key${keys === 1 ? "" : "s"}, scheduled for deletion in 30 days (\`opsctl up\` before then cancels it)`);
+  if (keys) kept.push(`${keys} KMS key${keys === 1 ? "" : "s"}, scheduled for deletion in ${KEY_PENDING_WINDOW_DAYS} days (\`opsctl up\` before then cancels it)`);
   return { env: session.config.env, region: session.config.region, existing: live.length, total: run.plan.nodes.length, kept };
 }
 

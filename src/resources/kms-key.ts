@@ -317,7 +317,7 @@ export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual
       for (const AliasName of a.aliases) await deleted(kms.send(new DeleteAliasCommand({ AliasName })));
       if (pending(a)) return;
       try {
-        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: a.key.KeyId, PendingWindowInDays: 30 }));
+        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: a.key.KeyId, PendingWindowInDays: KEY_PENDING_WINDOW_DAYS }));
       } catch (e) {
         // Already pending deletion (a repeated call after a crash) is what we want.
         if (!isCode(e, "NotFoundException", "KMSInvalidStateException")) throw e;
@@ -344,4 +344,7 @@ export function kmsKeyIn(region?: string): ResourceKind<KmsKeySpec, KmsKeyActual
 }
 
 /** KMS-01 keys in the context's (primary) region; `spec.region` moves a node's key elsewhere for `up`. */
+/** Days a key `down` schedules for deletion waits before KMS deletes it (ScheduleKeyDeletion: 7–30). */
+export const KEY_PENDING_WINDOW_DAYS = 30;
+
 export const kmsKey = kmsKeyIn();
